@@ -1,0 +1,201 @@
+"""Writes to the plan grid's dimensions and to the actuals table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Model, QuerySet, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from allocation.models import ActualCell, OrgUnit, ProductLine, Salesperson
+
+TreeModel = TypeVar("TreeModel", OrgUnit, ProductLine)
+
+
+def _tree_place(*, node: TreeModel, parent: TreeModel | None) -> None:
+    """Set ``node.parent`` and its path/depth, moving its whole subtree along. Saves."""
+    if parent is not None and node.pk is not None and parent.path.startswith(node.path):
+        raise ValidationError({"parent": _("A node cannot be placed under itself.")})
+    old_path, old_depth = node.path, node.depth
+    node.parent = parent
+    if node.pk is None:
+        node.path = ""
+        node.full_clean(exclude=["path", "depth"])
+        node.save()
+    new_path = (parent.path if parent is not None else "/") + f"{node.pk}/"
+    new_depth = parent.depth + 1 if parent is not None else 0
+    if old_path and old_path != new_path:
+        type(node).objects.filter(path__startswith=old_path).exclude(pk=node.pk).update(
+            path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+            depth=F("depth") + (new_depth - old_depth),
+        )
+    node.path, node.depth = new_path, new_depth
+    node.full_clean()
+    node.save()
+
+
+@transaction.atomic
+def org_unit_create(
+    *,
+    code: str,
+    name: str,
+    kind: str = OrgUnit.Kind.TEAM,
+    parent: OrgUnit | None = None,
+    managers: Collection[AbstractBaseUser] = (),
+    actor: AbstractBaseUser | None = None,
+) -> OrgUnit:
+    """Create an org unit under ``parent`` (or a root) with its materialised path."""
+    unit = OrgUnit(code=code.strip(), name=name.strip(), kind=kind)
+    _tree_place(node=unit, parent=parent)
+    if managers:
+        unit.managers.set(managers)
+    return unit
+
+
+@transaction.atomic
+def org_unit_update(
+    *, org_unit: OrgUnit, actor: AbstractBaseUser | None = None, **fields: Any
+) -> OrgUnit:
+    """Change an org unit; a new ``parent`` moves the whole subtree."""
+    unit = OrgUnit.objects.select_for_update().get(pk=org_unit.pk)
+    parent = fields.pop("parent", unit.parent)
+    for name, value in fields.items():
+        setattr(unit, name, value)
+    _tree_place(node=unit, parent=parent)
+    return unit
+
+
+@transaction.atomic
+def product_line_create(
+    *,
+    code: str,
+    name: str,
+    parent: ProductLine | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> ProductLine:
+    """Create a product line under ``parent`` (or a root) with its materialised path."""
+    line = ProductLine(code=code.strip(), name=name.strip())
+    _tree_place(node=line, parent=parent)
+    return line
+
+
+@transaction.atomic
+def product_line_update(
+    *, product_line: ProductLine, actor: AbstractBaseUser | None = None, **fields: Any
+) -> ProductLine:
+    """Change a product line; a new ``parent`` moves the whole subtree."""
+    line = ProductLine.objects.select_for_update().get(pk=product_line.pk)
+    parent = fields.pop("parent", line.parent)
+    for name, value in fields.items():
+        setattr(line, name, value)
+    _tree_place(node=line, parent=parent)
+    return line
+
+
+def tree_save(*, node: Model, actor: AbstractBaseUser | None = None) -> Model:
+    """Save a tree node edited elsewhere (admin forms), keeping paths consistent."""
+    if node.pk is None:
+        with transaction.atomic():
+            _tree_place(node=node, parent=node.parent)
+        return node
+    fields = {
+        f.name: getattr(node, f.name)
+        for f in node._meta.concrete_fields
+        if f.name not in {"id", "path", "depth", "created_at", "updated_at"}
+    }
+    if isinstance(node, OrgUnit):
+        return org_unit_update(org_unit=node, actor=actor, **fields)
+    return product_line_update(product_line=node, actor=actor, **fields)
+
+
+@transaction.atomic
+def salesperson_create(
+    *,
+    code: str,
+    name: str,
+    org_unit: OrgUnit,
+    user: AbstractBaseUser | None = None,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    fte: Decimal = Decimal(1),
+    is_active: bool = True,
+    actor: AbstractBaseUser | None = None,
+) -> Salesperson:
+    """Create a salesperson placed in ``org_unit``."""
+    person = Salesperson(
+        code=code.strip(),
+        name=name.strip(),
+        org_unit=org_unit,
+        user=user,
+        start_date=start_date,
+        end_date=end_date,
+        fte=fte,
+        is_active=is_active,
+    )
+    person.full_clean()
+    person.save()
+    return person
+
+
+def _month_add(month: dt.date, months: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@transaction.atomic
+def actual_cells_replace(
+    *,
+    source: QuerySet[Any],
+    salesperson_ids: Collection[int] | None = None,
+    month_from: dt.date | None = None,
+    month_to: dt.date | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> int:
+    """Replace the actual cells in a block of the grid with freshly aggregated rows.
+
+    The block is ``salesperson_ids`` (all when None) x months ``month_from``..``month_to``
+    (inclusive; open-ended when None). ``source`` is a values-queryset, already filtered to
+    the same block, with the columns ``salesperson_id, product_line_id, month, amount, cost,
+    lines``; its SQL runs inside one ``INSERT ... SELECT`` so no rows pass through Python.
+
+    Idempotent: the block is deleted and rebuilt in one transaction after locking the
+    salespeople's rows in primary-key order, so two concurrent refreshes serialise instead of
+    colliding on the unique key, and running it twice gives the same rows. Returns the number
+    of cells written.
+    """
+    people = Salesperson.objects.select_for_update().order_by("pk")
+    if salesperson_ids is not None:
+        people = people.filter(pk__in=list(salesperson_ids))
+    list(people.values_list("pk", flat=True))  # takes the locks
+
+    cells = ActualCell.objects.all()
+    if salesperson_ids is not None:
+        cells = cells.filter(salesperson_id__in=list(salesperson_ids))
+    if month_from is not None:
+        cells = cells.filter(month__gte=month_from)
+    if month_to is not None:
+        cells = cells.filter(month__lt=_month_add(month_to, 1))
+    cells._raw_delete(cells.db)
+
+    compiler = source.query.get_compiler(using=cells.db)
+    select_sql, params = compiler.as_sql()
+    now = timezone.now()
+    table = ActualCell._meta.db_table
+    sql = (
+        f"INSERT INTO {table} "  # noqa: S608 - table name is ours, values are parameters
+        "(salesperson_id, product_line_id, month, amount, cost, lines, created_at, updated_at) "
+        "SELECT src.salesperson_id, src.product_line_id, src.month, src.amount, "
+        "COALESCE(src.cost, 0), src.lines, %s, %s "
+        f"FROM ({select_sql}) src"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, now, now])
+        return cursor.rowcount

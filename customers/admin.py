@@ -1,0 +1,79 @@
+"""Admin for customers, mappings and territory rules; orders and imports are read-only."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from customers.models import (
+    ColumnMapping,
+    Customer,
+    ImportJob,
+    Order,
+    OrderLine,
+    Product,
+    TerritoryRule,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "region", "state", "owner")
+    list_filter = ("region",)
+    search_fields = ("code", "name")
+    raw_id_fields = ("owner",)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("sku", "name", "product_line")
+    search_fields = ("sku", "name")
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = ("order_no", "order_date", "customer")
+    search_fields = ("order_no",)
+    list_select_related = ("customer",)
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(ReadOnlyAdmin):
+    list_display = ("order", "line_no", "order_date", "salesperson", "product_line", "amount")
+    list_select_related = ("order", "salesperson", "product_line")
+    search_fields = ("order__order_no",)
+
+
+@admin.register(ColumnMapping)
+class ColumnMappingAdmin(admin.ModelAdmin):
+    list_display = ("name", "description", "date_order")
+
+
+@admin.register(TerritoryRule)
+class TerritoryRuleAdmin(admin.ModelAdmin):
+    list_display = ("attribute", "value", "salesperson")
+    list_filter = ("attribute",)
+    search_fields = ("value",)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "original_name",
+        "status",
+        "rows_total",
+        "rows_imported",
+        "rows_rejected",
+        "created_by",
+        "created_at",
+    )
+    list_filter = ("status",)

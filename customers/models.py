@@ -1,0 +1,287 @@
+"""Customers, products, orders and the order-import pipeline's bookkeeping.
+
+Order lines denormalise the order's date and customer so that actuals, tiers and RFM are
+single-table, index-backed scans; the import keeps both copies in step.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from allocation.models import ProductLine, Salesperson
+from salesalloc.core.models import TimeStampedModel
+
+
+class Customer(TimeStampedModel):
+    code = models.CharField(_("customer code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    state = models.CharField(_("state / province"), max_length=100, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=100, blank=True)
+    segment = models.CharField(_("segment"), max_length=100, blank=True)
+    owner = models.ForeignKey(
+        Salesperson,
+        verbose_name=_("account owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
+    )
+    # Personal data: shown and exported only with the view_personal_data permission.
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.CharField(_("e-mail"), max_length=254, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+
+    PERSONAL_FIELDS = ("phone", "email", "address")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        permissions = [("view_personal_data", _("Can see customers' personal data"))]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Product(TimeStampedModel):
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=300, blank=True)
+    product_line = models.ForeignKey(
+        ProductLine,
+        verbose_name=_("product line"),
+        on_delete=models.PROTECT,
+        related_name="products",
+    )
+
+    class Meta:
+        ordering = ["sku"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+
+class Order(TimeStampedModel):
+    order_no = models.CharField(_("order number"), max_length=64, unique=True)
+    order_date = models.DateField(_("order date"))
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
+    )
+
+    class Meta:
+        ordering = ["-order_date", "order_no"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+
+    def __str__(self) -> str:
+        return self.order_no
+
+
+class OrderLine(TimeStampedModel):
+    """One line of an order; (order, line_no) is the natural key that re-imports upsert."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    line_no = models.PositiveIntegerField(_("line"))
+    order_date = models.DateField(_("order date"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="order_lines", db_index=False
+    )
+    salesperson = models.ForeignKey(
+        Salesperson, on_delete=models.PROTECT, related_name="order_lines", db_index=False
+    )
+    product_line = models.ForeignKey(
+        ProductLine, on_delete=models.PROTECT, related_name="order_lines", db_index=False
+    )
+    product = models.ForeignKey(
+        Product,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="order_lines",
+        db_index=False,
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=4, null=True)
+    unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=6, null=True)
+    amount = models.DecimalField(_("net amount"), max_digits=18, decimal_places=4)
+    cost = models.DecimalField(_("cost"), max_digits=18, decimal_places=4, null=True)
+    import_job = models.ForeignKey(
+        "ImportJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-order_date", "order_id", "line_no"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_no"], name="orderline_natural_key"),
+            models.CheckConstraint(
+                condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0),
+                name="orderline_unit_price_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["salesperson", "order_date"], name="orderline_sp_date_idx"),
+            models.Index(fields=["customer", "order_date"], name="orderline_cust_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}/{self.line_no}"
+
+
+class ColumnMapping(TimeStampedModel):
+    """A saved mapping from an ERP export's headers to salesalloc's order fields."""
+
+    class DateOrder(models.TextChoices):
+        AUTO = "auto", _("Detect")
+        YMD = "ymd", _("Year-month-day")
+        MDY = "mdy", _("Month/day/year")
+        DMY = "dmy", _("Day/month/year")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    columns = models.JSONField(
+        _("columns"),
+        default=dict,
+        help_text=_('Order field -> header in the file, e.g. {"amount": "Sales"}.'),
+    )
+    date_order = models.CharField(
+        _("date order"), max_length=4, choices=DateOrder.choices, default=DateOrder.AUTO
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("column mapping")
+        verbose_name_plural = _("column mappings")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TerritoryRule(TimeStampedModel):
+    """Assigns a salesperson to rows of a file that name none, by a customer attribute."""
+
+    class Attribute(models.TextChoices):
+        CUSTOMER_CODE = "customer_code", _("Customer code")
+        CITY = "city", _("City")
+        STATE = "state", _("State / province")
+        REGION = "region", _("Region")
+        COUNTRY = "country", _("Country")
+
+    attribute = models.CharField(_("attribute"), max_length=20, choices=Attribute.choices)
+    value = models.CharField(_("value"), max_length=200)
+    salesperson = models.ForeignKey(
+        Salesperson,
+        verbose_name=_("salesperson"),
+        on_delete=models.CASCADE,
+        related_name="territory_rules",
+    )
+
+    class Meta:
+        ordering = ["attribute", "value"]
+        verbose_name = _("territory rule")
+        verbose_name_plural = _("territory rules")
+        constraints = [
+            models.UniqueConstraint(fields=["attribute", "value"], name="territory_rule_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attribute}={self.value} -> {self.salesperson_id}"
+
+
+class ImportJob(TimeStampedModel):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all_or_nothing", _("All or nothing")
+        PARTIAL = "partial", _("Store the good rows")
+
+    class Phase(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        READING = "reading", _("Reading and checking rows")
+        WRITING = "writing", _("Saving")
+        DONE = "done", _("Done")
+
+    class RecomputeStatus(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not needed")
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    phase = models.CharField(max_length=10, choices=Phase.choices, default=Phase.WAITING)
+    mode = models.CharField(
+        _("mode"), max_length=20, choices=Mode.choices, default=Mode.ALL_OR_NOTHING
+    )
+    file = models.FileField(upload_to="imports/%Y/%m/", max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size_bytes = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    mapping = models.ForeignKey(
+        ColumnMapping, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_jobs",
+    )
+    rows_total = models.IntegerField(default=0)
+    rows_done = models.IntegerField(default=0)
+    rows_imported = models.IntegerField(default=0)
+    rows_rejected = models.IntegerField(default=0)
+    rows_inserted = models.IntegerField(default=0)
+    rows_updated = models.IntegerField(default=0)
+    rows_unchanged = models.IntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    errors_total = models.IntegerField(default=0)
+    message = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    recompute_status = models.CharField(
+        max_length=10, choices=RecomputeStatus.choices, default=RecomputeStatus.PENDING
+    )
+    recomputed_at = models.DateTimeField(null=True, blank=True)
+    affected_cells = models.JSONField(
+        default=list, blank=True, help_text="[[salesperson_id, 'YYYY-MM-01'], ...] to recompute."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "succeeded", "failed"]),
+                name="importjob_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(mode__in=["all_or_nothing", "partial"]), name="importjob_mode_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.original_name} ({self.status})"

@@ -1,0 +1,20 @@
+from django.contrib import admin
+
+from performance.models import RecomputeRun
+
+
+@admin.register(RecomputeRun)
+class RecomputeRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "kind",
+        "status",
+        "steps_done",
+        "steps_total",
+        "started_at",
+        "finished_at",
+    )
+    list_filter = ("kind", "status")
+
+    def has_add_permission(self, request):
+        return False

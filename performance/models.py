@@ -1,0 +1,62 @@
+"""Evaluative data: recompute runs now; KPIs, scorecards and commissions build on it."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from salesalloc.core.models import TimeStampedModel
+
+
+class RecomputeRun(TimeStampedModel):
+    """One run of the recompute workflow, so managers can see what ran and how far it got."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", _("After an import")
+        NIGHTLY = "nightly", _("Nightly")
+        MANUAL = "manual", _("Manual")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    import_job = models.ForeignKey(
+        "customers.ImportJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recompute_runs",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    steps_total = models.IntegerField(default=0)
+    steps_done = models.IntegerField(default=0)
+    rows_written = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("recompute run")
+        verbose_name_plural = _("recompute runs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "succeeded", "failed"]),
+                name="recomputerun_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"

@@ -1,0 +1,5 @@
+"""Browser pages."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

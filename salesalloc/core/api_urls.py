@@ -1,0 +1,9 @@
+"""Cross-cutting API routes: authentication."""
+
+from django.urls import path
+
+from salesalloc.core.api_views import TokenObtainApi
+
+urlpatterns = [
+    path("auth/token/", TokenObtainApi.as_view(), name="api-token"),
+]

@@ -1,0 +1,29 @@
+"""Money helpers. Money is ``Decimal`` (or integer cents) end to end, never float."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
+
+def to_cents(amount: Decimal) -> int:
+    """Return ``amount`` as integer cents, rounding half up (exact for 2-place amounts)."""
+    return int((amount / CENT).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def from_cents(cents: int) -> Decimal:
+    """Return integer cents as a 2-place ``Decimal``."""
+    return (Decimal(int(cents)) * CENT).quantize(CENT)
+
+
+def money_str(amount: Decimal | None) -> str | None:
+    """Format an exact amount as a decimal string with at least 2 places.
+
+    Order amounts keep the source's precision (up to 4 places) so that sums stay exact;
+    they are shown with 2 places unless the extra places carry information.
+    """
+    if amount is None:
+        return None
+    amount = Decimal(amount)
+    exponent = amount.normalize().as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return f"{amount:.{places}f}"

@@ -1,0 +1,48 @@
+"""Error pages: JSON under /api/, a friendly HTML page elsewhere; never a stack trace."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+def _error(request: HttpRequest, status: int, message: str, code: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": message, "code": code}, status=status)
+    return render(request, "core/error.html", {"status": status, "message": message}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400, _("The request could not be understood."), "bad_request")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(
+        request, 403, _("You do not have permission to open this page."), "permission_denied"
+    )
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, _("Not found."), "not_found")
+
+
+def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    return _error(
+        request,
+        500,
+        _("Something went wrong on our side. The error has been logged."),
+        "server_error",
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error(
+        request,
+        403,
+        _(
+            "The form expired or was sent without its security token. "
+            "Reload the page and try again."
+        ),
+        "csrf_failed",
+    )

@@ -1,0 +1,1 @@
+"""The import -> recompute workflow, wired in one place (placeholder; filled in below)."""

@@ -1,0 +1,15 @@
+"""Settings for the test suite: fast hashing, local cache, synchronous tasks."""
+
+import tempfile
+
+from salesalloc.settings.base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+SALESALLOC_BACKGROUND_THREAD = False
+MEDIA_ROOT = tempfile.mkdtemp(prefix="salesalloc-test-media-")
+DEBUG = False
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute"}}
