@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import F, Model, QuerySet, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
@@ -187,7 +187,8 @@ def actual_cells_replace(
 
     compiler = source.query.get_compiler(using=cells.db)
     select_sql, params = compiler.as_sql()
-    now = timezone.now()
+    db = connections[cells.db]
+    now = db.ops.adapt_datetimefield_value(timezone.now())
     table = ActualCell._meta.db_table
     sql = (
         f"INSERT INTO {table} "  # noqa: S608 - table name is ours, values are parameters
@@ -196,6 +197,6 @@ def actual_cells_replace(
         "COALESCE(src.cost, 0), src.lines, %s, %s "
         f"FROM ({select_sql}) src"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, now, now])
+    with db.cursor() as cursor:
+        cursor.execute(sql, [now, now, *params])
         return cursor.rowcount

@@ -1,11 +1,12 @@
-"""Start Celery tasks after the current transaction commits.
+"""Start Celery work after the current transaction commits.
 
 On a broker the task goes to a worker. In the embedded mode (no broker) it runs in-process:
 on one background thread when ``SALESALLOC_BACKGROUND_THREAD`` is set (so web requests return
-at once and pages can poll progress), otherwise inline (tests, commands).
+at once and pages can poll progress), otherwise inline (tests, management commands).
 """
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -17,23 +18,31 @@ logger = logging.getLogger(__name__)
 _executor: ThreadPoolExecutor | None = None
 
 
-def _run_in_thread(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+def _guarded(fn: Callable[[], Any]) -> None:
     try:
-        task.apply(args=args, kwargs=kwargs, throw=True)
+        fn()
     except Exception:
-        logger.exception("background task %s failed", task.name)
+        logger.exception("background work failed")
     finally:
         close_old_connections()
         connections.close_all()
 
 
-def enqueue(task: Task, *args: Any, **kwargs: Any) -> None:
-    """Send ``task`` now (no transaction check); see ``enqueue_on_commit``."""
+def run_in_background(fn: Callable[[], Any]) -> None:
+    """Embedded mode: run ``fn`` on the single background thread (or inline when disabled)."""
     global _executor
-    if settings.SALESALLOC_BACKGROUND_THREAD:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="salesalloc-bg")
-        _executor.submit(_run_in_thread, task, args, kwargs)
+    if not settings.SALESALLOC_BACKGROUND_THREAD:
+        fn()
+        return
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="salesalloc-bg")
+    _executor.submit(_guarded, fn)
+
+
+def enqueue(task: Task, *args: Any, **kwargs: Any) -> None:
+    """Send ``task`` now: to the broker, to the background thread, or inline when eager."""
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.SALESALLOC_BACKGROUND_THREAD:
+        run_in_background(lambda: task.apply(args=args, kwargs=kwargs, throw=True))
     else:
         task.apply_async(args=args, kwargs=kwargs)
 

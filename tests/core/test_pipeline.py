@@ -1,0 +1,136 @@
+"""The recompute workflow keeps actuals equal to the sum of the order lines."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from allocation.models import ActualCell
+from customers.models import ImportJob
+from customers.services import order_actuals_refresh
+from customers.signals import orders_imported
+from performance.models import RecomputeRun
+from salesalloc.pipeline import recompute_all
+from tests.factories import OrderFactory, OrderLineFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _cells() -> set[tuple]:
+    return set(
+        ActualCell.objects.values_list(
+            "salesperson__code", "product_line__code", "month", "amount", "cost", "lines"
+        )
+    )
+
+
+@pytest.fixture
+def lines(company):
+    march = OrderFactory(order_no="SO-1", order_date=dt.date(2019, 3, 15))
+    april = OrderFactory(order_no="SO-2", order_date=dt.date(2019, 4, 1))
+    OrderLineFactory(
+        order=march,
+        line_no=1,
+        salesperson=company.rep,
+        product_line=company.chairs,
+        amount=Decimal("100.1250"),
+        cost=Decimal("60"),
+    )
+    OrderLineFactory(
+        order=march,
+        line_no=2,
+        salesperson=company.rep,
+        product_line=company.chairs,
+        amount=Decimal("-20.0050"),
+    )
+    OrderLineFactory(
+        order=april,
+        line_no=1,
+        salesperson=company.south_rep,
+        product_line=company.phones,
+        amount=Decimal("999.99"),
+        cost=Decimal("500"),
+    )
+    return company
+
+
+def test_refresh_builds_cells_equal_to_the_sum_of_lines(lines):
+    written = order_actuals_refresh()
+
+    assert written == 2
+    assert _cells() == {
+        ("S-N1", "FUR-CH", dt.date(2019, 3, 1), Decimal("80.1200"), Decimal("60.0000"), 2),
+        ("S-S1", "TEC-PH", dt.date(2019, 4, 1), Decimal("999.9900"), Decimal("500.0000"), 1),
+    }
+
+
+def test_refresh_twice_gives_the_same_rows(lines):
+    order_actuals_refresh()
+    first = _cells()
+    order_actuals_refresh()
+    assert _cells() == first
+
+
+def test_refresh_of_some_cells_leaves_the_others_alone(lines):
+    order_actuals_refresh()
+    ActualCell.objects.filter(salesperson=lines.south_rep).update(amount=Decimal("1"))
+
+    order_actuals_refresh(cells=[(lines.rep.pk, dt.date(2019, 3, 1))])
+
+    assert ActualCell.objects.get(salesperson=lines.south_rep).amount == Decimal("1")
+    assert ActualCell.objects.get(salesperson=lines.rep).amount == Decimal("80.1200")
+
+
+def test_refresh_removes_cells_whose_lines_moved_away(lines):
+    order_actuals_refresh()
+    from customers.models import OrderLine
+
+    OrderLine.objects.filter(salesperson=lines.rep).update(salesperson=lines.north_peer)
+    order_actuals_refresh(
+        cells=[(lines.rep.pk, dt.date(2019, 3, 1)), (lines.north_peer.pk, dt.date(2019, 3, 1))]
+    )
+
+    assert not ActualCell.objects.filter(salesperson=lines.rep).exists()
+    assert ActualCell.objects.get(salesperson=lines.north_peer).amount == Decimal("80.1200")
+
+
+def test_import_signal_refreshes_affected_cells_and_marks_the_job(lines):
+    job = ImportJob.objects.create(
+        original_name="x.csv",
+        status=ImportJob.Status.SUCCEEDED,
+        affected_cells=[[lines.rep.pk, "2019-03-01"]],
+    )
+
+    orders_imported.send(sender=ImportJob, job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.recompute_status == ImportJob.RecomputeStatus.SUCCEEDED
+    assert job.recomputed_at is not None
+    assert ActualCell.objects.get(salesperson=lines.rep).lines == 2
+    assert not ActualCell.objects.filter(salesperson=lines.south_rep).exists()
+    run = RecomputeRun.objects.get(import_job=job)
+    assert (run.status, run.steps_done, run.steps_total) == ("succeeded", 1, 1)
+
+
+@pytest.mark.parametrize("chunks", [1, 2])
+def test_recompute_all_reports_progress_and_matches_the_lines(lines, chunks):
+    seen = []
+    run = recompute_all(chunks=chunks, inline=True, progress=lambda d, t: seen.append((d, t)))
+
+    assert run.status == RecomputeRun.Status.SUCCEEDED
+    assert seen[-1] == (run.steps_total, run.steps_total)
+    assert ActualCell.objects.aggregate(s=Sum("amount"))["s"] == Decimal("1080.1100")
+
+
+def test_a_failing_step_marks_the_run_failed(lines, monkeypatch):
+    def boom(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("salesalloc.pipeline.order_actuals_refresh", boom)
+    with pytest.raises(RuntimeError):
+        recompute_all(inline=True)
+
+    run = RecomputeRun.objects.get()
+    assert run.status == RecomputeRun.Status.FAILED
+    assert "disk full" in run.error
