@@ -30,7 +30,7 @@ def _require_real_stack() -> None:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):  # noqa: ANN001, ANN201
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     """Start one real worker for the session; yields its queue name."""
     _require_real_stack()
     queue = f"salesalloc-test-{uuid.uuid4().hex[:8]}"
@@ -54,10 +54,30 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     name = f"{queue}@localhost"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [sys.executable, "-m", "celery", "-A", "salesalloc", "worker", "-Q", queue,
-             "-n", name, "-c", "2", "--pool", "prefork", "--loglevel", "INFO",
-             "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "salesalloc",
+                "worker",
+                "-Q",
+                queue,
+                "-n",
+                name,
+                "-c",
+                "2",
+                "--pool",
+                "prefork",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + 60
@@ -78,7 +98,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture
-def on_worker(celery_worker_process, settings):  # noqa: ANN001, ANN201
+def on_worker(celery_worker_process, settings):
     """Route this test's tasks to the real worker instead of running them in-process."""
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.SALESALLOC_BACKGROUND_THREAD = False
@@ -90,7 +110,7 @@ def on_worker(celery_worker_process, settings):  # noqa: ANN001, ANN201
     conf.task_always_eager, conf.task_default_queue = saved
 
 
-def wait_for(predicate, *, timeout: float = 60, interval: float = 0.2):  # noqa: ANN001, ANN201
+def wait_for(predicate, *, timeout: float = 60, interval: float = 0.2):
     """Poll ``predicate`` until it returns something truthy (then return it) or time out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -20,10 +20,20 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def lines(company):
     order = OrderFactory(order_no="SO-9", order_date=dt.date(2019, 5, 20))
-    OrderLineFactory(order=order, line_no=1, salesperson=company.rep,
-                     product_line=company.chairs, amount=Decimal("10.5"))
-    OrderLineFactory(order=order, line_no=2, salesperson=company.south_rep,
-                     product_line=company.phones, amount=Decimal("4.25"))
+    OrderLineFactory(
+        order=order,
+        line_no=1,
+        salesperson=company.rep,
+        product_line=company.chairs,
+        amount=Decimal("10.5"),
+    )
+    OrderLineFactory(
+        order=order,
+        line_no=2,
+        salesperson=company.south_rep,
+        product_line=company.phones,
+        amount=Decimal("4.25"),
+    )
     return company
 
 
@@ -42,8 +52,9 @@ def test_nightly_chord_runs_on_the_worker(lines, on_worker):
 
 
 def test_import_signal_recomputes_on_the_worker_after_commit(lines, on_worker):
-    job = ImportJob.objects.create(original_name="a.csv", status="succeeded",
-                                   affected_cells=[[lines.rep.pk, "2019-05-01"]])
+    job = ImportJob.objects.create(
+        original_name="a.csv", status="succeeded", affected_cells=[[lines.rep.pk, "2019-05-01"]]
+    )
 
     orders_imported.send(sender=ImportJob, job_id=job.pk)
 
