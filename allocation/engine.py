@@ -1656,12 +1656,23 @@ def rebalance(
         )
     if n == 0:
         return np.zeros(0, np.int64)
+    # Children whose total didn't change keep every leaf as it is.
+    changed = np.array(new_totals, dtype=np.int64) != child_totals
+    keep_leaf = keep | ~changed[owner]
+    negative = np.flatnonzero(~keep_leaf & (current < 0))
+    if negative.size:
+        name = names[int(owner[int(negative[0])])]
+        raise AllocationError(
+            f"{name!r} has a negative amount inside it "
+            f"({format_cents(int(current[int(negative[0])]))}) and can't be re-split",
+            child=name,
+        )
     return _grouped_largest_remainder(
         codes=owner,
         totals=np.array(new_totals, dtype=np.int64),
-        weights=np.where(keep, 0, np.maximum(current, 0)),
-        locked_mask=keep,
-        locked_values=np.where(keep, current, 0),
+        weights=np.where(keep_leaf, 0, current),
+        locked_mask=keep_leaf,
+        locked_values=np.where(keep_leaf, current, 0),
         ties=_tie_codes(leaf_keys, n),
         label=lambda c: repr(names[c]),
     ).astype(np.int64)

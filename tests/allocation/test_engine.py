@@ -917,3 +917,28 @@ def test_respread_rejects_bad_input():
         respread(annual=10, month_targets=[1, 1], month_actuals=[1, 1], closed=2)
     with pytest.raises(AllocationError, match="annual target can't be negative"):
         respread(annual=-1, month_targets=[1], month_actuals=[None], closed=0)
+
+
+def test_rebalance_refuses_to_resplit_a_child_holding_negative_leaves():
+    with pytest.raises(AllocationError, match="'b' has a negative amount inside it") as info:
+        rebalance(
+            amounts=np.array([50, -5, 55]),
+            sibling=np.array([0, 1, 1]),
+            sibling_keys=["a", "b"],
+            edited=0,
+            new_amount=40,
+        )
+    assert info.value.child == "b"
+
+
+def test_rebalance_by_leaf_keys_breaks_leaf_ties_by_key():
+    result = rebalance(
+        amounts=np.array([10, 10, 100]),
+        sibling=np.array([0, 0, 1]),
+        sibling_keys=["a", "b"],
+        edited=0,
+        new_amount=25,
+        leaf_keys=["z", "y", "x"],
+    )
+    # 25 over two equal leaves: the spare cent goes to leaf "y", the lower key.
+    assert result.tolist() == [12, 13, 95]
