@@ -39,7 +39,7 @@ class Company:
 
 
 @pytest.fixture
-def company(db) -> Company:  # noqa: ANN001
+def company(db) -> Company:
     admin = UserFactory(username="admin", is_superuser=True, is_staff=True)
     director = UserFactory(username="director")
     director.user_permissions.add(Permission.objects.get(codename="manage_all"))
@@ -50,28 +50,47 @@ def company(db) -> Company:  # noqa: ANN001
     nobody = UserFactory(username="nobody")
 
     root = OrgUnitFactory(code="ACME", name="Acme", kind=OrgUnit.Kind.COMPANY)
-    north = OrgUnitFactory(code="NORTH", name="North", kind=OrgUnit.Kind.REGION, parent=root,
-                           managers=[manager])
-    south = OrgUnitFactory(code="SOUTH", name="South", kind=OrgUnit.Kind.REGION, parent=root,
-                           managers=[other_manager])
+    north = OrgUnitFactory(
+        code="NORTH", name="North", kind=OrgUnit.Kind.REGION, parent=root, managers=[manager]
+    )
+    south = OrgUnitFactory(
+        code="SOUTH", name="South", kind=OrgUnit.Kind.REGION, parent=root, managers=[other_manager]
+    )
     north_team = OrgUnitFactory(code="N-T1", name="North team", parent=north)
     south_team = OrgUnitFactory(code="S-T1", name="South team", parent=south)
     rep = SalespersonFactory(code="S-N1", name="Nora North", org_unit=north_team, user=rep_user)
     north_peer = SalespersonFactory(code="S-N2", name="Ned North", org_unit=north_team)
-    south_rep = SalespersonFactory(code="S-S1", name="Sam South", org_unit=south_team,
-                                   user=south_rep_user)
+    south_rep = SalespersonFactory(
+        code="S-S1", name="Sam South", org_unit=south_team, user=south_rep_user
+    )
     furniture = ProductLineFactory(code="FUR", name="Furniture")
     chairs = ProductLineFactory(code="FUR-CH", name="Chairs", parent=furniture)
     tables = ProductLineFactory(code="FUR-TA", name="Tables", parent=furniture)
     tech = ProductLineFactory(code="TEC", name="Technology")
     phones = ProductLineFactory(code="TEC-PH", name="Phones", parent=tech)
     return Company(
-        root=root, north=north, south=south, north_team=north_team, south_team=south_team,
-        rep=rep, north_peer=north_peer, south_rep=south_rep, furniture=furniture,
-        chairs=chairs, tables=tables, tech=tech, phones=phones,
-        users={"admin": admin, "director": director, "manager": manager,
-               "other_manager": other_manager, "rep": rep_user, "south_rep": south_rep_user,
-               "nobody": nobody},
+        root=root,
+        north=north,
+        south=south,
+        north_team=north_team,
+        south_team=south_team,
+        rep=rep,
+        north_peer=north_peer,
+        south_rep=south_rep,
+        furniture=furniture,
+        chairs=chairs,
+        tables=tables,
+        tech=tech,
+        phones=phones,
+        users={
+            "admin": admin,
+            "director": director,
+            "manager": manager,
+            "other_manager": other_manager,
+            "rep": rep_user,
+            "south_rep": south_rep_user,
+            "nobody": nobody,
+        },
     )
 
 
@@ -81,7 +100,7 @@ def api_client() -> APIClient:
 
 
 @pytest.fixture
-def client_as(company):  # noqa: ANN001, ANN201
+def client_as(company):
     """``client_as("manager")`` -> an APIClient authenticated with that user's token."""
 
     def make(username: str) -> APIClient:

@@ -32,7 +32,7 @@ class OrgUnitFactory(factory.django.DjangoModelFactory):
     parent = None
 
     @classmethod
-    def _create(cls, model_class, *args, **kwargs):  # noqa: ANN001, ANN206
+    def _create(cls, model_class, *args, **kwargs):
         managers = kwargs.pop("managers", ())
         return org_unit_create(managers=managers, **kwargs)
 
@@ -46,7 +46,7 @@ class ProductLineFactory(factory.django.DjangoModelFactory):
     parent = None
 
     @classmethod
-    def _create(cls, model_class, *args, **kwargs):  # noqa: ANN001, ANN206
+    def _create(cls, model_class, *args, **kwargs):
         return product_line_create(**kwargs)
 
 
@@ -60,7 +60,7 @@ class SalespersonFactory(factory.django.DjangoModelFactory):
     user = None
 
     @classmethod
-    def _create(cls, model_class, *args, **kwargs):  # noqa: ANN001, ANN206
+    def _create(cls, model_class, *args, **kwargs):
         return salesperson_create(**kwargs)
 
 

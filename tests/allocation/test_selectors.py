@@ -6,7 +6,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_paths_follow_the_tree(company):
-    assert company.north_team.path == f"/{company.root.pk}/{company.north.pk}/{company.north_team.pk}/"
+    assert (
+        company.north_team.path == f"/{company.root.pk}/{company.north.pk}/{company.north_team.pk}/"
+    )
     assert company.north_team.depth == 2
 
 
