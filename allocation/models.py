@@ -7,6 +7,7 @@ indexed ``path__startswith`` filter. Paths are maintained by ``allocation.servic
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from salesalloc.core.models import TimeStampedModel
@@ -150,3 +151,421 @@ class ActualCell(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.salesperson_id}/{self.product_line_id}/{self.month:%Y-%m}: {self.amount}"
+
+
+# --- Plans: the target grid -----------------------------------------------------------------
+#
+# A plan's only stored measure is ``TargetCell`` (salesperson x leaf product line x month);
+# every other figure (quarter, year, org unit, product-line category, plan total) is a sum of
+# leaves. Cell *coordinates* (``CellConstraint``, ``PlanChange``) name a cube cell: an org node
+# (org unit, salesperson, or neither = the whole plan), a product-line node (or none = all
+# lines) and a period: ``"year"``, a fiscal quarter ``"Q1"``..``"Q4"`` or a month
+# ``"YYYY-MM"``.
+
+PERIOD_MAX_LENGTH = 7
+
+
+class Plan(TimeStampedModel):
+    """A fiscal year's sales targets, split down the org tree, product lines and months."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
+
+    class Mode(models.TextChoices):
+        TOP_DOWN = "top_down", _("Top-down")
+        BOTTOM_UP = "bottom_up", _("Bottom-up")
+
+    name = models.CharField(_("name"), max_length=200)
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year"), help_text=_("The calendar year in which the fiscal year starts.")
+    )
+    start_month = models.PositiveSmallIntegerField(
+        _("start month"), default=1, help_text=_("Calendar month (1-12) the fiscal year starts.")
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    total_amount = models.DecimalField(
+        _("total amount"), max_digits=14, decimal_places=2, default=0
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, default=Mode.TOP_DOWN)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    previous_version = models.ForeignKey(
+        "self",
+        verbose_name=_("previous version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_versions",
+    )
+    scenario_of = models.ForeignKey(
+        "self",
+        verbose_name=_("scenario of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scenarios",
+        help_text=_("A what-if copy of this plan; scenarios are never published."),
+    )
+    root_org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("org unit"),
+        on_delete=models.PROTECT,
+        related_name="plans",
+        help_text=_("The part of the company the plan covers (its subtree)."),
+    )
+    product_lines = models.ManyToManyField(
+        ProductLine,
+        verbose_name=_("product lines"),
+        related_name="plans",
+        blank=True,
+        help_text=_("The leaf product lines the plan covers."),
+    )
+    salespeople = models.ManyToManyField(
+        Salesperson,
+        verbose_name=_("salespeople"),
+        related_name="plans",
+        blank=True,
+        help_text=_("The people with targets in this plan (set when it is allocated)."),
+    )
+    method_config = models.JSONField(_("allocation methods"), default=dict, blank=True)
+    revision = models.PositiveIntegerField(
+        _("revision"), default=0, help_text=_("Goes up by one with every change of the grid.")
+    )
+    allocated_at = models.DateTimeField(_("allocated at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-fiscal_year", "name", "version"]
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "approved", "published", "archived"]),
+                name="plan_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(mode__in=["top_down", "bottom_up"]), name="plan_mode_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_month__gte=1) & Q(start_month__lte=12),
+                name="plan_start_month_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(fiscal_year__gte=1900) & Q(fiscal_year__lte=2999),
+                name="plan_fiscal_year_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_amount__gte=0), name="plan_total_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="plan_version_positive"),
+            models.CheckConstraint(
+                condition=~(Q(status="published") & Q(scenario_of__isnull=False)),
+                name="plan_scenario_never_published",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} FY{self.fiscal_year} v{self.version}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class TargetCell(TimeStampedModel):
+    """A leaf of a plan's grid: one salesperson's target for one product line and month.
+
+    The only stored measure of a plan: every other figure is a sum of these. Written in bulk
+    by ``allocation.services`` (COPY on PostgreSQL), never one by one.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="cells", db_index=False)
+    salesperson = models.ForeignKey(
+        Salesperson, on_delete=models.PROTECT, related_name="target_cells", db_index=False
+    )
+    product_line = models.ForeignKey(
+        ProductLine, on_delete=models.PROTECT, related_name="target_cells", db_index=False
+    )
+    month = models.DateField(help_text="First day of the calendar month.")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "salesperson", "product_line", "month"],
+                name="targetcell_grain_unique",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="targetcell_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.plan_id}/{self.salesperson_id}/{self.product_line_id}/"
+            f"{self.month:%Y-%m}: {self.amount}"
+        )
+
+
+def _cell_coordinate_q() -> Q:
+    return Q(org_unit__isnull=True) | Q(salesperson__isnull=True)
+
+
+class CellConstraint(TimeStampedModel):
+    """A lock and/or min/max bounds on one cell of a plan's cube (any coordinate)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="constraints")
+    org_unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    salesperson = models.ForeignKey(
+        Salesperson, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    product_line = models.ForeignKey(
+        ProductLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    period = models.CharField(max_length=PERIOD_MAX_LENGTH)
+    locked = models.BooleanField(default=False)
+    min_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    max_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cell lock or bound")
+        verbose_name_plural = _("cell locks and bounds")
+        constraints = [
+            models.CheckConstraint(condition=_cell_coordinate_q(), name="cellconstraint_one_org"),
+            models.CheckConstraint(
+                condition=Q(min_amount__isnull=True) | Q(min_amount__gte=0),
+                name="cellconstraint_min_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_amount__isnull=True)
+                | Q(max_amount__isnull=True)
+                | Q(max_amount__gte=F("min_amount")),
+                name="cellconstraint_min_le_max",
+            ),
+            models.UniqueConstraint(
+                "plan",
+                Coalesce("org_unit", models.Value(0)),
+                Coalesce("salesperson", models.Value(0)),
+                Coalesce("product_line", models.Value(0)),
+                "period",
+                name="cellconstraint_cell_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.org_unit_id}/{self.salesperson_id}/{self.product_line_id}"
+
+
+class MethodInput(TimeStampedModel):
+    """Per-node inputs of the weight methods (manual %, growth, potential, FTE override)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="method_inputs")
+    org_unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    salesperson = models.ForeignKey(
+        Salesperson, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    product_line = models.ForeignKey(
+        ProductLine, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    manual_percent = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
+    growth_rate = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
+    potential_index = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    fte_override = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("method input")
+        verbose_name_plural = _("method inputs")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(org_unit__isnull=False, salesperson__isnull=True, product_line__isnull=True)
+                    | Q(org_unit__isnull=True, salesperson__isnull=False, product_line__isnull=True)
+                    | Q(org_unit__isnull=True, salesperson__isnull=True, product_line__isnull=False)
+                ),
+                name="methodinput_one_node",
+            ),
+            models.CheckConstraint(
+                condition=Q(manual_percent__isnull=True)
+                | (Q(manual_percent__gte=0) & Q(manual_percent__lte=100)),
+                name="methodinput_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(growth_rate__isnull=True) | Q(growth_rate__gte=-1),
+                name="methodinput_growth_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(potential_index__isnull=True) | Q(potential_index__gte=0),
+                name="methodinput_potential_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(fte_override__isnull=True)
+                | (Q(fte_override__gte=0) & Q(fte_override__lte=10)),
+                name="methodinput_fte_range",
+            ),
+            models.UniqueConstraint(
+                "plan",
+                Coalesce("org_unit", models.Value(0)),
+                Coalesce("salesperson", models.Value(0)),
+                Coalesce("product_line", models.Value(0)),
+                name="methodinput_node_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.org_unit_id}/{self.salesperson_id}/{self.product_line_id}"
+
+
+class ProductLineTotal(TimeStampedModel):
+    """A fixed product-line total: the plan then meets org *and* product-line margins."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="product_line_totals")
+    product_line = models.ForeignKey(ProductLine, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("fixed product-line total")
+        verbose_name_plural = _("fixed product-line totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "product_line"], name="productlinetotal_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="productlinetotal_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}/{self.product_line_id}: {self.amount}"
+
+
+class PlanChange(TimeStampedModel):
+    """One audited change of a plan: who, when, which cell, old -> new, why.
+
+    Grid changes name the cell that was set (``leaf_count`` leaves changed with it); one
+    multi-cell change (paste, upload) writes one row per cell with a shared ``batch``.
+    Coordinates keep a readable ``cell`` label so the trail survives renamed codes.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Settings changed")
+        METHOD = "method", _("Methods changed")
+        ALLOCATE = "allocate", _("Allocated")
+        EDIT = "edit", _("Cell edited")
+        PASTE = "paste", _("Cells pasted")
+        UPLOAD = "upload", _("Sheet uploaded")
+        LOCK = "lock", _("Cell locked")
+        UNLOCK = "unlock", _("Cell unlocked")
+        BOUNDS = "bounds", _("Bounds set")
+        SUBMIT = "submit", _("Submitted")
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected")
+        PUBLISH = "publish", _("Published")
+        ARCHIVE = "archive", _("Archived")
+        NEW_VERSION = "new_version", _("New version")
+        SCENARIO = "scenario", _("Scenario created")
+        RESPREAD = "respread", _("Re-spread")
+        ACKNOWLEDGE = "acknowledge", _("Acknowledged")
+        DISPUTE = "dispute", _("Disputed")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    batch = models.UUIDField(null=True, blank=True)
+    org_unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    salesperson = models.ForeignKey(
+        Salesperson, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    product_line = models.ForeignKey(
+        ProductLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    period = models.CharField(max_length=PERIOD_MAX_LENGTH, blank=True, default="")
+    cell = models.CharField(max_length=300, blank=True, default="")
+    old_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    new_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    reason = models.TextField(blank=True, default="")
+    leaf_count = models.PositiveIntegerField(default=0)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("plan change")
+        verbose_name_plural = _("plan changes")
+        indexes = [models.Index(fields=["plan", "created_at"], name="planchange_plan_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.action} {self.cell}"
+
+
+class Acknowledgement(TimeStampedModel):
+    """A salesperson's answer to their published targets: acknowledged or disputed."""
+
+    class Status(models.TextChoices):
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        DISPUTED = "disputed", _("Disputed")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="acknowledgements")
+    salesperson = models.ForeignKey(
+        Salesperson, on_delete=models.CASCADE, related_name="acknowledgements"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices)
+    comment = models.TextField(blank=True, default="")
+    acted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("acknowledgement")
+        verbose_name_plural = _("acknowledgements")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "salesperson"], name="acknowledgement_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=["acknowledged", "disputed"]),
+                name="acknowledgement_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="acknowledged") | ~Q(comment=""),
+                name="acknowledgement_dispute_has_comment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}/{self.salesperson_id}: {self.status}"
