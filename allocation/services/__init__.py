@@ -4,6 +4,7 @@ Import services from here (``from allocation.services import plan_allocate``); t
 below are an implementation detail.
 """
 
+from allocation.services.allocate import plan_allocate
 from allocation.services.dimensions import (
     actual_cells_replace,
     org_unit_create,
@@ -13,11 +14,64 @@ from allocation.services.dimensions import (
     salesperson_create,
     tree_save,
 )
+from allocation.services.editing import (
+    CellChange,
+    CellInput,
+    EditResult,
+    cell_constraint_set,
+    cell_edit,
+    cells_edit,
+)
+from allocation.services.lifecycle import (
+    acknowledgement_record,
+    plan_approve,
+    plan_archive,
+    plan_new_version,
+    plan_publish,
+    plan_reject,
+    plan_respread,
+    plan_scenario_create,
+    plan_submit,
+)
+from allocation.services.plans import (
+    MethodInputData,
+    plan_create,
+    plan_method_config_update,
+    plan_method_inputs_set,
+    plan_product_line_totals_set,
+    plan_update,
+)
+from allocation.services.sheets import plan_sheet_csv, plan_sheet_upload, plan_sheet_xlsx
 
 __all__ = [
+    "CellChange",
+    "CellInput",
+    "EditResult",
+    "MethodInputData",
+    "acknowledgement_record",
     "actual_cells_replace",
+    "cell_constraint_set",
+    "cell_edit",
+    "cells_edit",
     "org_unit_create",
     "org_unit_update",
+    "plan_allocate",
+    "plan_approve",
+    "plan_archive",
+    "plan_create",
+    "plan_method_config_update",
+    "plan_method_inputs_set",
+    "plan_new_version",
+    "plan_product_line_totals_set",
+    "plan_publish",
+    "plan_reject",
+    "plan_respread",
+    "plan_scenario_create",
+    "plan_sheet_csv",
+    "plan_sheet_upload",
+    "plan_sheet_xlsx",
+    "plan_submit",
+    "plan_update",
     "product_line_create",
     "product_line_update",
     "salesperson_create",

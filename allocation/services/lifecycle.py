@@ -1,0 +1,490 @@
+"""A plan's life: draft -> submitted -> approved -> published -> archived, versions, scenarios,
+the mid-year re-spread and the salespeople's acknowledgements."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Sum
+from django.db.models.functions import Cast, Round
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from allocation.engine import AllocationError
+from allocation.models import (
+    Acknowledgement,
+    ActualCell,
+    CellConstraint,
+    MethodInput,
+    Plan,
+    PlanChange,
+    ProductLineTotal,
+    TargetCell,
+)
+from allocation.planning import MONTHS, respread_rows
+from allocation.selectors import plan_leaves_frame, plan_structure_get, viewer_scope
+from allocation.services.common import audit, plan_lock, rule_error
+from allocation.services.storage import target_cells_delete, target_cells_insert
+from salesalloc.core.exceptions import ConflictError, ScopeError
+from salesalloc.core.money import from_cents
+
+Status = Plan.Status
+
+
+def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _require(plan: Plan, allowed: set[str], action: str) -> None:
+    if plan.status not in allowed:
+        raise ConflictError(
+            _("Can't %(action)s a plan that is %(status)s.")
+            % {"action": action, "status": plan.get_status_display().lower()}
+        )
+
+
+def _transition(
+    *,
+    plan: Plan,
+    to: str,
+    actor: AbstractBaseUser | None,
+    action: str,
+    comment: str,
+    stamp: str | None,
+) -> Plan:
+    old = plan.status
+    plan.status = to
+    fields = ["status", "updated_at"]
+    if stamp:
+        setattr(plan, f"{stamp}_by", _actor(actor))
+        setattr(plan, f"{stamp}_at", timezone.now())
+        fields += [f"{stamp}_by", f"{stamp}_at"]
+    plan.full_clean()
+    plan.save(update_fields=fields)
+    audit(
+        plan=plan,
+        actor=actor,
+        action=action,
+        reason=comment,
+        details={"from": old, "to": to},
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_submit(*, plan: Plan, actor: AbstractBaseUser | None = None, comment: str = "") -> Plan:
+    """Draft -> submitted (for approval). An allocated draft only."""
+    plan = plan_lock(plan=plan)
+    _require(plan, {Status.DRAFT}, _("submit"))
+    if plan.allocated_at is None:
+        raise ConflictError(_("Allocate the plan before submitting it."))
+    return _transition(
+        plan=plan,
+        to=Status.SUBMITTED,
+        actor=actor,
+        action=PlanChange.Action.SUBMIT,
+        comment=comment,
+        stamp="submitted",
+    )
+
+
+@transaction.atomic
+def plan_approve(*, plan: Plan, actor: AbstractBaseUser | None = None, comment: str = "") -> Plan:
+    """Submitted -> approved."""
+    plan = plan_lock(plan=plan)
+    _require(plan, {Status.SUBMITTED}, _("approve"))
+    return _transition(
+        plan=plan,
+        to=Status.APPROVED,
+        actor=actor,
+        action=PlanChange.Action.APPROVE,
+        comment=comment,
+        stamp="approved",
+    )
+
+
+@transaction.atomic
+def plan_reject(*, plan: Plan, reason: str, actor: AbstractBaseUser | None = None) -> Plan:
+    """Submitted (or approved, before publishing) -> draft, with the reason why."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Say why the plan goes back to draft.")})
+    plan = plan_lock(plan=plan)
+    _require(plan, {Status.SUBMITTED, Status.APPROVED}, _("reject"))
+    plan.submitted_by = plan.submitted_at = plan.approved_by = plan.approved_at = None
+    plan.save(update_fields=["submitted_by", "submitted_at", "approved_by", "approved_at"])
+    return _transition(
+        plan=plan,
+        to=Status.DRAFT,
+        actor=actor,
+        action=PlanChange.Action.REJECT,
+        comment=reason.strip(),
+        stamp=None,
+    )
+
+
+def _lineage_published(plan: Plan) -> list[Plan]:
+    """Published plans of the same lineage (earlier versions of this plan)."""
+    found = []
+    seen = {plan.pk}
+    current = plan.previous_version
+    while current is not None and current.pk not in seen:
+        seen.add(current.pk)
+        if current.status == Status.PUBLISHED:
+            found.append(current)
+        current = current.previous_version
+    return found
+
+
+@transaction.atomic
+def plan_publish(*, plan: Plan, actor: AbstractBaseUser | None = None, comment: str = "") -> Plan:
+    """Approved -> published; the version it replaces is archived. Scenarios never publish."""
+    plan = plan_lock(plan=plan)
+    if plan.scenario_of_id is not None:
+        raise ConflictError(
+            _("A scenario is a what-if and is never published; copy its numbers into a version.")
+        )
+    _require(plan, {Status.APPROVED}, _("publish"))
+    for previous in _lineage_published(plan):
+        locked = plan_lock(plan=previous)
+        _transition(
+            plan=locked,
+            to=Status.ARCHIVED,
+            actor=actor,
+            action=PlanChange.Action.ARCHIVE,
+            comment=_("Replaced by version %(version)s.") % {"version": plan.version},
+            stamp="archived",
+        )
+    return _transition(
+        plan=plan,
+        to=Status.PUBLISHED,
+        actor=actor,
+        action=PlanChange.Action.PUBLISH,
+        comment=comment,
+        stamp="published",
+    )
+
+
+@transaction.atomic
+def plan_archive(*, plan: Plan, actor: AbstractBaseUser | None = None, comment: str = "") -> Plan:
+    """Any plan that is not archived yet -> archived (kept, read-only)."""
+    plan = plan_lock(plan=plan)
+    _require(
+        plan, {Status.DRAFT, Status.SUBMITTED, Status.APPROVED, Status.PUBLISHED}, _("archive")
+    )
+    return _transition(
+        plan=plan,
+        to=Status.ARCHIVED,
+        actor=actor,
+        action=PlanChange.Action.ARCHIVE,
+        comment=comment,
+        stamp="archived",
+    )
+
+
+def _copy(
+    *,
+    source: Plan,
+    actor: AbstractBaseUser | None,
+    name: str,
+    version: int,
+    previous: Plan | None,
+    scenario_of: Plan | None,
+    copy_cells: bool = True,
+) -> Plan:
+    """A draft copy of ``source``: settings, methods, inputs, locks, members and leaves."""
+    plan = Plan(
+        name=name,
+        fiscal_year=source.fiscal_year,
+        start_month=source.start_month,
+        currency=source.currency,
+        total_amount=source.total_amount,
+        mode=source.mode,
+        version=version,
+        previous_version=previous,
+        scenario_of=scenario_of,
+        root_org_unit=source.root_org_unit,
+        method_config=source.method_config,
+        allocated_at=source.allocated_at if copy_cells else None,
+        created_by=_actor(actor),
+    )
+    plan.full_clean()
+    plan.save()
+    plan.product_lines.set(source.product_lines.all())
+    plan.salespeople.set(source.salespeople.all())
+    CellConstraint.objects.bulk_create(
+        [
+            CellConstraint(
+                plan=plan,
+                org_unit_id=c.org_unit_id,
+                salesperson_id=c.salesperson_id,
+                product_line_id=c.product_line_id,
+                period=c.period,
+                locked=c.locked,
+                min_amount=c.min_amount,
+                max_amount=c.max_amount,
+            )
+            for c in source.constraints.all()
+        ]
+    )
+    MethodInput.objects.bulk_create(
+        [
+            MethodInput(
+                plan=plan,
+                org_unit_id=m.org_unit_id,
+                salesperson_id=m.salesperson_id,
+                product_line_id=m.product_line_id,
+                manual_percent=m.manual_percent,
+                growth_rate=m.growth_rate,
+                potential_index=m.potential_index,
+                fte_override=m.fte_override,
+            )
+            for m in source.method_inputs.all()
+        ]
+    )
+    ProductLineTotal.objects.bulk_create(
+        [
+            ProductLineTotal(plan=plan, product_line_id=t.product_line_id, amount=t.amount)
+            for t in source.product_line_totals.all()
+        ]
+    )
+    if copy_cells:
+        _copy_cells(source_id=source.pk, plan_id=plan.pk)
+    return plan
+
+
+def _copy_cells(*, source_id: int, plan_id: int) -> int:
+    """Copy every leaf of one plan into another in one ``INSERT ... SELECT``."""
+    table = TargetCell._meta.db_table
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} "  # noqa: S608 - our table name, values are parameters
+            "(plan_id, salesperson_id, product_line_id, month, amount, created_at, updated_at) "
+            f"SELECT %s, salesperson_id, product_line_id, month, amount, %s, %s FROM {table} "
+            "WHERE plan_id = %s",
+            [plan_id, now, now, source_id],
+        )
+        return cursor.rowcount
+
+
+def _open_next_version(plan: Plan) -> Plan | None:
+    return plan.next_versions.exclude(status=Status.ARCHIVED).filter(scenario_of=None).first()
+
+
+@transaction.atomic
+def plan_new_version(
+    *, plan: Plan, actor: AbstractBaseUser | None = None, reason: str = ""
+) -> Plan:
+    """Open a draft copy (version + 1) of a published plan: the only way to change it.
+
+    Publishing the new version later archives this one. One open new version at a time.
+    """
+    plan = plan_lock(plan=plan)
+    if plan.scenario_of_id is not None:
+        raise ConflictError(_("Scenarios have no versions; create another scenario instead."))
+    _require(plan, {Status.PUBLISHED}, _("create a new version of"))
+    existing = _open_next_version(plan)
+    if existing is not None:
+        raise ConflictError(
+            _("Version %(version)s of this plan is already open (%(status)s).")
+            % {"version": existing.version, "status": existing.get_status_display().lower()}
+        )
+    new = _copy(
+        source=plan,
+        actor=actor,
+        name=plan.name,
+        version=plan.version + 1,
+        previous=plan,
+        scenario_of=None,
+    )
+    audit(
+        plan=new,
+        actor=actor,
+        action=PlanChange.Action.NEW_VERSION,
+        reason=reason,
+        details={"from_plan": plan.pk, "from_version": plan.version},
+    )
+    return new
+
+
+@transaction.atomic
+def plan_scenario_create(
+    *, plan: Plan, name: str = "", actor: AbstractBaseUser | None = None
+) -> Plan:
+    """Clone any plan into a draft what-if scenario (never published); compare it after."""
+    plan = Plan.objects.select_related("root_org_unit").get(pk=plan.pk)
+    scenario = _copy(
+        source=plan,
+        actor=actor,
+        name=(name or "").strip() or _("%(name)s (scenario)") % {"name": plan.name},
+        version=1,
+        previous=None,
+        scenario_of=plan,
+    )
+    audit(
+        plan=scenario,
+        actor=actor,
+        action=PlanChange.Action.SCENARIO,
+        details={"from_plan": plan.pk, "from_version": plan.version},
+    )
+    return scenario
+
+
+@transaction.atomic
+def plan_respread(
+    *, plan: Plan, as_of: dt.date, actor: AbstractBaseUser | None = None, reason: str = ""
+) -> Plan:
+    """Mid-year re-spread: a new draft version where what remains goes to the open months.
+
+    Per leaf row (salesperson x product line), the fiscal months that ended by ``as_of``
+    take their actuals (a net-negative month counts as 0) and the open months share
+    ``max(annual − actual to date, 0)`` in proportion to their current targets
+    (``planning.respread_rows``, the vectorised ``engine.respread``). A row already past its
+    annual target keeps its actuals and gets 0 for the rest. The plan total becomes the sum
+    of the rows.
+    """
+    plan = plan_lock(plan=plan)
+    _require(plan, {Status.PUBLISHED}, _("re-spread"))
+    structure = plan_structure_get(plan=plan, with_constraints=False)
+    closed = structure.fiscal.closed_months(as_of)
+    if closed == 0:
+        raise ConflictError(
+            _("No month of the fiscal year has ended by %(date)s.") % {"date": as_of}
+        )
+    if closed == MONTHS:
+        raise ConflictError(_("The whole fiscal year is over by %(date)s.") % {"date": as_of})
+    existing = _open_next_version(plan)
+    if existing is not None:
+        raise ConflictError(
+            _("Version %(version)s of this plan is already open (%(status)s).")
+            % {"version": existing.version, "status": existing.get_status_display().lower()}
+        )
+    leaves = plan_leaves_frame(plan=plan, structure=structure)
+    rows = (
+        leaves.pivot_table(
+            index=["salesperson_id", "pl_id"], columns="m", values="cents", aggfunc="sum"
+        )
+        .reindex(columns=range(MONTHS))
+        .fillna(0)
+        .astype(np.int64)
+    )
+    months = structure.fiscal.months
+    actual = list(
+        ActualCell.objects.filter(
+            month__gte=months[0],
+            month__lte=months[closed - 1],
+            salesperson_id__in=[int(x) for x in structure.member_ids],
+            product_line_id__in=[int(x) for x in structure.leaf_ids],
+        )
+        .order_by()
+        .values("salesperson_id", "product_line_id", "month")
+        .annotate(cents=Cast(Round(Sum("amount") * 100), BigIntegerField()))
+        .values_list("salesperson_id", "product_line_id", "month", "cents")
+    )
+    actual_table = np.zeros(rows.shape, dtype=np.int64)
+    if actual:
+        frame = pd.DataFrame(actual, columns=["salesperson_id", "pl_id", "month", "cents"])
+        frame["m"] = [structure.fiscal.month_index(m) for m in frame["month"]]
+        position = rows.index.get_indexer(
+            pd.MultiIndex.from_frame(frame[["salesperson_id", "pl_id"]])
+        )
+        keep = position >= 0
+        np.add.at(
+            actual_table,
+            (position[keep], frame["m"].to_numpy(dtype=np.int64)[keep]),
+            frame["cents"].to_numpy(dtype=np.int64)[keep],
+        )
+    try:
+        table = respread_rows(targets=rows.to_numpy(), actuals=actual_table, closed=closed)
+    except AllocationError as error:
+        raise rule_error(error) from error
+    new = _copy(
+        source=plan,
+        actor=actor,
+        name=plan.name,
+        version=plan.version + 1,
+        previous=plan,
+        scenario_of=None,
+        copy_cells=False,
+    )
+    out = pd.DataFrame(
+        {
+            "salesperson_id": np.repeat(rows.index.get_level_values(0).to_numpy(), MONTHS),
+            "pl_id": np.repeat(rows.index.get_level_values(1).to_numpy(), MONTHS),
+            "m": np.tile(np.arange(MONTHS), len(rows)),
+            "cents": table.reshape(-1),
+        }
+    )
+    target_cells_delete(plan_id=new.pk)
+    target_cells_insert(plan_id=new.pk, leaves=out, months=months)
+    new.total_amount = from_cents(int(table.sum()))
+    new.allocated_at = timezone.now()
+    new.revision = 1
+    new.save(update_fields=["total_amount", "allocated_at", "revision", "updated_at"])
+    audit(
+        plan=new,
+        actor=actor,
+        action=PlanChange.Action.RESPREAD,
+        reason=reason,
+        old_cents=int(rows.to_numpy().sum()),
+        new_cents=int(table.sum()),
+        leaf_count=int(table.size),
+        details={"as_of": as_of.isoformat(), "closed_months": closed, "from_plan": plan.pk},
+    )
+    return new
+
+
+@transaction.atomic
+def acknowledgement_record(
+    *,
+    plan: Plan,
+    status: str,
+    comment: str = "",
+    actor: AbstractBaseUser,
+) -> Acknowledgement:
+    """A salesperson acknowledges or disputes (with a comment) their published targets.
+
+    The latest answer counts; every answer is also in the plan's audit trail.
+    """
+    scope = viewer_scope(user=actor)
+    if scope.salesperson_id is None:
+        raise ScopeError(_("Only salespeople acknowledge their own targets."))
+    plan = Plan.objects.get(pk=plan.pk)
+    if plan.status != Status.PUBLISHED:
+        raise ConflictError(_("Only published targets can be acknowledged."))
+    if not plan.salespeople.filter(pk=scope.salesperson_id).exists():
+        raise ScopeError(_("You have no targets in this plan."))
+    if status not in {choice.value for choice in Acknowledgement.Status}:
+        raise ValidationError({"status": _("Choose acknowledged or disputed.")})
+    comment = (comment or "").strip()
+    if status == Acknowledgement.Status.DISPUTED and not comment:
+        raise ValidationError({"comment": _("Say what you dispute.")})
+    row, _created = Acknowledgement.objects.update_or_create(
+        plan=plan,
+        salesperson_id=scope.salesperson_id,
+        defaults={
+            "status": status,
+            "comment": comment,
+            "acted_by": actor,
+            "acted_at": timezone.now(),
+        },
+    )
+    change = audit(
+        plan=plan,
+        actor=actor,
+        action=PlanChange.Action.ACKNOWLEDGE
+        if status == Acknowledgement.Status.ACKNOWLEDGED
+        else PlanChange.Action.DISPUTE,
+        reason=comment,
+        details={"salesperson": row.salesperson.code},
+        save=False,
+    )
+    change.salesperson_id = scope.salesperson_id
+    change.cell = row.salesperson.code
+    change.save()
+    return row
