@@ -1,6 +1,6 @@
 """REST API routes (mounted under /api/v1/)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from allocation.api import views
 
@@ -21,4 +21,5 @@ urlpatterns = [
     ),
     path("actuals/", views.ActualListApi.as_view(), name="api-actual-list"),
     path("actuals/totals/", views.ActualTotalListApi.as_view(), name="api-actual-totals"),
+    path("", include("allocation.api.plans_urls")),
 ]

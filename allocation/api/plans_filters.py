@@ -1,0 +1,72 @@
+"""Query-string filters of the plans API (targets take the same filters as actuals)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from rest_framework.request import Request
+
+from allocation.api.filters import (
+    CodeFilter,
+    MonthFilter,
+    YearFilter,
+    org_unit_subtree_filter,
+    product_line_subtree_filter,
+    salesperson_filter,
+)
+from allocation.models import Plan, TargetCell
+from allocation.selectors import plan_list
+
+
+def visible_plans(request: Request | None) -> QuerySet[Plan]:
+    if request is None:
+        return Plan.objects.none()
+    return plan_list(user=request.user)
+
+
+class PlanIdFilter(CodeFilter):
+    """A plan by id among the plans the viewer may open."""
+
+    schema = {"type": "integer", "example": 1}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["to_field_name"] = "pk"
+        super().__init__(*args, **kwargs)
+
+
+class TargetFilterSet(django_filters.FilterSet):
+    plan = PlanIdFilter(
+        field_name="plan",
+        queryset=visible_plans,
+        message=_("No plan with id “%(value)s” is visible to you."),
+        help_text=_("Plan id; default: the published plans."),
+    )
+    salesperson = salesperson_filter()
+    product_line = product_line_subtree_filter("product_line__path")
+    org_unit = org_unit_subtree_filter("salesperson__org_unit__path")
+    month = MonthFilter(field_name="month", help_text=_("Calendar month, YYYY-MM."))
+    year = YearFilter(field_name="month__year", help_text=_("Calendar year, YYYY."))
+
+    class Meta:
+        model = TargetCell
+        fields = ["plan", "salesperson", "product_line", "org_unit", "month", "year"]
+
+
+class PlanFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=Plan.Status.choices, help_text=_("draft, submitted, approved, published, archived")
+    )
+    fiscal_year = django_filters.NumberFilter()
+    scenario = django_filters.BooleanFilter(
+        field_name="scenario_of",
+        lookup_expr="isnull",
+        exclude=True,
+        help_text=_("true: only what-if scenarios; false: only real plans."),
+    )
+
+    class Meta:
+        model = Plan
+        fields = ["status", "fiscal_year", "scenario"]
