@@ -1,0 +1,698 @@
+"""Check an order file's rows and turn them into typed staging frames (pure pandas).
+
+The validator sees the file chunk by chunk (field-level checks: keys, numbers, codes,
+territory rules), then once whole (checks across rows: the file's date order, line numbers,
+duplicate keys, one date and customer per order). Every problem becomes an error record
+``(row, column, message)``; a row with any error is *bad*. Nothing here touches the
+database: the service passes the lookups in and stores the staging frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from django.utils.translation import gettext as _
+
+from customers.importing.fields import CUSTOMER_FIELDS, TERRITORY_ATTRIBUTES, ColumnPlan
+from customers.importing.parsing import (
+    BLANK,
+    DATE_BLANK,
+    INVALID,
+    OK,
+    TOO_LARGE,
+    TOO_MANY_DECIMALS,
+    Column,
+    DateParts,
+    Decimals,
+    date_order_decide,
+    date_parts_parse,
+    dates_resolve,
+    decimals_parse,
+    positive_ints_parse,
+)
+from customers.importing.reading import RawChunk
+
+AMBIGUOUS = -1
+# Field -> (scale, integer digits) of the model column it is stored in.
+NUMBER_FIELDS = {
+    "quantity": (4, 10),
+    "unit_price": (6, 12),
+    "amount": (4, 14),
+    "cost": (4, 14),
+}
+TEXT_LIMITS = {
+    "order_id": 64,
+    "customer_code": 64,
+    "sku": 64,
+    "product_name": 300,
+    "customer_name": 200,
+    "region": 100,
+    "state": 100,
+    "city": 100,
+    "country": 100,
+    "segment": 100,
+    "phone": 50,
+    "email": 254,
+    "address": 300,
+}
+CUSTOMER_COLUMNS = {"customer_name": "name"} | {name: name for name in CUSTOMER_FIELDS[1:]}
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """Reference data the rows are checked against (keys are lower-case, trimmed)."""
+
+    product_line_codes: dict[str, int]
+    product_line_names: dict[str, int]  # AMBIGUOUS when two lines share a name
+    salesperson_codes: dict[str, int]
+    salesperson_labels: dict[int, str]  # id -> code, for messages
+    inactive: frozenset[int] = frozenset()
+    in_scope: frozenset[int] | None = None  # None: the importer may use every salesperson
+    rules: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+# --- Errors -----------------------------------------------------------------------------------
+_MESSAGES: dict[str, Callable[[dict], str]] = {
+    "blank": lambda p: _("%(column)s is empty.") % p,
+    "too_long": lambda p: _("'%(value)s' is longer than %(limit)s characters.") % p,
+    "bad_date": lambda p: _("'%(value)s' is not a date (e.g. 2019-03-05 or 3/5/2019).") % p,
+    "bad_number": lambda p: _("'%(value)s' is not a number.") % p,
+    "too_many_decimals": lambda p: _("'%(value)s' has more than %(limit)s decimal places.") % p,
+    "too_large": lambda p: (
+        _("'%(value)s' is too large (more than %(limit)s digits before the decimal point).") % p
+    ),
+    "negative_price": lambda p: _("Unit price '%(value)s' is negative.") % p,
+    "bad_line_no": lambda p: _("'%(value)s' is not a positive whole number.") % p,
+    "unknown_product_line": lambda p: _("Unknown product line '%(value)s'.") % p,
+    "ambiguous_product_line": lambda p: (
+        _("Two product lines are named '%(value)s'; use the product line's code.") % p
+    ),
+    "unknown_salesperson": lambda p: _("Unknown salesperson '%(value)s'.") % p,
+    "inactive_salesperson": lambda p: _("Salesperson %(value)s is inactive.") % p,
+    "salesperson_out_of_scope": lambda p: (
+        _("Salesperson %(value)s is outside your part of the company.") % p
+    ),
+    "no_salesperson": lambda p: _no_salesperson_message(p),
+    "no_amount": lambda p: _("No amount, and no quantity and unit price to compute it from."),
+    "computed_decimals": lambda p: (
+        _("Quantity %(quantity)s × unit price %(price)s has more than 4 decimal places.") % p
+    ),
+    "computed_too_large": lambda p: (
+        _("Quantity %(quantity)s × unit price %(price)s is too large.") % p
+    ),
+    "field_count": lambda p: _("The row has %(found)s fields; the header has %(expected)s.") % p,
+    "duplicate": lambda p: _("Duplicate of row %(first)s (order %(order)s, line %(line)s).") % p,
+    "order_date_conflict": lambda p: (
+        _("Order %(order)s is dated %(first_value)s on row %(first)s but %(value)s here.") % p
+    ),
+    "order_customer_conflict": lambda p: (
+        _("Order %(order)s is for customer %(first_value)s on row %(first)s but %(value)s here.")
+        % p
+    ),
+    "stored_line_out_of_scope": lambda p: (
+        _(
+            "Order %(order)s line %(line)s is stored for salesperson %(value)s, "
+            "outside your part of the company."
+        )
+        % p
+    ),
+}
+
+
+def _no_salesperson_message(params: dict) -> str:
+    where = ", ".join(
+        f"{label} '{value}'"
+        for label, value in params.get("territory", ())
+        if isinstance(value, str) and value
+    )
+    if not where:
+        return _("No salesperson given, and no territory rule can assign one.")
+    return _("No salesperson given, and no territory rule matches %(where)s.") % {"where": where}
+
+
+class ErrorLog:
+    """Every error of a file; messages are formatted only for the ones that are kept."""
+
+    def __init__(self) -> None:
+        self._parts: list[pd.DataFrame] = []
+        self._frame: pd.DataFrame | None = None
+
+    def add(
+        self, rows: np.ndarray, *, column: str | None, position: int, code: str, **params: object
+    ) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return
+        part = pd.DataFrame({"row": rows, "position": position, "code": code, "column": column})
+        for name, value in params.items():
+            part[name] = np.asarray(value, dtype=object) if _is_array(value) else value
+        self._parts.append(part)
+        self._frame = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = (
+                pd.concat(self._parts, ignore_index=True)
+                if self._parts
+                else pd.DataFrame({"row": np.array([], dtype=np.int64)})
+            )
+        return self._frame
+
+    @property
+    def total(self) -> int:
+        return len(self.frame)
+
+    def bad_rows(self) -> np.ndarray:
+        return np.unique(self.frame["row"].to_numpy(dtype=np.int64))
+
+    def first(self, limit: int) -> list[dict]:
+        """The first ``limit`` errors by row and column, as ``{"row", "column", "message"}``."""
+        if not self.total:
+            return []
+        head = self.frame.sort_values(["row", "position"], kind="stable").head(limit)
+        records = head.to_dict("records")
+        return [
+            {
+                "row": int(record["row"]),
+                "column": record["column"],
+                "message": _MESSAGES[record["code"]](
+                    {k: v for k, v in record.items() if not _is_missing(v)}
+                ),
+            }
+            for record in records
+        ]
+
+
+def _is_array(value: object) -> bool:
+    return isinstance(value, (np.ndarray, pd.Series, list))
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+# --- The validator ------------------------------------------------------------------------
+@dataclass
+class Staging:
+    """Validated rows ready to store, typed: money as scaled integers, dates as datetime64.
+
+    ``orders`` (``idx, order_no, order_date, customer_idx``), ``customers`` (``idx, code``,
+    attributes, ``owner_id, latest_date``) and ``products`` (``idx, sku, name,
+    product_line_id``) have one row per key. ``lines`` (``order_idx, line_no,
+    salesperson_id, product_line_id, product_idx``, and per ``NUMBER_FIELDS`` the scaled value
+    and ``<name>_null``) point at them by ``idx``. ``customer_columns`` are the customer
+    attributes the file has.
+    """
+
+    lines: pd.DataFrame
+    orders: pd.DataFrame
+    customers: pd.DataFrame
+    products: pd.DataFrame
+    customer_columns: tuple[str, ...]
+    cells: list[tuple[int, str]] = field(default_factory=list)  # every line's (sp, month)
+
+
+def _params(mask: np.ndarray, params: dict[str, object]) -> dict[str, object]:
+    picked: dict[str, object] = {}
+    for name, value in params.items():
+        if isinstance(value, Column):
+            picked[name] = value.uniques[value.codes[mask]]
+        elif _is_array(value):
+            picked[name] = np.asarray(value, dtype=object)[mask]
+        else:
+            picked[name] = value
+    return picked
+
+
+class OrderFileValidator:
+    """Feed chunks with ``add``, then ``finish`` for the cross-row checks."""
+
+    def __init__(
+        self,
+        *,
+        plan: ColumnPlan,
+        lookups: Lookups,
+        date_order: str = "auto",
+        allow_serial_dates: bool = False,
+    ) -> None:
+        self.plan = plan
+        self.lookups = lookups
+        self.date_order = date_order
+        self.allow_serial_dates = allow_serial_dates
+        self.resolved_date_order = date_order
+        self.errors = ErrorLog()
+        self._chunks: list[pd.DataFrame] = []
+        self._dates: list[DateParts] = []
+
+    def _position(self, name: str) -> int:
+        return self.plan.columns.get(name, len(self.plan.headers) + 1)
+
+    def _error(self, mask: np.ndarray, rows: np.ndarray, name: str, code: str, **params) -> None:
+        if not mask.any():
+            return
+        self.errors.add(
+            rows[mask],
+            column=self.plan.label(name),
+            position=self._position(name),
+            code=code,
+            **_params(mask, params),
+        )
+
+    def add(self, chunk: RawChunk) -> None:
+        """Check one chunk's cells and keep its typed values."""
+        plan, rows = self.plan, chunk.rows
+        ok = chunk.field_counts == 0
+        if (~ok).any():
+            self.errors.add(
+                rows[~ok],
+                column=None,
+                position=-1,
+                code="field_count",
+                found=chunk.field_counts[~ok],
+                expected=len(plan.headers),
+            )
+        cols = {name: Column.of(chunk.frame[index]) for name, index in plan.columns.items()}
+        out: dict[str, np.ndarray] = {"row": rows, "ok": ok}
+        for name in ("order_id", "customer_code"):
+            self._error(ok & cols[name].blank(), rows, name, "blank")
+        for name, limit in TEXT_LIMITS.items():
+            if name in cols:
+                too_long = ok & (cols[name].lengths() > limit)
+                self._error(too_long, rows, name, "too_long", value=cols[name], limit=limit)
+        for name in ("order_id", "customer_code", "sku", "product_name", *CUSTOMER_FIELDS):
+            if name in cols:
+                out[name] = cols[name].values()
+        out["product_line_id"] = self._product_lines(cols["product_line"], ok, rows)
+        out["salesperson_id"] = self._salespeople(cols, ok, rows)
+        self._numbers(cols, ok, rows, out)
+        if "line_no" in cols:
+            numbers, status = positive_ints_parse(cols["line_no"])
+            bad = ok & (status == INVALID)
+            self._error(bad, rows, "line_no", "bad_line_no", value=cols["line_no"])
+            out["line_no"] = np.where(status == OK, numbers, 0)
+        else:
+            out["line_no"] = np.zeros(len(rows), dtype=np.int64)
+        self._dates.append(
+            date_parts_parse(cols["order_date"], allow_serial=self.allow_serial_dates)
+        )
+        out["date_text"] = cols["order_date"].values()
+        self._chunks.append(pd.DataFrame(out))
+
+    def _product_lines(self, column: Column, ok: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        by_code = column.lookup(self.lookups.product_line_codes)
+        by_name = column.lookup(self.lookups.product_line_names)
+        ids = np.where(by_code != 0, by_code, by_name)
+        blank = column.blank()
+        self._error(ok & blank, rows, "product_line", "blank")
+        unknown = ok & ~blank & (ids == 0)
+        self._error(unknown, rows, "product_line", "unknown_product_line", value=column)
+        ambiguous = ok & (ids == AMBIGUOUS)
+        self._error(ambiguous, rows, "product_line", "ambiguous_product_line", value=column)
+        return np.where(ids > 0, ids, 0)
+
+    def _salespeople(self, cols: dict[str, Column], ok: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        lookups, name = self.lookups, "salesperson_code"
+        size = len(rows)
+        ids = np.zeros(size, dtype=np.int64)
+        given = np.zeros(size, dtype=bool)
+        if name in cols:
+            given = ~cols[name].blank()
+            ids = cols[name].lookup(lookups.salesperson_codes)
+            unknown = ok & given & (ids == 0)
+            self._error(unknown, rows, name, "unknown_salesperson", value=cols[name])
+        for attribute in TERRITORY_ATTRIBUTES:
+            rules = lookups.rules.get(attribute)
+            open_rows = ~given & (ids == 0)
+            if rules and attribute in cols and open_rows.any():
+                ids = np.where(open_rows, cols[attribute].lookup(rules), ids)
+        missing = ok & ~given & (ids == 0)
+        if missing.any():
+            present = [a for a in ("city", "state", "region", "country") if a in cols]
+            headers = [self.plan.label(a) for a in present]
+            values = [cols[a].uniques[cols[a].codes[missing]] for a in present]
+            territory = [tuple(zip(headers, row, strict=True)) for row in zip(*values, strict=True)]
+            self.errors.add(
+                rows[missing],
+                column=self.plan.label(name),
+                position=self._position(name),
+                code="no_salesperson",
+                territory=_object_array(territory or [()] * int(missing.sum())),
+            )
+        labels = pd.Series(ids).map(lookups.salesperson_labels).fillna("").to_numpy(dtype=object)
+        inactive = ok & (ids > 0) & np.isin(ids, list(lookups.inactive))
+        self._error(inactive, rows, name, "inactive_salesperson", value=labels)
+        if lookups.in_scope is not None:
+            outside = ok & (ids > 0) & ~inactive & ~np.isin(ids, list(lookups.in_scope))
+            self._error(outside, rows, name, "salesperson_out_of_scope", value=labels)
+        return ids
+
+    def _numbers(
+        self, cols: dict[str, Column], ok: np.ndarray, rows: np.ndarray, out: dict
+    ) -> None:
+        size = len(rows)
+        parsed: dict[str, Decimals] = {}
+        for name, (scale, digits) in NUMBER_FIELDS.items():
+            if name not in cols:
+                parsed[name] = Decimals(
+                    scaled=np.zeros(size, dtype=np.int64),
+                    status=np.full(size, BLANK, dtype=np.int8),
+                    scale=scale,
+                )
+                continue
+            column = cols[name]
+            number = decimals_parse(column, scale=scale, max_int_digits=digits)
+            parsed[name] = number
+            status = number.status
+            self._error(ok & (status == INVALID), rows, name, "bad_number", value=column)
+            self._error(
+                ok & (status == TOO_MANY_DECIMALS),
+                rows,
+                name,
+                "too_many_decimals",
+                value=column,
+                limit=scale,
+            )
+            self._error(
+                ok & (status == TOO_LARGE), rows, name, "too_large", value=column, limit=digits
+            )
+        price = parsed["unit_price"]
+        self._error(
+            ok & (price.status == OK) & (price.scaled < 0),
+            rows,
+            "unit_price",
+            "negative_price",
+            value=cols.get("unit_price"),
+        )
+        quantity, amount = parsed["quantity"], parsed["amount"]
+        amount_scaled = amount.scaled.copy()
+        amount_ok = amount.status == OK
+        need = amount.status == BLANK
+        can = need & (quantity.status == OK) & (price.status == OK) & (price.scaled >= 0)
+        if can.any():
+            # quantity (4 places) x unit price (6 places) = 10 places, in Python integers.
+            product = quantity.scaled[can].astype(object) * price.scaled[can].astype(object)
+            exact = np.array([value % 1_000_000 == 0 for value in product], dtype=bool)
+            value = np.array([value // 1_000_000 for value in product], dtype=object)
+            fits = np.array([abs(v) < 10**18 for v in value], dtype=bool)
+            subset = np.flatnonzero(can)
+            good = exact & fits
+            amount_scaled[subset[good]] = value[good].astype(np.int64)
+            amount_ok[subset[good]] = True
+            for mask, code in (
+                (~exact, "computed_decimals"),
+                (exact & ~fits, "computed_too_large"),
+            ):
+                full = np.zeros(size, dtype=bool)
+                full[subset[mask]] = True
+                self._error(
+                    ok & full,
+                    rows,
+                    "amount",
+                    code,
+                    quantity=cols["quantity"],
+                    price=cols["unit_price"],
+                )
+        number_bad = (price.status == OK) & (price.scaled < 0)  # reported above
+        for name in ("quantity", "unit_price"):
+            number_bad |= ~np.isin(parsed[name].status, (OK, BLANK))
+        self._error(ok & need & ~can & ~number_bad, rows, "amount", "no_amount")
+        out["amount"] = np.where(amount_ok, amount_scaled, 0)
+        for name in ("quantity", "unit_price", "cost"):
+            out[name] = parsed[name].scaled
+            out[f"{name}_null"] = parsed[name].status != OK
+
+    def finish(self) -> ValidatedFile:
+        """Run the checks across rows and return the whole file's typed rows and errors."""
+        plan = self.plan
+        frame = pd.concat(self._chunks, ignore_index=True) if self._chunks else _empty_frame()
+        self._chunks = []
+        rows = frame["row"].to_numpy(dtype=np.int64)
+        ok = frame["ok"].to_numpy(dtype=bool)
+        parts = DateParts.concat(self._dates)
+        self.resolved_date_order = date_order_decide(parts, date_order=self.date_order)
+        dates, valid = dates_resolve(parts, order=self.resolved_date_order)
+        blank_date = parts.kind == DATE_BLANK
+        self._error(ok & blank_date, rows, "order_date", "blank")
+        self._error(
+            ok & ~blank_date & ~valid, rows, "order_date", "bad_date", value=frame["date_text"]
+        )
+        frame["order_date"] = dates
+        frame = frame.drop(columns=["date_text"])
+
+        order_codes, _orders = pd.factorize(frame["order_id"].to_numpy(dtype=object))
+        keyed = ok & (frame["order_id"] != "").to_numpy()
+        line_no = frame["line_no"].to_numpy().copy()
+        auto = keyed & (line_no == 0)
+        if auto.any():
+            # Position within the order in file order (all keyed rows count, good or bad).
+            position = pd.Series(order_codes[keyed]).groupby(order_codes[keyed]).cumcount() + 1
+            line_no[keyed] = np.where(auto[keyed], position.to_numpy(), line_no[keyed])
+            frame["line_no"] = line_no
+        self._duplicates(frame, order_codes, keyed & (line_no > 0), rows)
+        customer_codes, _customers = pd.factorize(frame["customer_code"].to_numpy(dtype=object))
+        self._order_headers(
+            frame, order_codes, keyed & valid, rows, dates.view(np.int64), "order_date"
+        )
+        has_customer = keyed & valid & (frame["customer_code"] != "").to_numpy()
+        self._order_headers(frame, order_codes, has_customer, rows, customer_codes, "customer_code")
+        return ValidatedFile(frame=frame, errors=self.errors, plan=plan)
+
+    def _duplicates(
+        self, frame: pd.DataFrame, order_codes: np.ndarray, keyed: np.ndarray, rows: np.ndarray
+    ) -> None:
+        line_no = frame["line_no"].to_numpy(dtype=np.int64)
+        key = order_codes.astype(np.int64) * (1 << 32) + line_no
+        subset = np.flatnonzero(keyed)
+        keys = pd.Series(key[subset])
+        duplicate = keys.duplicated(keep="first").to_numpy()
+        if not duplicate.any():
+            return
+        first_row = keys.map(pd.Series(rows[subset]).groupby(keys.to_numpy()).first())
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[subset[duplicate]] = True
+        column = "line_no" if self.plan.has("line_no") else "order_id"
+        self.errors.add(
+            rows[mask],
+            column=self.plan.label(column),
+            position=self._position(column),
+            code="duplicate",
+            first=first_row.to_numpy()[duplicate],
+            order=frame["order_id"].to_numpy(dtype=object)[mask],
+            line=line_no[mask],
+        )
+
+    def _order_headers(
+        self,
+        frame: pd.DataFrame,
+        order_codes: np.ndarray,
+        usable: np.ndarray,
+        rows: np.ndarray,
+        values: np.ndarray,
+        name: str,
+    ) -> None:
+        """Rows of one order must agree with the order's first row on ``name``."""
+        subset = np.flatnonzero(usable)
+        if not len(subset):
+            return
+        codes = order_codes[subset]
+        _uniq, first_index = np.unique(codes, return_index=True)
+        first_of = np.empty(order_codes.max() + 1, dtype=np.int64)
+        first_of[_uniq] = subset[first_index]
+        first = first_of[codes]
+        differs = values[subset] != values[first]
+        if not differs.any():
+            return
+        where, ref = subset[differs], first[differs]
+        if name == "order_date":
+            text = np.datetime_as_string(frame["order_date"].to_numpy(), unit="D")
+            shown, first_shown = text[where], text[ref]
+        else:
+            shown = frame[name].to_numpy(dtype=object)[where]
+            first_shown = frame[name].to_numpy(dtype=object)[ref]
+        code = "order_date_conflict" if name == "order_date" else "order_customer_conflict"
+        self.errors.add(
+            rows[where],
+            column=self.plan.label(name),
+            position=self._position(name),
+            code=code,
+            order=frame["order_id"].to_numpy(dtype=object)[where],
+            first=rows[ref],
+            first_value=first_shown,
+            value=shown,
+        )
+
+
+def _empty_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "row": np.array([], dtype=np.int64),
+            "ok": np.array([], dtype=bool),
+            "order_id": np.array([], dtype=object),
+            "customer_code": np.array([], dtype=object),
+            "line_no": np.array([], dtype=np.int64),
+            "date_text": np.array([], dtype=object),
+        }
+    )
+
+
+def _object_array(items: list) -> np.ndarray:
+    array = np.empty(len(items), dtype=object)
+    array[:] = items
+    return array
+
+
+@dataclass
+class ValidatedFile:
+    """The file's rows (typed, with file line numbers) and every error found."""
+
+    frame: pd.DataFrame
+    errors: ErrorLog
+    plan: ColumnPlan
+
+    @property
+    def rows_total(self) -> int:
+        return len(self.frame)
+
+    def bad_mask(self) -> np.ndarray:
+        return np.isin(self.frame["row"].to_numpy(dtype=np.int64), self.errors.bad_rows())
+
+    def keys(self) -> pd.DataFrame:
+        """``row, order_id, line_no, salesperson_id`` of the rows without errors."""
+        good = self.frame[~self.bad_mask()]
+        return good[["row", "order_id", "line_no", "salesperson_id"]]
+
+    def reject_stored_out_of_scope(self, conflicts: pd.DataFrame) -> None:
+        """Reject rows that would overwrite lines of salespeople outside the importer's scope.
+
+        ``conflicts`` has ``row, order_id, line_no, stored_salesperson`` (a code).
+        """
+        if conflicts.empty:
+            return
+        name = "line_no" if self.plan.has("line_no") else "order_id"
+        self.errors.add(
+            conflicts["row"].to_numpy(dtype=np.int64),
+            column=self.plan.label(name),
+            position=self.plan.columns.get(name, len(self.plan.headers) + 1),
+            code="stored_line_out_of_scope",
+            order=conflicts["order_id"].to_numpy(dtype=object),
+            line=conflicts["line_no"].to_numpy(),
+            value=conflicts["stored_salesperson"].to_numpy(dtype=object),
+        )
+
+    def staging(self) -> Staging:
+        """Frames of the rows without errors, linked by position, as the store loads them.
+
+        ``orders``, ``customers`` and ``products`` have one row per key with an ``idx``;
+        ``lines`` point at them (``order_idx``, ``product_idx`` = -1 without a SKU) and carry
+        no text, so they are cheap to send. An order takes its date and customer from its
+        first row (the rows agree); a customer takes its attributes from its last row and its
+        owner from its latest line (ties: the later row); a product takes its last row.
+        """
+        good = self.frame[~self.bad_mask()].reset_index(drop=True)
+        size = len(good)
+        dates = good["order_date"].to_numpy(dtype="datetime64[D]")
+        salespeople = good["salesperson_id"].to_numpy(dtype=np.int64)
+
+        order_codes, order_nos = pd.factorize(good["order_id"].to_numpy(dtype=object))
+        first_of_order = _first_positions(order_codes, len(order_nos))
+        customer_codes, customer_keys = pd.factorize(good["customer_code"].to_numpy(dtype=object))
+        orders = pd.DataFrame(
+            {
+                "idx": np.arange(len(order_nos), dtype=np.int64),
+                "order_no": np.asarray(order_nos, dtype=object),
+                "order_date": dates[first_of_order],
+                "customer_idx": customer_codes[first_of_order].astype(np.int64),
+            }
+        )
+
+        last_of_customer = _last_positions(customer_codes, len(customer_keys))
+        customers = pd.DataFrame(
+            {
+                "idx": np.arange(len(customer_keys), dtype=np.int64),
+                "code": np.asarray(customer_keys, dtype=object),
+            }
+        )
+        for name in CUSTOMER_FIELDS:
+            customers[CUSTOMER_COLUMNS[name]] = _column(good, name, size)[last_of_customer]
+        # The owner is the salesperson of the latest line: order by (customer, date, row).
+        latest = np.lexsort((np.arange(size), dates, customer_codes))
+        latest = latest[_last_positions(customer_codes[latest], len(customer_keys))]
+        customers["owner_id"] = salespeople[latest]
+        customers["latest_date"] = dates[latest]
+
+        skus = _column(good, "sku", size)
+        with_sku = skus != ""
+        sku_codes = np.full(size, -1, dtype=np.int64)
+        product_skus: np.ndarray = np.array([], dtype=object)
+        if with_sku.any():
+            codes, product_skus = pd.factorize(skus[with_sku])
+            sku_codes[with_sku] = codes
+        last_of_sku = np.flatnonzero(with_sku)[
+            _last_positions(sku_codes[with_sku], len(product_skus))
+        ]
+        products = pd.DataFrame(
+            {
+                "idx": np.arange(len(product_skus), dtype=np.int64),
+                "sku": np.asarray(product_skus, dtype=object),
+                "name": _column(good, "product_name", size)[last_of_sku],
+                "product_line_id": good["product_line_id"].to_numpy(dtype=np.int64)[last_of_sku],
+            }
+        )
+
+        lines = pd.DataFrame(
+            {
+                "order_idx": order_codes.astype(np.int64),
+                "line_no": good["line_no"].to_numpy(dtype=np.int64),
+                "salesperson_id": salespeople,
+                "product_line_id": good["product_line_id"].to_numpy(dtype=np.int64),
+                "product_idx": sku_codes,
+            }
+        )
+        for name in NUMBER_FIELDS:
+            lines[name] = good[name].to_numpy(dtype=np.int64)
+            nulls = good[f"{name}_null"] if name != "amount" else np.zeros(size, dtype=bool)
+            lines[f"{name}_null"] = np.asarray(nulls, dtype=bool)
+        months = dates.astype("datetime64[M]")
+        pairs = pd.DataFrame({"sp": salespeople, "month": months}).drop_duplicates()
+        cells = sorted(
+            zip(
+                pairs["sp"].astype(int).tolist(),
+                np.datetime_as_string(pairs["month"].to_numpy(), unit="D").tolist(),
+                strict=True,
+            )
+        )
+        return Staging(
+            lines=lines,
+            orders=orders,
+            customers=customers,
+            products=products,
+            customer_columns=tuple(
+                CUSTOMER_COLUMNS[name] for name in CUSTOMER_FIELDS if self.plan.has(name)
+            ),
+            cells=cells,
+        )
+
+
+def _first_positions(codes: np.ndarray, count: int) -> np.ndarray:
+    """For codes 0..count-1, the position of each code's first occurrence."""
+    first = np.full(count, -1, dtype=np.int64)
+    positions = np.arange(len(codes))[::-1]
+    first[codes[::-1]] = positions  # later writes win: the first occurrence is written last
+    return first
+
+
+def _last_positions(codes: np.ndarray, count: int) -> np.ndarray:
+    """For codes 0..count-1, the position of each code's last occurrence."""
+    last = np.full(count, -1, dtype=np.int64)
+    last[codes] = np.arange(len(codes))  # later writes win
+    return last
+
+
+def _column(frame: pd.DataFrame, name: str, size: int) -> np.ndarray:
+    if name in frame:
+        return frame[name].to_numpy(dtype=object)
+    return np.full(size, "", dtype=object)
