@@ -5,9 +5,19 @@ from customers.services.actuals import (
     import_job_recompute_mark,
     order_actuals_refresh,
 )
+from customers.services.imports import (
+    FileRejected,
+    FileTooLarge,
+    import_job_create,
+    import_job_run,
+)
 
 __all__ = [
+    "FileRejected",
+    "FileTooLarge",
     "import_job_affected_cells",
+    "import_job_create",
     "import_job_recompute_mark",
+    "import_job_run",
     "order_actuals_refresh",
 ]

@@ -1,0 +1,474 @@
+"""Order imports: accept a file (checked before parsing), then read, validate and store it.
+
+``import_job_create`` refuses a file that cannot be an order file before anything is
+parsed (size, format, encoding, header), stores it and queues the job.
+``import_job_run`` (the task and ``manage.py import_orders``) does the work in two phases:
+
+1. **reading** (no transaction held): rows are parsed and checked chunk by chunk; progress
+   (``rows_done``/``rows_total``) is committed after every chunk so pages can poll it;
+2. **writing**: one transaction stores every good row (``customers.importing.store``), sets
+   the job's counts and ``affected_cells``, and, after commit, sends
+   ``customers.signals.orders_imported`` when any line was inserted or changed.
+
+In ``all_or_nothing`` mode any bad row fails the job and nothing is written; in ``partial``
+mode the good rows are stored and the bad ones reported. Either way nothing already stored is
+lost or half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import unicodedata
+from collections.abc import Callable
+from pathlib import PurePath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from allocation.models import ProductLine, Salesperson
+from allocation.selectors import ViewerScope, viewer_scope
+from customers.importing.fields import ColumnPlan, column_plan
+from customers.importing.reading import (
+    FileFormatError,
+    OrderSource,
+    SourceWidened,
+    source_open,
+)
+from customers.importing.store import StoreConflict, import_store
+from customers.importing.validation import (
+    AMBIGUOUS,
+    Lookups,
+    OrderFileValidator,
+    Staging,
+    ValidatedFile,
+)
+from customers.models import ColumnMapping, ImportJob, OrderLine, TerritoryRule
+from customers.signals import orders_imported
+from salesalloc.core.background import enqueue_on_commit
+from salesalloc.core.exceptions import ApplicationError, ScopeError
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+SYSTEM_SCOPE = ViewerScope(user_id=None, is_admin=True, managed_paths=(), salesperson_id=None)
+
+
+class FileRejected(ApplicationError):  # noqa: N818 - public name of the contract
+    """The upload cannot be an order file (format, encoding or header); nothing was queued."""
+
+    status_code = 400
+    code = "file_rejected"
+
+
+class FileTooLarge(FileRejected):
+    """The upload is larger than ``SALESALLOC_IMPORT_MAX_BYTES``."""
+
+    status_code = 413
+    code = "file_too_large"
+
+
+class _JobFailed(Exception):  # noqa: N818 - internal control flow
+    def __init__(self, message: str, **fields: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+
+
+# --- Accepting a file -------------------------------------------------------------------------
+def import_job_create(
+    *,
+    file: File,
+    original_name: str,
+    mode: str = ImportJob.Mode.ALL_OR_NOTHING,
+    mapping: ColumnMapping | None = None,
+    actor: AbstractBaseUser | None,
+    enqueue: bool = True,
+) -> ImportJob:
+    """Check an uploaded order file, store it and queue its import (after commit).
+
+    Refused before any row is parsed: larger than ``SALESALLOC_IMPORT_MAX_BYTES``
+    (``FileTooLarge``); not CSV/XLSX/XLS, binary, or text that is not UTF-8/GBK/GB18030
+    (``FileRejected``); a header row lacking a required field even after ``mapping``
+    (``FileRejected`` naming the missing fields and the headers found). Only admins and
+    managers may import (``ScopeError``); ``actor=None`` is the system. ``enqueue=False``
+    leaves the job queued for the caller to run (the management command).
+    """
+    _importer_scope(actor)
+    if mode not in {choice.value for choice in ImportJob.Mode}:
+        raise ValidationError({"mode": _("Unknown import mode %(mode)s.") % {"mode": mode}})
+    data = _upload_read(file)
+    source = _source(data, original_name)
+    _plan_checked(source, mapping, error=FileRejected)
+    with transaction.atomic():
+        job = ImportJob(
+            mode=mode,
+            original_name=(original_name or "upload")[:255],
+            size_bytes=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            mapping=mapping,
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        job.file.save(_storage_name(original_name), ContentFile(data), save=False)
+        job.full_clean()
+        job.save()
+        if enqueue:
+            from customers.tasks import import_orders_task
+
+            enqueue_on_commit(import_orders_task, job.pk)
+    return job
+
+
+def _importer_scope(actor: AbstractBaseUser | None) -> ViewerScope:
+    if actor is None:
+        return SYSTEM_SCOPE
+    scope = viewer_scope(user=actor)
+    if not scope.can_manage:
+        raise ScopeError(_("Only admins and managers may import orders."))
+    return scope
+
+
+def _upload_read(file: File) -> bytes:
+    limit = settings.SALESALLOC_IMPORT_MAX_BYTES
+    size = getattr(file, "size", None)
+    if size is not None and size > limit:
+        raise _too_large(size, limit)
+    if hasattr(file, "seek"):
+        file.seek(0)
+    data = file.read(limit + 1)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if len(data) > limit:
+        raise _too_large(size or len(data), limit)
+    return data
+
+
+def _too_large(size: int, limit: int) -> FileTooLarge:
+    return FileTooLarge(
+        _("The file is %(size)s bytes; imports are limited to %(limit)s bytes.")
+        % {"size": f"{size:,}", "limit": f"{limit:,}"},
+        extra={"size_bytes": size, "limit_bytes": limit},
+    )
+
+
+def _source(data: bytes, name: str) -> OrderSource:
+    try:
+        return source_open(data=data, name=name or "")
+    except FileFormatError as exc:
+        raise FileRejected(exc.message) from exc
+
+
+def _plan_checked(
+    source: OrderSource, mapping: ColumnMapping | None, *, error: type[Exception]
+) -> ColumnPlan:
+    plan = column_plan(source.header, mapping.columns if mapping is not None else None)
+    missing = plan.missing_required(has_territory_rules=TerritoryRule.objects.exists())
+    if missing:
+        hints = {
+            "amount": _("amount (or quantity and unit_price)"),
+            "salesperson_code": _("salesperson_code (or territory rules)"),
+        }
+        fields = ", ".join(hints.get(name, name) for name in missing)
+        headers = ", ".join(h for h in source.header if h) or _("(none)")
+        message = _("The file has no column for %(fields)s. Headers found: %(headers)s.") % {
+            "fields": fields,
+            "headers": headers,
+        }
+        if error is FileRejected:
+            raise FileRejected(message, extra={"missing": missing, "headers": list(source.header)})
+        raise error(message)
+    return plan
+
+
+def _storage_name(original_name: str) -> str:
+    name = PurePath(original_name or "upload").name
+    try:
+        return get_valid_filename(name)[:120] or "upload"
+    except Exception:  # get_valid_filename refuses names like ".."
+        return "upload"
+
+
+# --- Running a job ----------------------------------------------------------------------------
+def import_job_run(*, job: ImportJob, progress: Progress | None = None) -> ImportJob:
+    """Parse, validate and store the job's file; return the finished job.
+
+    Runs once: only a ``queued`` job is claimed (compare-and-swap to ``running``), so a
+    duplicate task delivery does nothing. Failures end as ``status = failed`` with a
+    ``message`` (and row errors); the database is unchanged by a failed job.
+    """
+    now = timezone.now()
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING,
+        phase=ImportJob.Phase.READING,
+        started_at=now,
+        rows_done=0,
+        updated_at=now,
+    )
+    job.refresh_from_db()
+    if not claimed:
+        return job
+    started = time.monotonic()
+    try:
+        _job_execute(job, progress, started)
+    except _JobFailed as failure:
+        _job_fail(job, failure.message, **failure.fields)
+    except Exception:
+        logger.exception("import job %s failed", job.pk)
+        _job_fail(job, _("The import failed with an internal error; nothing was imported."))
+    job.refresh_from_db()
+    return job
+
+
+def _job_update(job: ImportJob, **fields: Any) -> None:
+    """Save progress fields at once (outside any write transaction, so others see them)."""
+    for name, value in fields.items():
+        setattr(job, name, value)
+    fields["updated_at"] = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+
+
+def _job_fail(job: ImportJob, message: str, **fields: Any) -> None:
+    _job_update(
+        job,
+        status=ImportJob.Status.FAILED,
+        phase=ImportJob.Phase.DONE,
+        finished_at=timezone.now(),
+        message=message,
+        rows_imported=0,
+        rows_inserted=0,
+        rows_updated=0,
+        rows_unchanged=0,
+        recompute_status=ImportJob.RecomputeStatus.SKIPPED,
+        **fields,
+    )
+
+
+def _job_execute(job: ImportJob, progress: Progress | None, started: float) -> None:
+    actor = job.created_by
+    scope = SYSTEM_SCOPE if actor is None else viewer_scope(user=actor)
+    if not scope.can_manage:
+        raise _JobFailed(_("Only admins and managers may import orders."))
+    try:
+        with job.file.open("rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise _JobFailed(_("The uploaded file is no longer available.")) from exc
+    try:
+        source = source_open(data=data, name=job.original_name)
+    except FileFormatError as exc:
+        raise _JobFailed(exc.message) from exc
+    plan = _plan_checked(source, job.mapping, error=_JobFailed)
+    date_order = job.mapping.date_order if job.mapping is not None else "auto"
+
+    last: list[tuple[int, int]] = []
+
+    def report(done: int, total: int) -> None:
+        if last and last[-1] == (done, total):
+            return
+        last.append((done, total))
+        _job_update(job, rows_done=done, rows_total=total)
+        if progress is not None:
+            progress(done, total)
+
+    validated = _file_validate(source, plan, scope, date_order, report)
+    total = validated.rows_total
+    if not total:
+        raise _JobFailed(_("The file has no order lines below its header."), rows_total=0)
+    if not scope.is_admin:
+        _stored_lines_check(validated, scope)
+    errors = validated.errors
+    bad = int(validated.bad_mask().sum())
+    error_fields = {
+        "rows_total": total,
+        "rows_done": total,
+        "rows_rejected": bad,
+        "errors": errors.first(settings.SALESALLOC_IMPORT_MAX_ERRORS),
+        "errors_total": errors.total,
+    }
+    if bad and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
+        raise _JobFailed(
+            _(
+                "%(bad)s of %(total)s rows have errors (%(errors)s errors); nothing was "
+                "imported. Fix the rows listed, or import in partial mode."
+            )
+            % {"bad": f"{bad:,}", "total": f"{total:,}", "errors": f"{errors.total:,}"},
+            **error_fields,
+        )
+    if bad == total:
+        raise _JobFailed(
+            _("None of the %(total)s rows can be imported; see the errors.")
+            % {"total": f"{total:,}"},
+            **error_fields,
+        )
+    staging = validated.staging()
+    _job_update(job, phase=ImportJob.Phase.WRITING, **error_fields)
+    try:
+        _job_write(job, staging, scope, plan, started)
+    except StoreConflict as exc:
+        raise _JobFailed(exc.message, **error_fields) from exc
+
+
+def _file_validate(
+    source: OrderSource, plan: ColumnPlan, scope: ViewerScope, date_order: str, report: Progress
+) -> ValidatedFile:
+    chunk_rows = max(int(settings.SALESALLOC_IMPORT_CHUNK_ROWS), 1)
+    lookups = _lookups(scope)
+    for _attempt in range(3):
+        estimate = source.rows_estimate()
+        report(0, estimate)
+        validator = OrderFileValidator(
+            plan=plan,
+            lookups=lookups,
+            date_order=date_order,
+            allow_serial_dates=source.allow_serial_dates,
+        )
+        done = 0
+        try:
+            for chunk in source.chunks(chunk_rows):
+                validator.add(chunk)
+                done += len(chunk.rows)
+                report(done, max(estimate, done))
+        except SourceWidened:
+            continue
+        except FileFormatError as exc:
+            raise _JobFailed(exc.message) from exc
+        validated = validator.finish()
+        report(validated.rows_total, validated.rows_total)
+        return validated
+    raise _JobFailed(_("The file's rows have too many fields to read."))
+
+
+def _key(text: str) -> str:
+    """Match codes and names the way the validator cleans cells (NFKC, trimmed, lower)."""
+    return unicodedata.normalize("NFKC", str(text)).strip().lower()
+
+
+def _lookups(scope: ViewerScope) -> Lookups:
+    lines = list(ProductLine.objects.values_list("pk", "code", "name"))
+    codes = {_key(code): pk for pk, code, _name in lines}
+    names: dict[str, int] = {}
+    for pk, _code, name in lines:
+        key = _key(name)
+        names[key] = AMBIGUOUS if key in names and names[key] != pk else pk
+    people = list(Salesperson.objects.values_list("pk", "code", "is_active"))
+    in_scope = None
+    if not scope.is_admin:
+        in_scope = frozenset(
+            Salesperson.objects.filter(scope.managed_salesperson_q()).values_list("pk", flat=True)
+        )
+    rules: dict[str, dict[str, int]] = {}
+    for attribute, value, salesperson in TerritoryRule.objects.values_list(
+        "attribute", "value", "salesperson_id"
+    ):
+        rules.setdefault(attribute, {})[_key(value)] = salesperson
+    return Lookups(
+        product_line_codes=codes,
+        product_line_names=names,
+        salesperson_codes={_key(code): pk for pk, code, _active in people},
+        salesperson_labels={pk: code for pk, code, _active in people},
+        inactive=frozenset(pk for pk, _code, active in people if not active),
+        in_scope=in_scope,
+        rules=rules,
+    )
+
+
+def _stored_lines_check(validated: ValidatedFile, scope: ViewerScope) -> None:
+    """Reject rows that would overwrite stored lines of salespeople outside a manager's scope."""
+    keys = validated.keys()
+    if keys.empty:
+        return
+    order_numbers = keys["order_id"].unique().tolist()
+    found: list[tuple[str, int, str]] = []
+    batch = 2000
+    outside = OrderLine.objects.exclude(scope.managed_salesperson_q("salesperson__"))
+    for start in range(0, len(order_numbers), batch):
+        numbers = order_numbers[start : start + batch]
+        found += outside.filter(order__order_no__in=numbers).values_list(
+            "order__order_no", "line_no", "salesperson__code"
+        )
+    if not found:
+        return
+    stored = pd.DataFrame(found, columns=["order_id", "line_no", "stored_salesperson"])
+    stored["line_no"] = stored["line_no"].astype(np.int64)
+    conflicts = keys.merge(stored, on=["order_id", "line_no"], how="inner")
+    validated.reject_stored_out_of_scope(conflicts)
+
+
+def _job_write(
+    job: ImportJob, staging: Staging, scope: ViewerScope, plan: ColumnPlan, started: float
+) -> None:
+    allowed = None
+    if not scope.is_admin:
+        allowed = frozenset(
+            Salesperson.objects.filter(scope.managed_salesperson_q()).values_list("pk", flat=True)
+        )
+    store = import_store(connection)
+    with transaction.atomic():
+        result = store.write(
+            staging=staging, job_id=job.pk, now=timezone.now(), allowed_salespeople=allowed
+        )
+        imported = result.inserted + result.updated + result.unchanged
+        changed = result.inserted + result.updated + result.orders_synced_lines
+        job.status = ImportJob.Status.SUCCEEDED
+        job.phase = ImportJob.Phase.DONE
+        job.finished_at = timezone.now()
+        job.rows_imported = imported
+        job.rows_inserted = result.inserted
+        job.rows_updated = result.updated
+        job.rows_unchanged = result.unchanged
+        job.affected_cells = result.cells
+        job.recompute_status = (
+            ImportJob.RecomputeStatus.PENDING if changed else ImportJob.RecomputeStatus.SKIPPED
+        )
+        job.message = _summary(job, plan, time.monotonic() - started)
+        job.save(
+            update_fields=[
+                "status",
+                "phase",
+                "finished_at",
+                "rows_imported",
+                "rows_inserted",
+                "rows_updated",
+                "rows_unchanged",
+                "affected_cells",
+                "recompute_status",
+                "message",
+                "updated_at",
+            ]
+        )
+        if changed:
+            job_id = job.pk
+            transaction.on_commit(lambda: orders_imported.send(sender=ImportJob, job_id=job_id))
+
+
+def _summary(job: ImportJob, plan: ColumnPlan, seconds: float) -> str:
+    message = _(
+        "Imported %(imported)s of %(total)s rows (%(inserted)s new, %(updated)s changed, "
+        "%(unchanged)s unchanged); %(rejected)s rejected; %(seconds)s s."
+    ) % {
+        "imported": f"{job.rows_imported:,}",
+        "total": f"{job.rows_total:,}",
+        "inserted": f"{job.rows_inserted:,}",
+        "updated": f"{job.rows_updated:,}",
+        "unchanged": f"{job.rows_unchanged:,}",
+        "rejected": f"{job.rows_rejected:,}",
+        "seconds": f"{seconds:.1f}",
+    }
+    if plan.unknown:
+        message += " " + _("Ignored columns: %(columns)s.") % {"columns": ", ".join(plan.unknown)}
+    if plan.mapping_unmatched:
+        message += " " + _("Mapped headers not in the file: %(headers)s.") % {
+            "headers": ", ".join(plan.mapping_unmatched.values())
+        }
+    return message
