@@ -306,14 +306,29 @@ class TargetCell(TimeStampedModel):
 
     The only stored measure of a plan: every other figure is a sum of these. Written in bulk
     by ``allocation.services`` (COPY on PostgreSQL), never one by one.
+
+    A bulk-loaded fact table: its foreign keys are kept by the services (every id comes from
+    the plan's own structure) and by Django's ``on_delete``, not by database triggers. Per-row
+    referential checks cost more than the whole rest of a 480,000-leaf allocation (DESIGN §8
+    allows 5 s); the unique key still guards the grain.
     """
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="cells", db_index=False)
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="cells", db_index=False, db_constraint=False
+    )
     salesperson = models.ForeignKey(
-        Salesperson, on_delete=models.PROTECT, related_name="target_cells", db_index=False
+        Salesperson,
+        on_delete=models.PROTECT,
+        related_name="target_cells",
+        db_index=False,
+        db_constraint=False,
     )
     product_line = models.ForeignKey(
-        ProductLine, on_delete=models.PROTECT, related_name="target_cells", db_index=False
+        ProductLine,
+        on_delete=models.PROTECT,
+        related_name="target_cells",
+        db_index=False,
+        db_constraint=False,
     )
     month = models.DateField(help_text="First day of the calendar month.")
     amount = models.DecimalField(max_digits=14, decimal_places=2)

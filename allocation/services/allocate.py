@@ -24,6 +24,7 @@ from allocation.models import (
     PlanChange,
     ProductLineTotal,
     Salesperson,
+    TargetCell,
 )
 from allocation.planning import MONTHS, AllocationInput, FiscalYear, month_add
 from allocation.selectors import (
@@ -494,11 +495,13 @@ def plan_allocate(
         plan.method_config, fiscal=FiscalYear(plan.fiscal_year, plan.start_month)
     )
     old = plan_structure_get(plan=plan)
-    old_leaves = (
-        plan_leaves_frame(plan=plan, structure=old)
-        if plan.allocated_at
-        else planning.empty_leaves()
-    )
+    locked = [info.cell for info in old.constraints if info.locked]
+    old_leaves = planning.empty_leaves()
+    if locked and plan.allocated_at is not None:
+        people = {int(x) for cell in locked for x in old.members_under(cell.org)}
+        old_leaves = plan_leaves_frame(
+            plan=plan, structure=old, salesperson_ids=np.array(sorted(people), dtype=np.int64)
+        )
     frozen = frozen_leaves(structure=old, leaves=old_leaves)
     members = set(plan_candidates(plan=plan)) | set(frozen["salesperson_id"].astype(int).tolist())
     plan.salespeople.set(sorted(members))
@@ -534,7 +537,9 @@ def plan_allocate(
         check_constraints(structure=structure, leaves=leaves, cents=leaves["cents"].to_numpy())
     except AllocationError as error:
         raise rule_error(error) from error
-    old_total = int(old_leaves["cents"].sum()) if not old_leaves.empty else None
+    old_total = None
+    if plan.allocated_at is not None:
+        old_total = int(TargetCell.objects.filter(plan=plan).aggregate(c=_cents_expr())["c"] or 0)
     target_cells_delete(plan_id=plan.pk)
     written = target_cells_insert(
         plan_id=plan.pk, leaves=leaves, months=structure.fiscal.months, use_copy=use_copy
