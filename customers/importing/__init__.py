@@ -6,6 +6,7 @@ the database layer except ``store`` (the SQL adapter).
 
 from customers.importing.fields import (
     SUPERSTORE_DATE_ORDER,
+    SUPERSTORE_MAPPING,
     SUPERSTORE_MAPPING_NAME,
     column_plan,
     header_key,
@@ -14,6 +15,7 @@ from customers.importing.fields import (
 
 __all__ = [
     "SUPERSTORE_DATE_ORDER",
+    "SUPERSTORE_MAPPING",
     "SUPERSTORE_MAPPING_NAME",
     "column_plan",
     "header_key",

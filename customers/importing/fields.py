@@ -94,6 +94,10 @@ def superstore_mapping_columns() -> dict[str, str]:
     return dict(_SUPERSTORE_COLUMNS)
 
 
+# The whole saved mapping, as ColumnMapping fields: ColumnMapping(name=..., **SUPERSTORE_MAPPING).
+SUPERSTORE_MAPPING = {"columns": superstore_mapping_columns(), "date_order": SUPERSTORE_DATE_ORDER}
+
+
 _SEPARATORS = re.compile(r"[\s_\-]+")
 
 
