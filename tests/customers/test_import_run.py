@@ -697,6 +697,40 @@ def test_manager_may_not_overwrite_stored_lines_of_other_salespeople(company) ->
     assert line.salesperson == company.south_rep
 
 
+def test_store_refuses_stored_lines_that_moved_out_of_scope_after_validation(company) -> None:
+    # given a stored line of the south that validation did not see (a concurrent change)
+    OrderLineFactory(
+        order=OrderFactory(order_no="SO-1", customer=CustomerFactory(code="C-1")),
+        line_no=1,
+        salesperson=company.south_rep,
+        product_line=company.chairs,
+    )
+    before = database_snapshot()
+    # when the north manager's import reaches the write phase
+    with mock.patch("customers.services.imports._stored_lines_check"):
+        job = run_import(
+            csv_text("SO-1,2019-03-15,C-1,S-N1,FUR-CH,1"), actor=company.users["manager"]
+        )
+    # then the merge refuses it and nothing changes
+    assert job.status == "failed"
+    assert job.message == (
+        "Some lines in the file were stored for salespeople outside your part of the company "
+        "while the import ran; nothing was imported."
+    )
+    assert database_snapshot() == before
+
+
+def test_owner_follows_the_latest_line_stored_or_imported(company) -> None:
+    run_import(csv_text("SO-1,2019-06-01,C-1,S-S1,FUR-CH,1"))
+    assert Customer.objects.get(code="C-1").owner == company.south_rep
+
+    run_import(csv_text("SO-0,2019-01-01,C-1,S-N1,FUR-CH,1"))  # older than the stored line
+    assert Customer.objects.get(code="C-1").owner == company.south_rep
+
+    run_import(csv_text("SO-2,2019-07-01,C-1,S-N2,FUR-CH,1"))  # newer
+    assert Customer.objects.get(code="C-1").owner == company.north_peer
+
+
 # --- Progress and the signal -----------------------------------------------------------------
 @override_settings(SALESALLOC_IMPORT_CHUNK_ROWS=2)
 def test_progress_is_reported_per_chunk(company) -> None:
@@ -725,6 +759,11 @@ def test_signal_is_sent_once_after_commit_with_the_job(
         for callback in callbacks:
             callback()
         assert received == [{"sender": ImportJob, "job_id": job.pk}]
+        assert job.affected_cells == [
+            [company.rep.pk, "2019-03-01"],
+            [company.north_peer.pk, "2019-03-01"],
+            [company.south_rep.pk, "2019-04-01"],
+        ]
         received.clear()
         with django_capture_on_commit_callbacks(execute=True):
             import_job_run(job=job_create(GOOD))  # nothing changed: no signal
