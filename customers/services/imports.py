@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
@@ -110,7 +110,7 @@ def import_job_create(
         raise ValidationError({"mode": _("Unknown import mode %(mode)s.") % {"mode": mode}})
     data = _upload_read(file)
     source = _source(data, original_name)
-    _plan_checked(source, mapping, error=FileRejected)
+    _plan_checked(source, mapping)
     with transaction.atomic():
         job = ImportJob(
             mode=mode,
@@ -169,9 +169,8 @@ def _source(data: bytes, name: str) -> OrderSource:
         raise FileRejected(exc.message) from exc
 
 
-def _plan_checked(
-    source: OrderSource, mapping: ColumnMapping | None, *, error: type[Exception]
-) -> ColumnPlan:
+def _plan_checked(source: OrderSource, mapping: ColumnMapping | None) -> ColumnPlan:
+    """The file's column plan; ``FileRejected`` when a required field has no column."""
     plan = column_plan(source.header, mapping.columns if mapping is not None else None)
     missing = plan.missing_required(has_territory_rules=TerritoryRule.objects.exists())
     if missing:
@@ -185,9 +184,7 @@ def _plan_checked(
             "fields": fields,
             "headers": headers,
         }
-        if error is FileRejected:
-            raise FileRejected(message, extra={"missing": missing, "headers": list(source.header)})
-        raise error(message)
+        raise FileRejected(message, extra={"missing": missing, "headers": list(source.header)})
     return plan
 
 
@@ -195,7 +192,7 @@ def _storage_name(original_name: str) -> str:
     name = PurePath(original_name or "upload").name
     try:
         return get_valid_filename(name)[:120] or "upload"
-    except Exception:  # get_valid_filename refuses names like ".."
+    except SuspiciousFileOperation:  # names like ".."
         return "upload"
 
 
@@ -268,7 +265,10 @@ def _job_execute(job: ImportJob, progress: Progress | None, started: float) -> N
         source = source_open(data=data, name=job.original_name)
     except FileFormatError as exc:
         raise _JobFailed(exc.message) from exc
-    plan = _plan_checked(source, job.mapping, error=_JobFailed)
+    try:
+        plan = _plan_checked(source, job.mapping)
+    except FileRejected as exc:  # the mapping or the rules changed since the upload
+        raise _JobFailed(exc.message) from exc
     date_order = job.mapping.date_order if job.mapping is not None else "auto"
 
     last: list[tuple[int, int]] = []
