@@ -1,5 +1,9 @@
 """Browser pages."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from performance import views
+
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+]

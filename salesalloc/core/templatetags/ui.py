@@ -1,0 +1,71 @@
+"""Template helpers for the browser pages: exact money formatting and navigation state."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.http import HttpRequest
+from django.utils.safestring import SafeString, mark_safe
+
+from salesalloc.core.money import CENT
+
+register = template.Library()
+
+
+@register.filter
+def money(value: Any) -> str:
+    """Format an amount with 2 places and thousands separators ("1,234,567.80").
+
+    Exact: the ``Decimal`` is rounded half up to the cent, never passed through float. The
+    same separators serve English and Chinese readers, so the output does not vary by locale.
+    """
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+
+
+@register.filter
+def number(value: Any) -> str:
+    """Format an integer count with thousands separators ("12,345")."""
+    if value is None or value == "":
+        return ""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.filter
+def quantity(value: Any) -> str:
+    """Format a quantity without trailing zeros ("3", "2.5")."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(str(value))
+    if amount == amount.to_integral_value():
+        return f"{amount.to_integral_value():,}"
+    return f"{amount.normalize():,f}"
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context: dict[str, Any], *url_names: str) -> SafeString | str:
+    """``aria-current="page"`` when the current URL's name is one of ``url_names``."""
+    request: HttpRequest | None = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.url_name in url_names:
+        return mark_safe('aria-current="page"')
+    return ""
+
+
+@register.simple_tag
+def share(part: Decimal | None, whole: Decimal | None) -> str:
+    """``part`` as a percentage of ``whole`` with one decimal ("37.5%"); "–" when undefined."""
+    if part is None or not whole:
+        return "–"
+    percent = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return f"{percent}%"

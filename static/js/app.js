@@ -1,0 +1,53 @@
+/* Small progressive enhancements shared by every page. Everything works without them. */
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  root.classList.remove("no-js");
+  root.classList.add("js");
+
+  function ready(fn) {
+    if (document.readyState !== "loading") fn();
+    else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  ready(function () {
+    // Collapsible navigation on narrow screens.
+    var header = document.querySelector("[data-nav]");
+    var toggle = document.querySelector("[data-nav-toggle]");
+    if (header && toggle) {
+      toggle.addEventListener("click", function () {
+        var open = header.classList.toggle("is-open");
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+      document.addEventListener("keydown", function (event) {
+        if (event.key === "Escape" && header.classList.contains("is-open")) {
+          header.classList.remove("is-open");
+          toggle.setAttribute("aria-expanded", "false");
+          toggle.focus();
+        }
+      });
+    }
+
+    // Forms that apply themselves when a choice changes (e.g. the dashboard's year).
+    document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
+      form.querySelectorAll("[data-autosubmit-hide]").forEach(function (el) {
+        el.hidden = true;
+      });
+      form.addEventListener("change", function () {
+        form.submit();
+      });
+    });
+
+    // Uploads can take a moment: say so and prevent a double submit.
+    document.querySelectorAll("form[data-upload-form]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        var button = form.querySelector("button[type=submit]");
+        if (!button) return;
+        window.setTimeout(function () {
+          button.disabled = true;
+          if (button.dataset.busyLabel) button.textContent = button.dataset.busyLabel;
+        }, 0);
+      });
+    });
+  });
+})();
