@@ -33,6 +33,7 @@ YEAR = "year"
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
 _INT_WEIGHT_LIMIT = 10**15
+TWO_WAY_BLEND = 0.01
 _WEIGHT_SCALE = 10**12
 
 
@@ -138,6 +139,11 @@ def fractions_to_int_weights(values: Sequence[Fraction]) -> list[int]:
     return [round(f / top * _WEIGHT_SCALE) for f in fractions]
 
 
+def _present(values: pd.Series) -> list[object]:
+    """Values with pandas' missing markers (None, NaN, NA) as None."""
+    return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in values]
+
+
 def _as_fraction_series(values: pd.Series) -> pd.Series:
     return values.map(lambda v: Fraction(v) if v is not None and not pd.isna(v) else None)
 
@@ -205,7 +211,7 @@ def org_level_weights(children: pd.DataFrame, spec: dict) -> pd.Series:
         return pd.Series(weights, index=children.index, dtype=object)
     if method == "potential":
         weights = engine.weights_potential(
-            children["potential"].tolist(), children["code"].tolist()
+            _present(children["potential"]), children["code"].tolist()
         )
         return pd.Series(weights, index=children.index, dtype=object)
     if method == "capacity":
@@ -213,7 +219,7 @@ def org_level_weights(children: pd.DataFrame, spec: dict) -> pd.Series:
     if method == "manual":
         out = pd.Series(0, index=children.index, dtype=object)
         for parent, group in children.groupby("parent", sort=False):
-            percents = group["manual"].tolist()
+            percents = [0 if v is None else v for v in _present(group["manual"])]
             try:
                 weights = engine.weights_manual_percent(percents, group["code"].tolist())
             except AllocationError as error:
@@ -555,12 +561,16 @@ def _two_way_level(
     """Children x leaf-line matrices meeting both margins, one parent at a time.
 
     Rows: the children's amounts just split; columns: the parent's product-line amounts.
-    Seed: each child's own product-line history (``pl_seed``); a child without history takes
-    the parent's mix. Frozen leaves are taken off both margins first and added back after,
-    so locked cells keep their amounts.
+    Seed: each child's own product-line mix (``pl_seed``, the history below it) blended with
+    1 % of the parent's mix, so every line can reach every child; a child without history
+    takes the parent's mix. Frozen leaves are taken off both margins first and added back
+    after, so locked cells keep their amounts.
     """
     seed_frame = data.pl_seed if data.pl_seed is not None else pd.DataFrame()
     leaf_index = pd.Index(leaf_ids)
+    line_codes = dict(
+        zip(data.pl_nodes["pl_id"].astype(int), data.pl_nodes["code"].astype(str), strict=True)
+    )
     frozen_lines = pd.DataFrame()
     if not frozen.empty:
         per_line = (
@@ -588,9 +598,15 @@ def _two_way_level(
             counts = hit["count"].to_numpy(dtype=np.int64).reshape(len(keys), -1)
             people = tree.subtree_people.reindex(keys).fillna(0).to_numpy(dtype=np.int64)
             full = (counts == people[:, None] * MONTHS) & (counts > 0)
-        empty = seed.sum(axis=1) == 0
+        # Each row: its own mix, plus 1 % of the parent's mix, so that a child without
+        # history in a line can still carry some of it (a zero pattern can make the margins
+        # impossible to meet); a row without history takes the parent's mix.
         if cols.sum() > 0:
-            seed[empty] = cols.astype(np.float64)
+            parent_mix = cols.astype(np.float64) / float(cols.sum())
+            row_sums = seed.sum(axis=1, keepdims=True)
+            own = np.divide(seed, row_sums, out=np.zeros_like(seed), where=row_sums > 0)
+            seed = np.where(row_sums > 0, own * (1 - TWO_WAY_BLEND) + parent_mix * TWO_WAY_BLEND,
+                            parent_mix)  # fmt: skip
         seed[full] = 0.0
         row_rest = rows - fixed.sum(axis=1)
         col_rest = cols - fixed.sum(axis=0)
@@ -602,7 +618,7 @@ def _two_way_level(
                 row_rest.tolist(),
                 col_rest.tolist(),
                 row_keys=kids["code"].astype(str).tolist(),
-                col_keys=[f"{int(pl):012d}" for pl in leaf_ids],
+                col_keys=[line_codes[int(pl)] for pl in leaf_ids],
             )
         except AllocationError as error:
             raise AllocationError(
@@ -845,7 +861,11 @@ def rebalance_many(
     others = [c for c in range(k) if c not in targets and not fixed[c]]
     fixed_total = sum(int(totals[c]) for c in range(k) if c not in targets and fixed[c])
     room = parent - sum(targets.values()) - fixed_total
-    edited = ", ".join(child_keys[c] for c in sorted(targets))
+    edited = (
+        ", ".join(child_keys[c] for c in sorted(targets))
+        if len(targets) <= 3
+        else f"the {len(targets)} cells set"
+    )
     if room < 0:
         raise AllocationError(
             f"{edited} add up to {engine.format_cents(sum(targets.values()))}, but only "

@@ -98,6 +98,8 @@ def _coords(
 
 def _resolve_visible(structure: PlanStructure, window: PlanScope, **coords: Any) -> Cell:
     cell = structure.resolve(**coords)
+    if cell.org.is_root and window.role != "admin":
+        raise ScopeError(_("Only administrators may change the plan total or its lines."))
     if not window.sees(cell.org):
         field_name = "salesperson" if coords.get("salesperson") else "org_unit"
         code = coords.get(field_name) or structure.root.code
@@ -428,8 +430,12 @@ def _validated_items(
 
 
 def _drop_redundant(structure: PlanStructure, items: list[_Item]) -> list[_Item]:
-    """A quarter or year pasted together with all its months (or quarters) is a check, not
-    an edit: it must equal their sum and is then dropped (a whole grid row pasted back)."""
+    """Check totals pasted together with all their parts (a whole grid row pasted back).
+
+    A quarter pasted with its three months must equal their sum and is then dropped (a
+    quarter is a sum, not a split level). A year pasted with all its months (or quarters)
+    must equal their sum too, and stays: it is set first, then its months fill it.
+    """
     errors = []
     remaining = list(items)
     for period_kind in ("quarter", "year"):
@@ -470,7 +476,8 @@ def _drop_redundant(structure: PlanStructure, items: list[_Item]) -> list[_Item]
                             },
                         )
                     )
-                continue  # consistent: the months carry the change
+                if period_kind == "quarter":
+                    continue  # consistent: the months carry the change
             keep.append(item)
         remaining = keep
     if errors:
@@ -530,7 +537,7 @@ def cells_edit(
             key: tuple = ("self", item.cell.key)
             groups[key] = _Group(parent=None, dimension=None, items=[item])
             continue
-        key = parent[0].key
+        key = (parent[0].key, parent[1])
         groups.setdefault(key, _Group(parent=parent[0], dimension=parent[1])).items.append(item)
     region = _union_region(structure, items, top_down)
     leaves = _load_leaves(plan, structure, region)

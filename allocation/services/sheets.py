@@ -147,6 +147,7 @@ def _text_cell(sheet: Any, value: str, **style: Any) -> WriteOnlyCell:
 
 def plan_sheet_xlsx(*, plan: Plan, user: AbstractBaseUser) -> bytes:
     """The viewer's part of the plan as an XLSX workbook (Targets + About sheets)."""
+    plan = Plan.objects.select_related("root_org_unit").get(pk=plan.pk)  # the current revision
     data = plan_sheet_rows(plan=plan, user=user)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET)
