@@ -295,6 +295,12 @@ def actual_total_list(
     return _roll_up(rows, id_key="salesperson__org_unit_id", nodes=nodes, level=level)
 
 
+def managed_salesperson_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Salesperson]:
+    """Salespeople whose numbers and settings the viewer may *change* (admin: everyone)."""
+    scope = viewer_scope(user=user)
+    return Salesperson.objects.filter(scope.managed_salesperson_q()).select_related("org_unit")
+
+
 # --- Plans ----------------------------------------------------------------------------------
 #
 # A plan is visible to admins; to a manager whose managed subtree overlaps the plan's org

@@ -5,6 +5,13 @@ from customers.services.actuals import (
     import_job_recompute_mark,
     order_actuals_refresh,
 )
+from customers.services.config import (
+    column_mapping_create,
+    column_mapping_delete,
+    column_mapping_update,
+    territory_rule_create,
+    territory_rule_delete,
+)
 from customers.services.imports import (
     FileRejected,
     FileTooLarge,
@@ -15,9 +22,14 @@ from customers.services.imports import (
 __all__ = [
     "FileRejected",
     "FileTooLarge",
+    "column_mapping_create",
+    "column_mapping_delete",
+    "column_mapping_update",
     "import_job_affected_cells",
     "import_job_create",
     "import_job_recompute_mark",
     "import_job_run",
     "order_actuals_refresh",
+    "territory_rule_create",
+    "territory_rule_delete",
 ]

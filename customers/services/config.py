@@ -1,0 +1,150 @@
+"""Import configuration: saved column mappings and territory rules.
+
+Who may write: column mappings are shared company configuration that admins and managers
+maintain; a territory rule sends rows to a salesperson, so a manager may only create or
+delete rules for salespeople in their own subtree (admins: anyone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from allocation.models import Salesperson
+from allocation.selectors import managed_salesperson_list, viewer_scope
+from customers.importing.fields import FIELDS
+from customers.models import ColumnMapping, TerritoryRule
+from salesalloc.core.exceptions import ScopeError
+
+
+def _require_manager(actor: AbstractBaseUser | None) -> None:
+    if actor is None:
+        return  # system calls (commands, demo loader)
+    if not viewer_scope(user=actor).can_manage:
+        raise ScopeError(_("Only managers and administrators may change import settings."))
+
+
+def _clean_columns(columns: Mapping[str, str]) -> dict[str, str]:
+    """Check a mapping's ``{field: header}`` against the import's field names."""
+    unknown = sorted(set(columns) - set(FIELDS))
+    if unknown:
+        raise ValidationError(
+            {
+                "columns": _("Unknown order field(s): %(fields)s. Known fields: %(known)s.")
+                % {"fields": ", ".join(unknown), "known": ", ".join(FIELDS)}
+            }
+        )
+    cleaned = {field: str(header).strip() for field, header in columns.items()}
+    empty = sorted(field for field, header in cleaned.items() if not header)
+    if empty:
+        raise ValidationError(
+            {"columns": _("Give a header for: %(fields)s.") % {"fields": ", ".join(empty)}}
+        )
+    return cleaned
+
+
+def _check_name_free(name: str, *, exclude_pk: int | None = None) -> None:
+    taken = ColumnMapping.objects.filter(name__iexact=name)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise ValidationError(
+            {"name": _("A column mapping named “%(name)s” already exists.") % {"name": name}}
+        )
+
+
+@transaction.atomic
+def column_mapping_create(
+    *,
+    name: str,
+    columns: Mapping[str, str],
+    description: str = "",
+    date_order: str = ColumnMapping.DateOrder.AUTO,
+    actor: AbstractBaseUser | None,
+) -> ColumnMapping:
+    """Save a named mapping from an ERP export's headers to the order fields."""
+    _require_manager(actor)
+    name = name.strip()
+    _check_name_free(name)
+    mapping = ColumnMapping(
+        name=name,
+        description=description.strip(),
+        columns=_clean_columns(columns),
+        date_order=date_order,
+        created_by=actor,
+    )
+    mapping.full_clean()
+    mapping.save()
+    return mapping
+
+
+@transaction.atomic
+def column_mapping_update(
+    *,
+    mapping: ColumnMapping,
+    name: str,
+    columns: Mapping[str, str],
+    description: str = "",
+    date_order: str = ColumnMapping.DateOrder.AUTO,
+    actor: AbstractBaseUser | None,
+) -> ColumnMapping:
+    """Replace a saved mapping's name, description, columns and date order."""
+    _require_manager(actor)
+    locked = ColumnMapping.objects.select_for_update().get(pk=mapping.pk)
+    name = name.strip()
+    _check_name_free(name, exclude_pk=locked.pk)
+    locked.name = name
+    locked.description = description.strip()
+    locked.columns = _clean_columns(columns)
+    locked.date_order = date_order
+    locked.full_clean()
+    locked.save(update_fields=["name", "description", "columns", "date_order", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def column_mapping_delete(*, mapping: ColumnMapping, actor: AbstractBaseUser | None) -> None:
+    """Delete a saved mapping; past imports keep their rows and forget the mapping."""
+    _require_manager(actor)
+    ColumnMapping.objects.filter(pk=mapping.pk).delete()
+
+
+def _require_manages(actor: AbstractBaseUser | None, salesperson: Salesperson) -> None:
+    if actor is None:
+        return
+    if not managed_salesperson_list(user=actor).filter(pk=salesperson.pk).exists():
+        raise ScopeError(
+            _("You may only change territory rules of salespeople in your part of the company.")
+        )
+
+
+@transaction.atomic
+def territory_rule_create(
+    *,
+    attribute: str,
+    value: str,
+    salesperson: Salesperson,
+    actor: AbstractBaseUser | None,
+) -> TerritoryRule:
+    """Send rows without a salesperson whose customer ``attribute`` is ``value`` to them."""
+    _require_manages(actor, salesperson)
+    value = value.strip()
+    if TerritoryRule.objects.filter(attribute=attribute, value__iexact=value).exists():
+        raise ValidationError(
+            {"value": _("There is already a territory rule for “%(value)s”.") % {"value": value}}
+        )
+    rule = TerritoryRule(attribute=attribute, value=value, salesperson=salesperson)
+    rule.full_clean()
+    rule.save()
+    return rule
+
+
+@transaction.atomic
+def territory_rule_delete(*, rule: TerritoryRule, actor: AbstractBaseUser | None) -> None:
+    """Delete a territory rule; rows already imported keep their salesperson."""
+    _require_manages(actor, rule.salesperson)
+    TerritoryRule.objects.filter(pk=rule.pk).delete()
