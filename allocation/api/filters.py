@@ -119,7 +119,9 @@ PRODUCT_LINE_UNKNOWN = _("No product line with code “%(value)s”.")
 
 def salesperson_filter(field_name: str = "salesperson", **kwargs: Any) -> CodeFilter:
     """Rows of one salesperson (by code) whom the viewer may see."""
-    kwargs.setdefault("help_text", _("Salesperson code."))
+    kwargs.setdefault(
+        "help_text", _("Salesperson code; one you cannot see is a 400, like an unknown code.")
+    )
     return CodeFilter(
         field_name=field_name, queryset=visible_salespeople, message=SALESPERSON_UNKNOWN, **kwargs
     )
@@ -127,7 +129,10 @@ def salesperson_filter(field_name: str = "salesperson", **kwargs: Any) -> CodeFi
 
 def org_unit_subtree_filter(path_field: str, **kwargs: Any) -> SubtreeCodeFilter:
     """Rows in an org unit's whole subtree (by code) that the viewer may see."""
-    kwargs.setdefault("help_text", _("Org unit code; includes the whole subtree."))
+    kwargs.setdefault(
+        "help_text",
+        _("Org unit code; includes the whole subtree. One you cannot see is a 400."),
+    )
     return SubtreeCodeFilter(
         path_field=path_field, queryset=visible_org_units, message=ORG_UNIT_UNKNOWN, **kwargs
     )

@@ -1,0 +1,50 @@
+"""Query-string filters of the customers API; person and subtree codes are scope-checked."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from allocation.api.filters import (
+    org_unit_subtree_filter,
+    product_line_subtree_filter,
+    salesperson_filter,
+)
+from customers.models import Customer, OrderLine
+
+
+class OrderLineFilterSet(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(
+        field_name="order_date", lookup_expr="gte", help_text=_("Order date on or after.")
+    )
+    date_to = django_filters.DateFilter(
+        field_name="order_date", lookup_expr="lte", help_text=_("Order date on or before.")
+    )
+    salesperson = salesperson_filter()
+    product_line = product_line_subtree_filter("product_line__path")
+    org_unit = org_unit_subtree_filter("salesperson__org_unit__path")
+    customer = django_filters.CharFilter(field_name="customer__code", help_text=_("Customer code."))
+    order_no = django_filters.CharFilter(field_name="order__order_no", help_text=_("Order number."))
+
+    class Meta:
+        model = OrderLine
+        fields = [
+            "date_from",
+            "date_to",
+            "salesperson",
+            "product_line",
+            "org_unit",
+            "customer",
+            "order_no",
+        ]
+
+
+class CustomerFilterSet(django_filters.FilterSet):
+    code = django_filters.CharFilter(help_text=_("Exact customer code."))
+    region = django_filters.CharFilter(lookup_expr="iexact")
+    state = django_filters.CharFilter(lookup_expr="iexact")
+    owner = salesperson_filter(
+        "owner", help_text=_("Account owner's salesperson code; one you cannot see is a 400.")
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["code", "region", "state", "owner"]

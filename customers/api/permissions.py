@@ -1,0 +1,12 @@
+"""Permissions of the customers API beyond the shared roles (``salesalloc.core.permissions``)."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+PERSONAL_DATA_PERMISSION = "customers.view_personal_data"
+
+
+def can_view_personal_data(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Phone, e-mail and address are shown and exported only with this permission (§5)."""
+    return bool(
+        user.is_authenticated and user.is_active and user.has_perm(PERSONAL_DATA_PERMISSION)
+    )

@@ -1,0 +1,173 @@
+"""Input and output shapes of the customers API: customers, order lines, imports, settings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from customers.models import ColumnMapping, ImportJob, TerritoryRule
+from salesalloc.core.api import MoneyField
+
+# --- customers and order lines --------------------------------------------------------------
+
+
+class CustomerOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    region = serializers.CharField()
+    state = serializers.CharField()
+    city = serializers.CharField()
+    country = serializers.CharField()
+    segment = serializers.CharField()
+    owner = serializers.CharField(
+        source="owner.code", allow_null=True, help_text=_("Account owner's salesperson code.")
+    )
+
+
+class CustomerWithPersonalDataOutputSerializer(CustomerOutputSerializer):
+    """The customer plus personal data, for users with ``customers.view_personal_data``.
+
+    Without that permission the three keys are absent, not empty.
+    """
+
+    phone = serializers.CharField(required=False, help_text=_("Only with permission."))
+    email = serializers.CharField(required=False, help_text=_("Only with permission."))
+    address = serializers.CharField(required=False, help_text=_("Only with permission."))
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "nullable": True, "example": "2.5"})
+class DecimalStringField(serializers.Field):
+    """An exact decimal as a plain string without trailing zeros ("2", "2.5"), or null."""
+
+    def to_representation(self, value: Decimal) -> str:
+        return format(Decimal(value).normalize(), "f")
+
+
+class OrderLineOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    order_no = serializers.CharField(source="order.order_no")
+    line_no = serializers.IntegerField()
+    order_date = serializers.DateField()
+    customer = serializers.CharField(source="customer.code")
+    customer_name = serializers.CharField(source="customer.name")
+    salesperson = serializers.CharField(source="salesperson.code")
+    product_line = serializers.CharField(source="product_line.code")
+    sku = serializers.CharField(source="product.sku", allow_null=True)
+    quantity = DecimalStringField(allow_null=True)
+    unit_price = MoneyField(max_digits=18, decimal_places=6, allow_null=True)
+    amount = MoneyField(decimal_places=4, help_text=_("Net amount; returns are negative."))
+    cost = MoneyField(decimal_places=4, allow_null=True)
+
+
+class ExportInputSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["csv", "xlsx"], default="csv")
+
+
+# --- imports --------------------------------------------------------------------------------
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(allow_null=True, help_text=_("Line in the file; header = 1."))
+    column = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+@extend_schema_field(ImportErrorSerializer(many=True))
+class ImportErrorsField(serializers.Field):
+    """The stored ``[{"row", "column", "message"}]`` list, normalised to exactly those keys."""
+
+    def to_representation(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "row": error.get("row"),
+                "column": error.get("column"),
+                "message": error.get("message"),
+            }
+            for error in value or []
+        ]
+
+
+class ImportJobSummaryOutputSerializer(serializers.Serializer):
+    """An import in a list: everything but the row errors (see the detail for those)."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ImportJob.Status.choices)
+    phase = serializers.ChoiceField(choices=ImportJob.Phase.choices)
+    mode = serializers.ChoiceField(choices=ImportJob.Mode.choices)
+    file_name = serializers.CharField(source="original_name")
+    mapping = serializers.CharField(source="mapping.name", allow_null=True)
+    rows_total = serializers.IntegerField()
+    rows_done = serializers.IntegerField()
+    rows_imported = serializers.IntegerField()
+    rows_rejected = serializers.IntegerField()
+    rows_inserted = serializers.IntegerField()
+    rows_updated = serializers.IntegerField()
+    rows_unchanged = serializers.IntegerField()
+    errors_total = serializers.IntegerField()
+    message = serializers.CharField()
+    created_by = serializers.CharField(source="created_by.username", allow_null=True)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    recompute_status = serializers.ChoiceField(choices=ImportJob.RecomputeStatus.choices)
+    recomputed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ImportJobOutputSerializer(ImportJobSummaryOutputSerializer):
+    """One import with its row errors (``row`` is the file's line number, header = 1)."""
+
+    errors = ImportErrorsField()
+
+
+class ImportJobCreateInputSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("The order file, CSV or XLSX."))
+    mapping = serializers.CharField(
+        required=False, allow_blank=True, help_text=_("Name of a saved column mapping.")
+    )
+    mode = serializers.ChoiceField(
+        choices=ImportJob.Mode.choices, default=ImportJob.Mode.ALL_OR_NOTHING
+    )
+
+
+# --- column mappings and territory rules ----------------------------------------------------
+
+
+class ColumnMappingOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    columns = serializers.DictField(
+        child=serializers.CharField(), help_text=_("Order field -> header in the file.")
+    )
+    date_order = serializers.ChoiceField(choices=ColumnMapping.DateOrder.choices)
+
+
+class ColumnMappingInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    columns = serializers.DictField(
+        child=serializers.CharField(max_length=200),
+        allow_empty=False,
+        help_text=_('Order field -> header in the file, e.g. {"amount": "Sales"}.'),
+    )
+    date_order = serializers.ChoiceField(
+        choices=ColumnMapping.DateOrder.choices, default=ColumnMapping.DateOrder.AUTO
+    )
+
+
+class TerritoryRuleOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    attribute = serializers.ChoiceField(choices=TerritoryRule.Attribute.choices)
+    value = serializers.CharField()
+    salesperson = serializers.CharField(source="salesperson.code")
+
+
+class TerritoryRuleInputSerializer(serializers.Serializer):
+    attribute = serializers.ChoiceField(choices=TerritoryRule.Attribute.choices)
+    value = serializers.CharField(max_length=200)
+    salesperson = serializers.CharField(max_length=50, help_text=_("Salesperson code."))
