@@ -330,3 +330,28 @@ def test_session_writes_without_csrf_token_are_refused(client_as, company, metho
     client.cookies[settings.CSRF_COOKIE_NAME] = secret
     accepted = getattr(client, method)(url, payload, format="json", HTTP_X_CSRFTOKEN=secret)
     assert accepted.status_code in (200, 201, 204)
+
+
+def test_a_rule_one_can_see_but_not_manage_cannot_be_deleted(client_as, company):
+    # other_manager manages SOUTH and is also the north salesperson S-N2: they see S-N2's
+    # rule (their own) but may not change north's territory.
+    company.north_peer.user = company.users["other_manager"]
+    company.north_peer.save()
+    rule = _rule(company.north_peer, value="Hebei")
+    client = client_as("other_manager")
+
+    assert [row["id"] for row in client.get(RULES).json()["results"]] == [rule.pk]
+    response = client.delete(f"{RULES}{rule.pk}/")
+
+    assert response.status_code == 403
+    assert response.json() == {
+        "message": "You may only change territory rules of salespeople in your part of the "
+        "company.",
+        "code": "permission_denied",
+    }
+    assert TerritoryRule.objects.filter(pk=rule.pk).exists()
+    created = client.post(
+        RULES, {"attribute": "city", "value": "Tianjin", "salesperson": "S-N2"}, format="json"
+    )
+    assert created.status_code == 400
+    assert list(created.json()["fields"]) == ["salesperson"]
