@@ -201,3 +201,17 @@ def test_customer_export_is_scoped_and_validates(client_as, sales):
     assert response.status_code == 400
     assert list(response.json()["fields"]) == ["owner"]
     assert client_as("rep").get(EXPORT, {"format": "json"}).status_code == 400
+
+
+def test_customer_export_uses_a_fixed_number_of_queries(
+    client_as, company, sales, django_assert_max_num_queries
+):
+    _grant_personal_data(company.users["manager"])
+    for i in range(30):
+        CustomerFactory(code=f"C-X{i:02d}", owner=company.north_peer)
+    client = client_as("manager")
+
+    with django_assert_max_num_queries(8):
+        lines = _csv(client.get(EXPORT))
+
+    assert len(lines) == 33
