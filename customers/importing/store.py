@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext as _
 
@@ -206,6 +207,16 @@ class ImportStore:
             rows = values.iloc[start : start + block].itertuples(index=False, name=None)
             cursor.executemany(sql, [tuple(_plain(v) for v in row) for row in rows])
 
+    def _foreign_keys_suspend(self, cursor: Any, rows: int) -> list[tuple[str, str, str]]:
+        """Bulk loads only (see ``CopyImportStore``); the portable path keeps its checks."""
+        return []
+
+    def _foreign_keys_restore(self, cursor: Any, suspended: list[tuple[str, str, str]]) -> None:
+        if suspended:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE", [])
+        for table, name, definition in suspended:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}", [])
+
     def _analyze(self, cursor: Any) -> None:
         if self.vendor == "postgresql":
             for table in (LINES, ORDERS, CUSTOMERS, PRODUCTS):
@@ -236,6 +247,7 @@ class ImportStore:
             self._load(cursor, PRODUCTS, staging.products)
             self._index(cursor)
             self._analyze(cursor)
+            suspended = self._foreign_keys_suspend(cursor, len(staging.lines))
             logger.debug(
                 "import %s: staged %s lines in %.2f s (%s)",
                 job_id,
@@ -256,6 +268,7 @@ class ImportStore:
             written = self._lines_upsert(cursor, stamp, job_id, fresh=not known)
             synced_cells, synced = self._order_lines_sync(cursor, stamp, allowed_salespeople)
             self._owners_update(cursor, stamp)
+            self._foreign_keys_restore(cursor, suspended)
             self._drop(cursor)
         counts = {"i": 0, "u": 0, "n": 0}
         cells: set[tuple[int, str]] = set(synced_cells)
@@ -490,6 +503,38 @@ class CopyImportStore(ImportStore):
     """
 
     block_rows = 200_000
+
+    def _foreign_keys_suspend(self, cursor: Any, rows: int) -> list[tuple[str, str, str]]:
+        """For a bulk load, check the order tables' foreign keys once, set-based.
+
+        PostgreSQL checks a foreign key with a trigger per inserted row; on a million lines
+        with seven keys that costs more than the whole merge. From
+        ``SALESALLOC_IMPORT_BULK_ROWS`` lines on, the keys of ``customers_order`` and
+        ``customers_orderline`` are dropped inside the import's transaction and re-added
+        (``_foreign_keys_restore``) before it commits; re-adding validates every row with
+        one anti-join, and a violation rolls the whole import back. The price: the order
+        tables are locked exclusively until the import commits, so the Orders page waits for
+        a bulk import (dashboards read the actuals table and do not).
+        """
+        if rows < settings.SALESALLOC_IMPORT_BULK_ROWS:
+            return []
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid IN "
+            "('customers_orderline'::regclass, 'customers_order'::regclass) "
+            "ORDER BY 1, 2",
+            [],
+        )
+        quote = self.connection.ops.quote_name
+        suspended = [
+            (quote(table), quote(name), definition) for table, name, definition in cursor.fetchall()
+        ]
+        # ALTER TABLE refuses tables with deferred checks still pending: run those now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE", [])
+        for table, name, _definition in suspended:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}", [])
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED", [])
+        return suspended
 
     def value(self, name: str) -> str:
         if name in NUMBER_FIELDS:

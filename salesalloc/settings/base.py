@@ -199,6 +199,9 @@ SALESALLOC_BACKGROUND_THREAD = env.bool(
 SALESALLOC_IMPORT_MAX_BYTES = env.int("SALESALLOC_IMPORT_MAX_BYTES", default=256 * 1024 * 1024)
 SALESALLOC_IMPORT_MAX_ERRORS = env.int("SALESALLOC_IMPORT_MAX_ERRORS", default=10_000)
 SALESALLOC_IMPORT_CHUNK_ROWS = env.int("SALESALLOC_IMPORT_CHUNK_ROWS", default=100_000)
+# From this many lines on, PostgreSQL imports check foreign keys once, set-based, instead of
+# per row (the order tables are locked exclusively until such an import commits).
+SALESALLOC_IMPORT_BULK_ROWS = env.int("SALESALLOC_IMPORT_BULK_ROWS", default=200_000)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

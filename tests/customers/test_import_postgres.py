@@ -150,3 +150,48 @@ def test_progress_is_committed_while_the_import_runs(company) -> None:
         (5, 7, "reading"),
         (7, 7, "reading"),
     ]
+
+
+def _order_foreign_keys() -> list[tuple[str, str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid IN "
+            "('customers_orderline'::regclass, 'customers_order'::regclass) ORDER BY 1, 2"
+        )
+        return cursor.fetchall()
+
+
+@pytest.mark.django_db
+@override_settings(SALESALLOC_IMPORT_BULK_ROWS=2)
+def test_bulk_import_checks_foreign_keys_set_based_and_restores_them(company) -> None:
+    before = _order_foreign_keys()
+
+    first = run_import(FIRST)
+    second = run_import(SECOND)
+
+    assert (first.status, second.status) == ("succeeded", "succeeded")
+    assert (second.rows_inserted, second.rows_updated, second.rows_unchanged) == (1, 1, 1)
+    assert len(before) == 7
+    assert _order_foreign_keys() == before
+
+
+@pytest.mark.django_db
+@override_settings(SALESALLOC_IMPORT_BULK_ROWS=2)
+def test_bulk_import_that_breaks_a_foreign_key_rolls_back_whole(company, monkeypatch) -> None:
+    # given: a store whose merge writes a line pointing at a salesperson that does not exist
+    original = CopyImportStore._owners_update
+
+    def corrupt(self, cursor, stamp):
+        original(self, cursor, stamp)
+        cursor.execute("UPDATE customers_orderline SET salesperson_id = 999999")
+
+    monkeypatch.setattr(CopyImportStore, "_owners_update", corrupt)
+    before = _order_foreign_keys()
+
+    job = run_import(FIRST)
+
+    assert job.status == "failed"
+    assert OrderLine.objects.count() == 0
+    assert Order.objects.count() == 0
+    assert _order_foreign_keys() == before
