@@ -1,0 +1,134 @@
+"""Files over the API: the plan's XLSX/CSV, the XLSX upload, day-level targets."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from allocation.models import PlanChange
+from tests.allocation.test_plan_support import make_plan
+
+pytestmark = pytest.mark.django_db
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def plan(company):
+    return make_plan(company)
+
+
+def _url(plan, tail):
+    return f"/api/v1/plans/{plan.pk}/{tail}/"
+
+
+def test_the_xlsx_download_is_a_workbook_of_the_viewers_part(client_as, plan):
+    response = client_as("manager").get(_url(plan, "export"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX
+    assert (
+        response["Content-Disposition"] == f'attachment; filename="plan-{plan.pk}-v1-fy2019.xlsx"'
+    )
+    sheet = load_workbook(io.BytesIO(response.content))["Targets"]
+    assert sheet.max_row == 1 + 2 * 3
+
+
+def test_the_csv_download(client_as, plan):
+    response = client_as("admin").get(_url(plan, "export"), {"format": "csv"})
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert text.splitlines()[1] == (
+        "S-N1,Nora North,North,North team,FUR-CH,Chairs," + ",".join(["250.00"] * 12) + ",3000.00"
+    )
+    assert client_as("admin").get(_url(plan, "export"), {"format": "pdf"}).status_code == 400
+
+
+def test_an_upload_round_trip_applies_an_offset_change(client_as, plan):
+    client = client_as("manager")
+    book = load_workbook(io.BytesIO(client.get(_url(plan, "export")).content))
+    book["Targets"]["G2"] = 300
+    book["Targets"]["G3"] = 200
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    buffer.name = "plan.xlsx"
+
+    response = client.post(
+        _url(plan, "upload"), {"file": buffer, "reason": "weekly"}, format="multipart"
+    )
+
+    assert response.status_code == 200
+    assert (response.json()["revision"], response.json()["leaf_count"]) == (2, 2)
+    assert PlanChange.objects.filter(plan=plan, action="upload", reason="weekly").count() == 2
+
+
+def test_a_refused_upload_lists_the_sheet_cells(client_as, plan):
+    client = client_as("admin")
+    book = load_workbook(io.BytesIO(client.get(_url(plan, "export")).content))
+    book["Targets"]["G2"] = "12,5x"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    buffer.name = "plan.xlsx"
+
+    response = client.post(_url(plan, "upload"), {"file": buffer}, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "Nothing was changed: 1 problem(s) in the sheet.",
+        "code": "cells_rejected",
+        "errors": [{"cell": "G2", "message": "“12,5x” is not an amount."}],
+    }
+
+
+def test_only_managers_and_admins_upload(client_as, plan):
+    response = client_as("rep").post(_url(plan, "upload"), {}, format="multipart")
+
+    assert response.status_code == 403
+
+
+def test_day_level_targets_split_a_month_over_chinas_working_days(client_as, plan):
+    response = client_as("manager").get(
+        _url(plan, "days"), {"month": "2019-10", "salesperson": "S-N1"}
+    )
+
+    assert response.status_code == 200
+    [row] = response.json()
+    assert (row["salesperson"], row["month"], row["amount"]) == ("S-N1", "2019-10", "750.00")
+    days = row["days"]
+    assert days[0] == {"date": "2019-10-08", "amount": "39.48"}  # after the Golden Week
+    assert {"date": "2019-10-12", "amount": "39.48"} in days  # a Saturday make-up day
+    assert days[-1] == {"date": "2019-10-31", "amount": "39.47"}  # leftover cents go first
+    assert len(days) == 19
+    assert sum(int(d["amount"].replace(".", "")) for d in days) == 75000
+
+
+def test_day_level_targets_for_a_line_and_everyone_visible(client_as, plan):
+    rows = (
+        client_as("manager")
+        .get(_url(plan, "days"), {"month": "2019-03", "product_line": "TEC-PH"})
+        .json()
+    )
+
+    assert [(r["salesperson"], r["product_line"], r["amount"]) for r in rows] == [
+        ("S-N1", "TEC-PH", "250.00"),
+        ("S-N2", "TEC-PH", "250.00"),
+    ]
+    response = client_as("manager").get(_url(plan, "days"), {"month": "2020-03"})
+    assert response.json()["fields"] == {"month": ["The month is outside the plan's fiscal year."]}
+
+
+def test_the_day_level_export(client_as, plan):
+    response = client_as("admin").get(
+        _url(plan, "days/export"), {"month": "2019-02", "format": "csv"}
+    )
+
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0] == "Salesperson,Name,Product line,Date,Target"
+    assert lines[1].startswith("S-N1,Nora North,,2019-02-01,")
+    assert lines[2].startswith("S-N1,Nora North,,2019-02-02,")  # a make-up Saturday
+    assert len(lines) == 1 + 3 * 17  # Spring Festival: 17 working days in February 2019
