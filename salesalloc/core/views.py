@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 
@@ -28,12 +29,14 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return _error(
-        request,
-        500,
-        _("Something went wrong on our side. The error has been logged."),
-        "server_error",
-    )
+    message = _("Something went wrong on our side. The error has been logged.")
+    try:
+        return _error(request, 500, message, "server_error")
+    except Exception:
+        # The page's context (the navigation) needs the database, which may be what failed:
+        # fall back to the same page without the request's context.
+        body = render_to_string("core/error.html", {"status": 500, "message": message})
+        return HttpResponse(body, status=500)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -41,3 +41,20 @@ def test_malformed_json_is_a_400_in_the_error_shape(client_as):
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
     assert set(response.json()) == {"message", "code"}
+
+
+def test_html_500_page_renders_even_when_the_page_context_fails(rf, monkeypatch):
+    from salesalloc.core import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database is down")
+
+    # the normal page needs its context processors (navigation queries the database)
+    monkeypatch.setattr(views, "_error", broken)
+    request = rf.get("/dashboard/")
+
+    response = views.server_error(request)
+
+    assert response.status_code == 500
+    assert b"Traceback" not in response.content
+    assert b"The error has been logged" in response.content
