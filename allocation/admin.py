@@ -5,8 +5,17 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from allocation.models import ActualCell, OrgUnit, ProductLine, Salesperson
-from allocation.services import salesperson_create, tree_save
+from allocation.models import (
+    Acknowledgement,
+    ActualCell,
+    CellConstraint,
+    OrgUnit,
+    Plan,
+    PlanChange,
+    ProductLine,
+    Salesperson,
+)
+from allocation.services import plan_allocate, salesperson_create, tree_save
 
 
 class TreeAdmin(admin.ModelAdmin):
@@ -76,3 +85,88 @@ class ActualCellAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- Plans: read-only here; plans change through the API and its services ------------------
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CellConstraintInline(admin.TabularInline):
+    model = CellConstraint
+    fields = (
+        "org_unit",
+        "salesperson",
+        "product_line",
+        "period",
+        "locked",
+        "min_amount",
+        "max_amount",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Plan)
+class PlanAdmin(_ReadOnlyAdmin):
+    list_display = (
+        "name",
+        "fiscal_year",
+        "version",
+        "status",
+        "mode",
+        "total_amount",
+        "root_org_unit",
+        "scenario_of",
+        "allocated_at",
+    )
+    list_filter = ("status", "fiscal_year", "mode")
+    search_fields = ("name",)
+    list_select_related = ("root_org_unit", "scenario_of")
+    inlines = [CellConstraintInline]
+    actions = ["allocate_drafts"]
+
+    @admin.action(description="Allocate the selected drafts again")
+    def allocate_drafts(self, request: HttpRequest, queryset: Any) -> None:
+        done = 0
+        for plan in queryset.filter(status=Plan.Status.DRAFT).order_by("pk"):
+            plan_allocate(plan=plan, actor=request.user)
+            done += 1
+        self.message_user(request, f"Allocated {done} draft(s).")
+
+
+@admin.register(PlanChange)
+class PlanChangeAdmin(_ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "plan",
+        "actor",
+        "action",
+        "cell",
+        "old_amount",
+        "new_amount",
+        "reason",
+    )
+    list_filter = ("action",)
+    list_select_related = ("plan", "actor")
+    search_fields = ("cell", "reason")
+
+
+@admin.register(Acknowledgement)
+class AcknowledgementAdmin(_ReadOnlyAdmin):
+    list_display = ("plan", "salesperson", "status", "comment", "acted_at")
+    list_filter = ("status",)
+    list_select_related = ("plan", "salesperson")

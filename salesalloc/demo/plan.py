@@ -1,0 +1,79 @@
+"""The demo's FY2019 target plan, published so the dashboard can show target against actual.
+
+Called by the demo loader once the Superstore orders are imported and the actuals refreshed:
+the total is the company's 2018 actuals + 10 % (rounded to the yuan), split by each node's
+share of the 2016-2018 actuals (org tree and product lines) with the 2016-2018 monthly
+profile of each product line, then submitted, approved and published.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Sum
+
+from allocation.models import ActualCell, OrgUnit, Plan
+from allocation.services import (
+    plan_allocate,
+    plan_approve,
+    plan_create,
+    plan_publish,
+    plan_submit,
+)
+
+COMPANY_CODE = "SUPERSTORE"
+FISCAL_YEAR = 2019
+GROWTH = Decimal("1.10")
+PLAN_NAME = "FY2019 sales targets"
+BASE = {"base_from": "2016-01", "base_to": "2018-12"}
+METHODS = {
+    "org": {"method": "historical", **BASE},
+    "product_line": {"method": "historical", **BASE},
+    "seasonality": {"method": "historical", "base_years": 3},
+    "country": "CN",
+}
+
+
+def demo_plan_total(*, root: OrgUnit) -> Decimal:
+    """The company's 2018 actuals + 10 %, rounded to the yuan."""
+    actual = ActualCell.objects.filter(
+        month__year=FISCAL_YEAR - 1, salesperson__org_unit__path__startswith=root.path
+    ).aggregate(total=Sum("amount"))["total"]
+    return (Decimal(actual or 0) * GROWTH).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+@transaction.atomic
+def demo_plan_create(*, actor: AbstractBaseUser | None) -> Plan:
+    """Create, allocate and publish the demo's FY2019 plan; return the existing one if any.
+
+    Idempotent: a second call returns the published plan already there.
+    """
+    root = OrgUnit.objects.get(code=COMPANY_CODE)
+    existing = (
+        Plan.objects.filter(
+            root_org_unit=root,
+            fiscal_year=FISCAL_YEAR,
+            name=PLAN_NAME,
+            scenario_of__isnull=True,
+            status=Plan.Status.PUBLISHED,
+        )
+        .order_by("-version")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    plan = plan_create(
+        name=PLAN_NAME,
+        fiscal_year=FISCAL_YEAR,
+        start_month=1,
+        total_amount=demo_plan_total(root=root),
+        root_org_unit=root,
+        method_config=METHODS,
+        actor=actor,
+    )
+    plan = plan_allocate(plan=plan, actor=actor)
+    plan = plan_submit(plan=plan, actor=actor, comment="Demo: 2018 actuals + 10 %.")
+    plan = plan_approve(plan=plan, actor=actor)
+    return plan_publish(plan=plan, actor=actor)

@@ -1,0 +1,48 @@
+"""The demo's FY2019 plan (salesalloc.demo.plan): 2018 actuals + 10 %, historical, published."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from allocation.models import ActualCell, OrgUnit, Plan, TargetCell
+from salesalloc.demo.plan import demo_plan_create
+from tests.factories import OrgUnitFactory, ProductLineFactory, SalespersonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_plan_is_last_years_actuals_plus_ten_percent_and_published():
+    admin = UserFactory(username="admin", is_superuser=True)
+    root = OrgUnitFactory(code="SUPERSTORE", kind=OrgUnit.Kind.COMPANY)
+    west = OrgUnitFactory(code="WEST", kind=OrgUnit.Kind.REGION, parent=root)
+    people = [SalespersonFactory(code=f"W0{i}", org_unit=west) for i in (1, 2)]
+    furniture = ProductLineFactory(code="FUR")
+    lines = [ProductLineFactory(code=c, parent=furniture) for c in ("FUR-BO", "FUR-CH")]
+    rows = [
+        ActualCell(salesperson=person, product_line=line, month=dt.date(year, month, 1),
+                   amount=Decimal("100.0455") * (i + 1) * (j + 1))
+        for year in (2016, 2017, 2018, 2019)
+        for month in range(1, 13)
+        for i, person in enumerate(people)
+        for j, line in enumerate(lines)
+    ]  # fmt: skip
+    ActualCell.objects.bulk_create(rows)
+
+    plan = demo_plan_create(actor=admin)
+
+    # 2018: 12 x 100.0455 x (1 + 2 + 2 + 4) = 10,804.914; + 10 % = 11,885.4054 -> 11,885.
+    assert (plan.status, plan.fiscal_year, plan.start_month) == ("published", 2019, 1)
+    assert plan.total_amount == Decimal("11885.00")
+    assert TargetCell.objects.filter(plan=plan).aggregate(s=Sum("amount"))["s"] == Decimal("11885")
+    assert plan.method_config["org"]["base_from"] == "2016-01"
+    assert plan.method_config["seasonality"] == {"method": "historical", "base_years": 3}
+    assert plan.published_by == admin
+    # W02 sold twice as much as W01: two thirds of the plan.
+    w02 = TargetCell.objects.filter(plan=plan, salesperson=people[1]).aggregate(s=Sum("amount"))
+    assert w02["s"] == Decimal("7923.33")
+    assert demo_plan_create(actor=admin) == plan
+    assert Plan.objects.count() == 1
