@@ -544,9 +544,15 @@
     cellErrorEl.hidden = false;
     var box = td.getBoundingClientRect();
     var outer = wrap.getBoundingClientRect();
-    cellErrorEl.style.top = (box.bottom - outer.top + wrap.scrollTop + 2) + "px";
+    var below = box.bottom - outer.top + wrap.scrollTop + 2;
     var left = box.left - outer.left + wrap.scrollLeft;
     cellErrorEl.style.left = Math.max(0, Math.min(left, wrap.scrollWidth - 320)) + "px";
+    cellErrorEl.style.top = below + "px";
+    // Near the bottom of the scroll area the message goes above the cell, so it stays visible.
+    if (below + cellErrorEl.offsetHeight > wrap.scrollTop + wrap.clientHeight) {
+      var above = box.top - outer.top + wrap.scrollTop - cellErrorEl.offsetHeight - 2;
+      if (above >= wrap.scrollTop) cellErrorEl.style.top = above + "px";
+    }
     td.classList.add("has-error");
   }
 
