@@ -457,3 +457,21 @@ def test_session_clients_need_a_csrf_token_for_writes(company, plan):
     assert response.status_code == 403
     assert response.json()["message"].startswith("CSRF Failed")
     assert client.get(_url(plan, "grid")).status_code == 200
+
+
+def test_the_audit_list_costs_the_same_queries_for_few_or_many_changes(client_as, plan):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as("manager")
+    client.get(_url(plan, "changes"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(_url(plan, "changes"))
+    for month in range(1, 7):
+        client.post(_url(plan, "cells/edit"), {"salesperson": "S-N1", "period": f"2019-0{month}",
+                    "amount": "700"}, format="json")  # fmt: skip
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(_url(plan, "changes"))
+
+    assert response.json()["count"] == 8
+    assert len(many) == len(few) <= 10

@@ -179,3 +179,28 @@ def test_salespeople_acknowledge_and_managers_see_who_has_not(client_as, plan):
         "comment": "Q4 is too high",
         "acted_at": "2019-01-20T10:00:00+08:00",
     }
+
+
+def test_acknowledgement_and_own_target_lists_cost_fixed_queries(company, client_as, plan):
+    from tests.factories import SalespersonFactory
+
+    url = f"/api/v1/plans/{plan.pk}/acknowledgements/"
+    client = client_as("admin")
+    client.get(url)
+    with CaptureQueriesContext(connection) as three:
+        client.get(url)
+    for n in range(5):
+        SalespersonFactory(code=f"S-X{n}", org_unit=company.north_team)
+    second = make_plan(company, name="bigger")
+    plan_submit(plan=second)
+    plan_approve(plan=second)
+    plan_publish(plan=second)
+    with CaptureQueriesContext(connection) as eight:
+        response = client.get(f"/api/v1/plans/{second.pk}/acknowledgements/")
+    assert response.json()["count"] == 8
+    assert len(eight) == len(three)
+
+    rep = client_as("rep")
+    with CaptureQueriesContext(connection) as mine:
+        assert rep.get("/api/v1/my-targets/").json()["count"] == 2
+    assert len(mine) <= 10
