@@ -731,12 +731,12 @@ def cell_constraint_set(
             if low is not None and current < to_cents(low):
                 raise PlanRuleError(
                     _("%(cell)s is %(amount)s now, below the new minimum.")
-                    % {"cell": cell.label, "amount": from_cents(current)}
+                    % {"cell": cell.label, "amount": engine.format_cents(current)}
                 )
             if high is not None and current > to_cents(high):
                 raise PlanRuleError(
                     _("%(cell)s is %(amount)s now, above the new maximum.")
-                    % {"cell": cell.label, "amount": from_cents(current)}
+                    % {"cell": cell.label, "amount": engine.format_cents(current)}
                 )
         if (low, high) != (row.min_amount, row.max_amount):
             row.min_amount, row.max_amount = low, high

@@ -143,14 +143,25 @@ def _lineage_published(plan: Plan) -> list[Plan]:
 @transaction.atomic
 def plan_publish(*, plan: Plan, actor: AbstractBaseUser | None = None, comment: str = "") -> Plan:
     """Approved -> published; the version it replaces is archived. Scenarios never publish."""
-    plan = plan_lock(plan=plan)
+    # Lock this plan and the published versions it replaces together, in primary-key order.
+    lineage = [p.pk for p in _lineage_published(Plan.objects.get(pk=plan.pk))]
+    locked_rows = {
+        p.pk: p
+        for p in Plan.objects.select_for_update()
+        .select_related("root_org_unit")
+        .filter(pk__in=[plan.pk, *lineage])
+        .order_by("pk")
+    }
+    plan = locked_rows[plan.pk]
     if plan.scenario_of_id is not None:
         raise ConflictError(
             _("A scenario is a what-if and is never published; copy its numbers into a version.")
         )
     _require(plan, {Status.APPROVED}, _("publish"))
-    for previous in _lineage_published(plan):
-        locked = plan_lock(plan=previous)
+    for pk in lineage:
+        locked = locked_rows[pk]
+        if locked.status != Status.PUBLISHED:
+            continue
         _transition(
             plan=locked,
             to=Status.ARCHIVED,

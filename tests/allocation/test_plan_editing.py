@@ -215,7 +215,7 @@ def test_the_edited_cells_own_bounds(plan):
 
 
 def test_bounds_the_current_amount_breaks_are_refused(plan):
-    with pytest.raises(PlanRuleError, match=r"is 9000.00 now, below the new minimum"):
+    with pytest.raises(PlanRuleError, match=r"is 9,000.00 now, below the new minimum"):
         cell_constraint_set(plan=plan, salesperson="S-N1", bounds=(D("9000.01"), None))
 
 
