@@ -12,7 +12,9 @@ The company::
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -92,6 +94,14 @@ def company(db) -> Company:
             "nobody": nobody,
         },
     )
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Start every test in English: a request in Chinese leaves its language active."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
