@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import DecimalField, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
@@ -172,7 +172,13 @@ class ActualTotal:
     lines: int
 
 
-def _sums() -> dict[str, Sum]:
+def _sums(model: type[ActualCell] | type[TargetCell]) -> dict[str, Any]:
+    if model is TargetCell:  # targets have no cost and no order lines
+        return {
+            "amount": Sum("amount"),
+            "cost": Value(Decimal(0), output_field=DecimalField()),
+            "lines": Value(0, output_field=IntegerField()),
+        }
     return {"amount": Sum("amount"), "cost": Sum("cost"), "lines": Sum("lines")}
 
 
@@ -226,14 +232,60 @@ def actual_total_list(
     the level below the viewer's top visible unit and for product lines the top level. Org
     units are the salesperson's current unit. One aggregate query plus one for tree nodes.
     """
+    base = ActualCell.objects.all() if cells is None else cells
+    return grid_total_list(
+        user=user,
+        group_by=group_by,
+        cells=base,
+        level=level,
+        org_unit=org_unit,
+        product_line=product_line,
+    )
+
+
+def target_total_list(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    group_by: str,
+    cells: QuerySet[TargetCell] | None = None,
+    level: int | None = None,
+    org_unit: OrgUnit | None = None,
+    product_line: ProductLine | None = None,
+) -> list[ActualTotal]:
+    """Sum the viewer's target cells exactly like ``actual_total_list`` sums actuals.
+
+    The same groupings and roll-up levels, so targets and actuals line up key by key;
+    ``cost`` and ``lines`` are 0. ``cells`` defaults to every target the viewer may read.
+    """
+    base = target_cell_list(user=user) if cells is None else cells
+    return grid_total_list(
+        user=user,
+        group_by=group_by,
+        cells=base,
+        level=level,
+        org_unit=org_unit,
+        product_line=product_line,
+    )
+
+
+def grid_total_list(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    group_by: str,
+    cells: QuerySet[ActualCell] | QuerySet[TargetCell],
+    level: int | None = None,
+    org_unit: OrgUnit | None = None,
+    product_line: ProductLine | None = None,
+) -> list[ActualTotal]:
+    """Sum grid cells (actuals or targets) by a dimension; see ``actual_total_list``."""
     if group_by not in ACTUAL_TOTAL_GROUPS:
         raise ValueError(f"unknown grouping {group_by!r}")
     scope = viewer_scope(user=user)
-    base = ActualCell.objects.all() if cells is None else cells
-    cells = base.filter(scope.salesperson_q("salesperson__")).order_by()
+    sums = _sums(cells.model)
+    cells = cells.filter(scope.salesperson_q("salesperson__")).order_by()
 
     if group_by == "month":
-        rows = cells.values("month").annotate(**_sums()).order_by("month")
+        rows = cells.values("month").annotate(**sums).order_by("month")
         return [
             ActualTotal(
                 key=f"{row['month']:%Y-%m}",
@@ -245,9 +297,9 @@ def actual_total_list(
             for row in rows
         ]
     if group_by == "year":
-        rows = (
-            cells.annotate(year=ExtractYear("month")).values("year").annotate(**_sums())
-        ).order_by("year")
+        rows = (cells.annotate(year=ExtractYear("month")).values("year").annotate(**sums)).order_by(
+            "year"
+        )
         return [
             ActualTotal(
                 key=str(row["year"]),
@@ -261,7 +313,7 @@ def actual_total_list(
     if group_by == "salesperson":
         rows = (
             cells.values("salesperson__code", "salesperson__name")
-            .annotate(**_sums())
+            .annotate(**sums)
             .order_by("salesperson__code")
         )
         return [
@@ -275,7 +327,7 @@ def actual_total_list(
             for row in rows
         ]
     if group_by == "product_line":
-        rows = list(cells.values("product_line_id").annotate(**_sums()))
+        rows = list(cells.values("product_line_id").annotate(**sums))
         nodes = {
             node["pk"]: node
             for node in product_line_list(user=user).values("pk", "code", "name", "path")
@@ -284,7 +336,7 @@ def actual_total_list(
             level = product_line.depth + 1 if product_line is not None else 0
         return _roll_up(rows, id_key="product_line_id", nodes=nodes, level=level)
 
-    rows = list(cells.values("salesperson__org_unit_id").annotate(**_sums()))
+    rows = list(cells.values("salesperson__org_unit_id").annotate(**sums))
     units = list(org_unit_list(user=user).values("pk", "code", "name", "path", "depth"))
     nodes = {unit["pk"]: unit for unit in units}
     if level is None:

@@ -28,7 +28,12 @@ class DashboardYearForm(forms.Form):
 def _chart_rows(buckets: list[Bucket]) -> list[dict[str, str]]:
     """Chart data for ``json_script``: exact decimal strings, converted by the browser."""
     return [
-        {"key": bucket.key, "label": bucket.label, "amount": money_str(bucket.amount) or "0.00"}
+        {
+            "key": bucket.key,
+            "label": bucket.label,
+            "amount": money_str(bucket.amount) or "0.00",
+            "target": money_str(bucket.target),
+        }
         for bucket in buckets
     ]
 
@@ -49,6 +54,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             label=date_format(dt.date.fromisoformat(bucket.key + "-01"), "YEAR_MONTH_FORMAT"),
             amount=bucket.amount,
             lines=bucket.lines,
+            target=bucket.target,
         )
         for bucket in data.by_month
     ]

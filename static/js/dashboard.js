@@ -10,12 +10,14 @@
     var data = JSON.parse(dataEl.textContent);
     var locale = (strings && strings.dataset.locale) || document.documentElement.lang || "en";
     var seriesLabel = (strings && strings.dataset.netSales) || "Net sales";
+    var targetLabel = (strings && strings.dataset.target) || "Target";
     var money = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     var compact = new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 1 });
     var styles = getComputedStyle(document.documentElement);
     var accent = styles.getPropertyValue("--chart-1").trim() || "#1d5fa8";
     var accentSoft = styles.getPropertyValue("--chart-2").trim() || "#7fa7d6";
     var negative = styles.getPropertyValue("--danger").trim() || "#b42318";
+    var target = styles.getPropertyValue("--chart-target").trim() || "#c2410c";
     var grid = styles.getPropertyValue("--border").trim() || "#dde2e8";
     var text = styles.getPropertyValue("--muted").trim() || "#5f6b7a";
 
@@ -27,6 +29,7 @@
       var canvas = document.getElementById(canvasId);
       if (!canvas || !rows.length) return;
       var values = rows.map(function (row) { return Number(row.amount); });
+      var hasTargets = rows.some(function (row) { return row.target !== null && row.target !== undefined; });
       if (options.horizontal) {
         // One comfortable row per bar, however many units the viewer has.
         canvas.parentElement.style.height = Math.max(160, rows.length * 34 + 48) + "px";
@@ -40,8 +43,21 @@
             data: values,
             backgroundColor: values.map(function (v) { return v < 0 ? negative : options.color; }),
             borderRadius: 3,
-            maxBarThickness: 48
-          }]
+            maxBarThickness: 48,
+            order: 2
+          }].concat(hasTargets ? [{
+            // Targets of the published plan: a line over the months, a thin bar per unit.
+            type: options.horizontal ? "bar" : "line",
+            label: targetLabel,
+            data: rows.map(function (row) { return row.target === null ? null : Number(row.target); }),
+            borderColor: target,
+            backgroundColor: options.horizontal ? target : "transparent",
+            borderWidth: 2,
+            pointRadius: 3,
+            borderRadius: 3,
+            maxBarThickness: 16,
+            order: 1
+          }] : [])
         },
         options: {
           indexAxis: options.horizontal ? "y" : "x",
@@ -49,12 +65,13 @@
           maintainAspectRatio: false,
           animation: reduceMotion ? false : { duration: 300 },
           plugins: {
-            legend: { display: false },
+            legend: { display: hasTargets },
             tooltip: {
               callbacks: {
                 label: function (ctx) {
                   // The exact figure from the server, not the float the chart drew.
                   var row = rows[ctx.dataIndex];
+                  if (ctx.datasetIndex === 1) return targetLabel + ": " + money.format(Number(row.target));
                   return seriesLabel + ": " + money.format(Number(row.amount));
                 }
               }

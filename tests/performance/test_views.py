@@ -139,7 +139,12 @@ def test_chart_data_is_json_script_with_exact_decimal_strings(sales):
 
     data = _chart_data(html)
     assert data["breakdown"] == [
-        {"key": "N-T1", "label": "</script><script>alert(1)</script>", "amount": "1700.10"}
+        {
+            "key": "N-T1",
+            "label": "</script><script>alert(1)</script>",
+            "amount": "1700.10",
+            "target": None,
+        }
     ]
     assert [row["amount"] for row in data["months"][:3]] == ["1000.10", "500.00", "200.00"]
     assert "<script>alert(1)</script>" not in html
@@ -157,3 +162,73 @@ def test_dashboard_renders_in_chinese(sales):
     assert '<html lang="zh-hans"' in html
     assert "仪表盘" in html
     assert "2024年1月" in html
+
+
+# --- targets of the published plan on the dashboard -----------------------------------------
+
+
+def _plan(company, *, publish: bool = True, total: str = "1200.00"):
+    from allocation.services import (
+        plan_allocate,
+        plan_approve,
+        plan_create,
+        plan_publish,
+        plan_submit,
+    )
+
+    admin = company.users["admin"]
+    plan = plan_create(
+        name="FY2024",
+        fiscal_year=2024,
+        total_amount=Decimal(total),
+        root_org_unit=company.root,
+        method_config={
+            "org": {"method": "equal"},
+            "product_line": {"method": "equal"},
+            "seasonality": {"method": "uniform"},
+        },
+        actor=admin,
+    )
+    plan = plan_allocate(plan=plan, actor=admin)
+    if publish:
+        for step in (plan_submit, plan_approve, plan_publish):
+            plan = step(plan=plan, actor=admin)
+    return plan
+
+
+def test_dashboard_shows_the_published_plans_targets_and_attainment(sales):
+    _plan(sales)
+
+    html = _as(sales, "admin").get("/dashboard/?year=2024").content.decode()
+
+    assert _kpi(html, "target") == "1,200.00"
+    assert _kpi(html, "attainment") == "308.3%"  # 3,700.10 / 1,200.00
+    months = _chart_data(html)["months"]
+    targets = [Decimal(m["target"]) for m in months]
+    assert sum(targets) == Decimal("1200.00")
+    assert all(abs(t - 100) < 1 for t in targets)  # uniform seasonality, cents per leaf row
+    january = _table(html, "table-months")[0]
+    assert january[1:3] == ["1,000.10", f"{targets[0]:,.2f}"]
+    assert january[3] == f"{(Decimal('1000.10') * 100 / targets[0]):.1f}%"
+    breakdown = {row["key"]: row["target"] for row in _chart_data(html)["breakdown"]}
+    assert breakdown == {"NORTH": "600.00", "SOUTH": "600.00"}
+
+
+def test_each_role_sees_only_the_targets_of_its_scope(sales):
+    _plan(sales)
+
+    manager = _as(sales, "manager").get("/dashboard/?year=2024").content.decode()
+    rep = _as(sales, "rep").get("/dashboard/?year=2024").content.decode()
+
+    assert _kpi(manager, "target") == "600.00"  # NORTH only
+    assert _kpi(rep, "target") == "300.00"  # S-N1 only (NORTH's 600 split over 2 people)
+    assert "SOUTH" not in json.dumps(_chart_data(manager))
+
+
+def test_a_draft_plan_puts_no_targets_on_the_dashboard(sales):
+    _plan(sales, publish=False)
+
+    html = _as(sales, "admin").get("/dashboard/?year=2024").content.decode()
+
+    assert 'data-kpi="target"' not in html
+    assert all(m["target"] is None for m in _chart_data(html)["months"])
