@@ -74,6 +74,19 @@
     return (negative ? "-" : "") + whole + (parts.length > 1 ? "." + parts[1] : "");
   }
 
+  /* Actuals keep the orders' precision (up to 4 places); show them to the cent, half up. */
+  function moneyCents(value) {
+    if (value === null || value === undefined || value === "") return "";
+    var text = String(value);
+    var negative = text.charAt(0) === "-";
+    var parts = (negative ? text.slice(1) : text).split(".");
+    var frac = parts[1] || "";
+    if (frac.length <= 2) return money(value);
+    var cents = BigInt(parts[0] + frac.slice(0, 2)) + (frac.charAt(2) >= "5" ? 1n : 0n);
+    var digits = cents.toString().padStart(3, "0");
+    return money((negative ? "-" : "") + digits.slice(0, -2) + "." + digits.slice(-2));
+  }
+
   /* What people type: "1,234.5", "1 234", "12万", "1.5亿" -> "1234.5" / "120000" (exact). */
   function parseAmount(text) {
     var compact = String(text == null ? "" : text).replace(/[,\s\u00a0\uff0c_]/g, "");
@@ -857,7 +870,7 @@
     }
     label.textContent = cellLabel(row, period);
     document.getElementById("cell-amount").textContent = money(amountOf(row.amounts, period));
-    document.getElementById("cell-actual").textContent = money(amountOf(row.actuals, period));
+    document.getElementById("cell-actual").textContent = moneyCents(amountOf(row.actuals, period));
     var info = constraintOf(row, period);
     var parts = [];
     if (info && info.locked) parts.push(S.locked_mark);
