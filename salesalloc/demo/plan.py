@@ -68,6 +68,7 @@ def demo_plan_create(*, actor: AbstractBaseUser | None) -> Plan:
         name=PLAN_NAME,
         fiscal_year=FISCAL_YEAR,
         start_month=1,
+        currency="USD",  # the Superstore orders are in US dollars
         total_amount=demo_plan_total(root=root),
         root_org_unit=root,
         method_config=METHODS,

@@ -5,7 +5,6 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from salesalloc.core.money import money_str
 from salesalloc.demo.loader import demo_load
 
 
@@ -32,7 +31,7 @@ class Command(BaseCommand):
                     f"Demo company loaded: {summary.salespeople} salespeople, "
                     f"{summary.product_lines} product lines, {summary.territory_rules} territory "
                     f"rules, {summary.lines_imported:,} order lines "
-                    f"(net sales {money_str(summary.net_sales)})."
+                    f"(net sales {summary.net_sales:,.2f}) and the published FY2019 target plan."
                 )
             )
         self.stdout.write("\nDemo logins (username / password / role):")
