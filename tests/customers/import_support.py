@@ -15,10 +15,7 @@ from customers.services.imports import import_job_create, import_job_run
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
-SUPERSTORE_PATHS = (
-    ROOT / "salesalloc" / "demo" / "superstore.csv",
-    Path("/work/shared/data/superstore.csv"),
-)
+SUPERSTORE_PATHS = (ROOT / "salesalloc" / "demo" / "superstore.csv",)
 HEADER = "order_id,order_date,customer_code,salesperson_code,product_line,amount"
 
 

@@ -1,0 +1,89 @@
+"""``manage.py load_demo``: the demo company on the real Superstore orders."""
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.db.models import Sum
+
+from allocation.models import ActualCell, OrgUnit, Plan, Salesperson, TargetCell
+from allocation.selectors import salesperson_list
+from customers.models import Customer, Order, OrderLine, TerritoryRule
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """Load the demo once for this module (it imports 9,994 real order lines)."""
+    with django_db_blocker.unblock():
+        out = StringIO()
+        call_command("load_demo", stdout=out)
+        yield out.getvalue()
+        # leave the database as the other test modules expect it: empty
+        from django.core.management import call_command as run
+
+        run("flush", "--no-input", verbosity=0)
+
+
+def test_demo_imports_every_superstore_line_to_the_exact_total(demo):
+    assert OrderLine.objects.count() == 9_994
+    assert Order.objects.count() == 5_009
+    assert Customer.objects.count() == 793
+    total = sum(OrderLine.objects.values_list("amount", flat=True), Decimal(0))
+    assert total == Decimal("2297200.8603")
+    assert "9,994 order lines (net sales 2,297,200.86)" in demo
+
+
+def test_demo_actuals_equal_the_order_lines(demo):
+    cells = sum(ActualCell.objects.values_list("amount", flat=True), Decimal(0))
+    assert cells == Decimal("2297200.8603")
+    assert ActualCell.objects.aggregate(n=Sum("lines"))["n"] == 9_994
+
+
+def test_demo_company_has_four_regions_with_their_managers_and_state_territories(demo):
+    regions = OrgUnit.objects.filter(kind="region").order_by("code")
+    assert [(r.code, [u.username for u in r.managers.all()]) for r in regions] == [
+        ("CENTRAL", ["kelly"]),
+        ("EAST", ["chuck"]),
+        ("SOUTH", ["cassandra"]),
+        ("WEST", ["anna"]),
+    ]
+    assert Salesperson.objects.count() == 14
+    assert TerritoryRule.objects.filter(attribute="state").count() == 49
+    # every salesperson sells: the states were dealt to all of them
+    assert OrderLine.objects.values("salesperson").distinct().count() == 14
+
+
+def test_demo_logins_work_with_their_roles(demo):
+    anna = authenticate(username="anna", password="demo1234")
+    w01 = authenticate(username="w01", password="demo1234")
+    assert authenticate(username="admin", password="demo1234").is_superuser
+    assert set(salesperson_list(user=anna).values_list("code", flat=True)) == {
+        "W01",
+        "W02",
+        "W03",
+        "W04",
+    }
+    assert list(salesperson_list(user=w01).values_list("code", flat=True)) == ["W01"]
+
+
+def test_demo_fy2019_plan_is_published_and_adds_up(demo):
+    plan = Plan.objects.get(fiscal_year=2019)
+    assert plan.status == Plan.Status.PUBLISHED
+    actual_2018 = sum(
+        ActualCell.objects.filter(month__year=2018).values_list("amount", flat=True), Decimal(0)
+    )
+    assert plan.total_amount == (actual_2018 * Decimal("1.1")).quantize(Decimal(1))
+    leaves = sum(TargetCell.objects.filter(plan=plan).values_list("amount", flat=True))
+    assert leaves == plan.total_amount
+
+
+def test_load_demo_twice_changes_nothing(demo):
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "already loaded" in out.getvalue()
+    assert OrderLine.objects.count() == 9_994
+    assert Plan.objects.count() == 1
