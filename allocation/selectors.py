@@ -68,37 +68,32 @@ class ViewerScope:
             return "salesperson"
         return "none"
 
-    def org_unit_q(self, prefix: str = "") -> Q:
-        """Filter for org units (or rows with an org unit at ``prefix``) the viewer may see."""
+    def _any_of(self, parts: list[Q]) -> Q:
         if self.is_admin:
             return Q()
-        parts = [Q(**{f"{prefix}path__startswith": path}) for path in self.managed_paths]
-        if self.salesperson_id is not None:
-            parts.append(Q(**{f"{prefix}salespeople__id": self.salesperson_id}))
         return reduce(or_, parts) if parts else Q(pk__in=[])
+
+    def _subtrees(self, path_lookup: str) -> list[Q]:
+        return [Q(**{f"{path_lookup}__startswith": path}) for path in self.managed_paths]
+
+    def _own(self, lookup: str) -> list[Q]:
+        return [] if self.salesperson_id is None else [Q(**{lookup: self.salesperson_id})]
+
+    def org_unit_q(self, prefix: str = "") -> Q:
+        """Filter for org units (or rows with an org unit at ``prefix``) the viewer may see."""
+        return self._any_of(self._subtrees(f"{prefix}path") + self._own(f"{prefix}salespeople__id"))
 
     def managed_org_unit_q(self, prefix: str = "") -> Q:
         """Filter for org units the viewer may *change* (admin: all; manager: subtrees)."""
-        if self.is_admin:
-            return Q()
-        parts = [Q(**{f"{prefix}path__startswith": path}) for path in self.managed_paths]
-        return reduce(or_, parts) if parts else Q(pk__in=[])
+        return self._any_of(self._subtrees(f"{prefix}path"))
 
     def salesperson_q(self, prefix: str = "") -> Q:
         """Filter for salespeople (or rows with a salesperson at ``prefix``) the viewer sees."""
-        if self.is_admin:
-            return Q()
-        parts = [Q(**{f"{prefix}org_unit__path__startswith": path}) for path in self.managed_paths]
-        if self.salesperson_id is not None:
-            parts.append(Q(**{f"{prefix}pk": self.salesperson_id}))
-        return reduce(or_, parts) if parts else Q(pk__in=[])
+        return self._any_of(self._subtrees(f"{prefix}org_unit__path") + self._own(f"{prefix}pk"))
 
     def managed_salesperson_q(self, prefix: str = "") -> Q:
         """Filter for salespeople whose numbers the viewer may *change*."""
-        if self.is_admin:
-            return Q()
-        parts = [Q(**{f"{prefix}org_unit__path__startswith": path}) for path in self.managed_paths]
-        return reduce(or_, parts) if parts else Q(pk__in=[])
+        return self._any_of(self._subtrees(f"{prefix}org_unit__path"))
 
 
 def viewer_scope(*, user: AbstractBaseUser | AnonymousUser) -> ViewerScope:
