@@ -207,15 +207,19 @@ class ImportStore:
             rows = values.iloc[start : start + block].itertuples(index=False, name=None)
             cursor.executemany(sql, [tuple(_plain(v) for v in row) for row in rows])
 
-    def _foreign_keys_suspend(self, cursor: Any, rows: int) -> list[tuple[str, str, str]]:
-        """Bulk loads only (see ``CopyImportStore``); the portable path keeps its checks."""
+    def _bulk_begin(self, cursor: Any, rows: int, *, fresh: bool) -> list[str]:
+        """Bulk loads only (see ``CopyImportStore``); returns the SQL that ``_bulk_end`` runs."""
         return []
 
-    def _foreign_keys_restore(self, cursor: Any, suspended: list[tuple[str, str, str]]) -> None:
-        if suspended:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE", [])
-        for table, name, definition in suspended:
-            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}", [])
+    def _bulk_end(self, cursor: Any, restore: list[str]) -> None:
+        if not restore:
+            return
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE", [])
+        for statement in restore:
+            cursor.execute(statement, [])
+        # Fresh statistics for the planner, and for the next import's "bulk?" estimate.
+        cursor.execute("ANALYZE customers_order", [])
+        cursor.execute("ANALYZE customers_orderline", [])
 
     def _analyze(self, cursor: Any) -> None:
         if self.vendor == "postgresql":
@@ -247,7 +251,8 @@ class ImportStore:
             self._load(cursor, PRODUCTS, staging.products)
             self._index(cursor)
             self._analyze(cursor)
-            suspended = self._foreign_keys_suspend(cursor, len(staging.lines))
+            known = self._orders_known(cursor)
+            restore = self._bulk_begin(cursor, len(staging.lines), fresh=not known)
             logger.debug(
                 "import %s: staged %s lines in %.2f s (%s)",
                 job_id,
@@ -257,7 +262,6 @@ class ImportStore:
             )
             self._customers_upsert(cursor, stamp, staging.customer_columns)
             self._products_upsert(cursor, stamp)
-            known = self._orders_known(cursor)
             if known:
                 groups = self._classify(cursor)
                 self._changed_orders_find(cursor)
@@ -268,7 +272,7 @@ class ImportStore:
             written = self._lines_upsert(cursor, stamp, job_id, fresh=not known)
             synced_cells, synced = self._order_lines_sync(cursor, stamp, allowed_salespeople)
             self._owners_update(cursor, stamp)
-            self._foreign_keys_restore(cursor, suspended)
+            self._bulk_end(cursor, restore)
             self._drop(cursor)
         counts = {"i": 0, "u": 0, "n": 0}
         cells: set[tuple[int, str]] = set(synced_cells)
@@ -504,20 +508,30 @@ class CopyImportStore(ImportStore):
 
     block_rows = 200_000
 
-    def _foreign_keys_suspend(self, cursor: Any, rows: int) -> list[tuple[str, str, str]]:
-        """For a bulk load, check the order tables' foreign keys once, set-based.
+    def _bulk_begin(self, cursor: Any, rows: int, *, fresh: bool) -> list[str]:
+        """For a bulk load, check foreign keys once and build secondary indexes once.
 
-        PostgreSQL checks a foreign key with a trigger per inserted row; on a million lines
-        with seven keys that costs more than the whole merge. From
-        ``SALESALLOC_IMPORT_BULK_ROWS`` lines on, the keys of ``customers_order`` and
-        ``customers_orderline`` are dropped inside the import's transaction and re-added
-        (``_foreign_keys_restore``) before it commits; re-adding validates every row with
-        one anti-join, and a violation rolls the whole import back. The price: the order
-        tables are locked exclusively until the import commits, so the Orders page waits for
-        a bulk import (dashboards read the actuals table and do not).
+        PostgreSQL checks a foreign key with a trigger per inserted row, and keeps every index
+        up to date row by row; on a million lines with seven keys and two secondary indexes
+        that costs more than the whole merge. From ``SALESALLOC_IMPORT_BULK_ROWS`` lines on,
+        inside the import's transaction:
+
+        * the order tables' foreign keys are dropped, and re-added by ``_bulk_end`` before
+          the commit: re-adding validates every row with one anti-join, and a violation rolls
+          the whole import back;
+        * when the file brings at least as many lines as are stored, the lines' secondary
+          indexes are dropped and rebuilt once, sorted, at the end - the way ``pg_restore``
+          loads a table; when, besides, every order in the file is new (``fresh``: plain
+          inserts, no ``ON CONFLICT`` needs them), so are the natural-key unique constraints
+          of orders and lines, and re-adding them re-checks uniqueness.
+
+        The price: the order tables are locked exclusively until the import commits, so the
+        Orders page waits for a bulk import (dashboards read the actuals table and do not).
         """
         if rows < settings.SALESALLOC_IMPORT_BULK_ROWS:
             return []
+        # ALTER TABLE refuses tables with deferred checks still pending: run those now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE", [])
         cursor.execute(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
             "FROM pg_constraint WHERE contype = 'f' AND conrelid IN "
@@ -526,15 +540,50 @@ class CopyImportStore(ImportStore):
             [],
         )
         quote = self.connection.ops.quote_name
-        suspended = [
+        keys = [
             (quote(table), quote(name), definition) for table, name, definition in cursor.fetchall()
         ]
-        # ALTER TABLE refuses tables with deferred checks still pending: run those now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE", [])
-        for table, name, _definition in suspended:
+        restore = [
+            f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
+            for table, name, definition in keys
+        ]
+        for table, name, _definition in keys:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}", [])
+
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'customers_orderline'::regclass", []
+        )
+        stored = max(float(cursor.fetchone()[0]), 0.0)
+        if rows >= stored:
+            cursor.execute(
+                "SELECT c.relname, pg_get_indexdef(i.indexrelid) "
+                "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE i.indrelid = 'customers_orderline'::regclass "
+                "AND NOT i.indisunique AND NOT i.indisprimary ORDER BY 1",
+                [],
+            )
+            indexes = cursor.fetchall()
+            for name, _definition in indexes:
+                cursor.execute(f"DROP INDEX {quote(name)}", [])
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'", [])
+            restore = [definition for _name, definition in indexes] + restore
+            if fresh:
+                cursor.execute(
+                    "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                    "FROM pg_constraint WHERE contype = 'u' AND conrelid IN "
+                    "('customers_orderline'::regclass, 'customers_order'::regclass) "
+                    "ORDER BY 1, 2",
+                    [],
+                )
+                unique = [(quote(t), quote(n), d) for t, n, d in cursor.fetchall()]
+                for table, name, _definition in unique:
+                    cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}", [])
+                restore = [
+                    f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
+                    for table, name, definition in unique
+                ] + restore
         cursor.execute("SET CONSTRAINTS ALL DEFERRED", [])
-        return suspended
+        return restore
 
     def value(self, name: str) -> str:
         if name in NUMBER_FIELDS:

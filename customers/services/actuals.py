@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Collection, Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Sum
+from django.db import transaction
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from allocation.models import Salesperson
 from allocation.services import actual_cells_replace
 from customers.models import ImportJob, OrderLine
 
@@ -18,46 +21,66 @@ def _next_month(month: dt.date) -> dt.date:
     return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
+def _aggregate(lines: QuerySet[OrderLine]) -> QuerySet[OrderLine]:
+    """Order lines summed at grid grain: the columns ``actual_cells_replace`` expects."""
+    return (
+        lines.annotate(month=TruncMonth("order_date"))
+        .values("salesperson_id", "product_line_id", "month")
+        .annotate(amount=Sum("amount"), cost=Sum("cost"), lines=Count("id"))
+        .order_by()
+    )
+
+
+@transaction.atomic
 def order_actuals_refresh(
     *,
     cells: Iterable[tuple[int, dt.date]] | None = None,
     salesperson_ids: Collection[int] | None = None,
     actor: AbstractBaseUser | None = None,
 ) -> int:
-    """Rebuild the actual cells from the order lines; returns the number of cells written.
+    """Rebuild actual cells from the order lines; returns the number of cells written.
 
-    ``cells`` ((salesperson id, month) pairs) limits the work to the affected salespeople x
-    the span of affected months, so an incremental import costs one indexed range scan and
-    one ``INSERT ... SELECT``; cells of that block no import touched come out unchanged.
-    ``salesperson_ids`` alone rebuilds every month of those people; neither rebuilds all.
-    Idempotent and safe to run concurrently (``actual_cells_replace`` locks and replaces).
+    ``cells`` ((salesperson id, month) pairs) rebuilds exactly those cells: per month, one
+    indexed range scan over the month's affected salespeople and one ``INSERT ... SELECT``,
+    so an incremental import costs in proportion to what it touched. ``salesperson_ids``
+    alone rebuilds every month of those people; neither rebuilds everything.
+    Idempotent and safe to run concurrently: the affected salespeople are locked in
+    primary-key order first, then ``actual_cells_replace`` replaces each block.
     """
-    lines = OrderLine.objects.all()
-    month_from = month_to = None
-    people: list[int] | None = sorted(set(salesperson_ids)) if salesperson_ids is not None else None
-    if cells is not None:
-        pairs = list(cells)
-        if not pairs:
-            return 0
-        people = sorted({sp for sp, _ in pairs})
-        month_from = min(month for _, month in pairs)
-        month_to = max(month for _, month in pairs)
-        lines = lines.filter(order_date__gte=month_from, order_date__lt=_next_month(month_to))
-    if people is not None:
-        lines = lines.filter(salesperson_id__in=people)
-    source = (
-        lines.annotate(month=TruncMonth("order_date"))
-        .values("salesperson_id", "product_line_id", "month")
-        .annotate(amount=Sum("amount"), cost=Sum("cost"), lines=Count("id"))
-        .order_by()
+    if cells is None:
+        people = sorted(set(salesperson_ids)) if salesperson_ids is not None else None
+        lines = OrderLine.objects.all()
+        if people is not None:
+            lines = lines.filter(salesperson_id__in=people)
+        return actual_cells_replace(source=_aggregate(lines), salesperson_ids=people, actor=actor)
+
+    by_month: dict[dt.date, set[int]] = defaultdict(set)
+    for salesperson_id, month in cells:
+        by_month[month.replace(day=1)].add(int(salesperson_id))
+    if not by_month:
+        return 0
+    everyone = sorted(set().union(*by_month.values()))
+    list(  # lock every affected salesperson once, in a fixed order: no deadlocks
+        Salesperson.objects.select_for_update()
+        .filter(pk__in=everyone)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    return actual_cells_replace(
-        source=source,
-        salesperson_ids=people,
-        month_from=month_from,
-        month_to=month_to,
-        actor=actor,
-    )
+    written = 0
+    for month, people in sorted(by_month.items()):
+        lines = OrderLine.objects.filter(
+            salesperson_id__in=sorted(people),
+            order_date__gte=month,
+            order_date__lt=_next_month(month),
+        )
+        written += actual_cells_replace(
+            source=_aggregate(lines),
+            salesperson_ids=sorted(people),
+            month_from=month,
+            month_to=month,
+            actor=actor,
+        )
+    return written
 
 
 def import_job_affected_cells(*, job: ImportJob) -> list[tuple[int, dt.date]]:

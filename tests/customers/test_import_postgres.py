@@ -153,13 +153,19 @@ def test_progress_is_committed_while_the_import_runs(company) -> None:
 
 
 def _order_foreign_keys() -> list[tuple[str, str, str]]:
+    """The order tables' foreign keys and the lines' indexes, as PostgreSQL describes them."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
             "FROM pg_constraint WHERE contype = 'f' AND conrelid IN "
             "('customers_orderline'::regclass, 'customers_order'::regclass) ORDER BY 1, 2"
         )
-        return cursor.fetchall()
+        keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT 'index', indexname, indexdef FROM pg_indexes "
+            "WHERE tablename = 'customers_orderline' ORDER BY 2"
+        )
+        return keys + cursor.fetchall()
 
 
 @pytest.mark.django_db
@@ -172,7 +178,7 @@ def test_bulk_import_checks_foreign_keys_set_based_and_restores_them(company) ->
 
     assert (first.status, second.status) == ("succeeded", "succeeded")
     assert (second.rows_inserted, second.rows_updated, second.rows_unchanged) == (1, 1, 1)
-    assert len(before) == 7
+    assert len(before) == 7 + 4  # 7 foreign keys; primary key, unique key, 2 indexes
     assert _order_foreign_keys() == before
 
 
