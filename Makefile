@@ -76,3 +76,4 @@ beat: install
 bench: install-dev
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/allocation_bench.py
+	$(BIN)/python bench/engine_bench.py
