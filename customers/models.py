@@ -252,6 +252,8 @@ class ImportJob(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="import_jobs",
     )
+    # The uploader's language: row errors and the summary are written in it.
+    language = models.CharField(max_length=10, blank=True, default="")
     rows_total = models.IntegerField(default=0)
     rows_done = models.IntegerField(default=0)
     rows_imported = models.IntegerField(default=0)

@@ -33,7 +33,7 @@ from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
@@ -119,6 +119,7 @@ def import_job_create(
             sha256=hashlib.sha256(data).hexdigest(),
             mapping=mapping,
             created_by=actor if actor is not None and actor.is_authenticated else None,
+            language=translation.get_language() or "",
         )
         job.file.save(_storage_name(original_name), ContentFile(data), save=False)
         job.full_clean()
@@ -216,13 +217,14 @@ def import_job_run(*, job: ImportJob, progress: Progress | None = None) -> Impor
     if not claimed:
         return job
     started = time.monotonic()
-    try:
-        _job_execute(job, progress, started)
-    except _JobFailed as failure:
-        _job_fail(job, failure.message, **failure.fields)
-    except Exception:
-        logger.exception("import job %s failed", job.pk)
-        _job_fail(job, _("The import failed with an internal error; nothing was imported."))
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        try:
+            _job_execute(job, progress, started)
+        except _JobFailed as failure:
+            _job_fail(job, failure.message, **failure.fields)
+        except Exception:
+            logger.exception("import job %s failed", job.pk)
+            _job_fail(job, _("The import failed with an internal error; nothing was imported."))
     job.refresh_from_db()
     return job
 

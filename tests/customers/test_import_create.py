@@ -9,7 +9,12 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 
 from customers.models import ColumnMapping, ImportJob, OrderLine, TerritoryRule
-from customers.services.imports import FileRejected, FileTooLarge, import_job_create
+from customers.services.imports import (
+    FileRejected,
+    FileTooLarge,
+    import_job_create,
+    import_job_run,
+)
 from salesalloc.core.exceptions import ScopeError
 from tests.customers.import_support import csv_text, job_create, upload
 
@@ -139,3 +144,19 @@ def test_system_imports_without_a_user(company) -> None:
 def test_unknown_mode_is_a_validation_error(company) -> None:
     with pytest.raises(ValidationError):
         job_create(GOOD, actor=None, mode="sometimes")
+
+
+def test_row_errors_are_written_in_the_uploaders_language(company):
+    from django.utils import translation
+
+    from tests.customers.import_support import csv_text
+
+    with translation.override("zh-hans"):
+        job = job_create(csv_text("SO-1,2019-13-01,C-1,S-N1,FUR-CH,1"))
+    # the task runs later, wherever: in whatever language is active there
+    with translation.override("en"):
+        job = import_job_run(job=job)
+
+    assert job.language == "zh-hans"
+    assert job.status == "failed"
+    assert "不是有效日期" in job.errors[0]["message"]
