@@ -14,7 +14,7 @@ from allocation.engine import AllocationError
 from allocation.models import Plan, PlanChange
 from allocation.selectors import Cell, PlanScope, PlanStructure, plan_scope_get
 from salesalloc.core.exceptions import ApplicationError, ConflictError, ScopeError
-from salesalloc.core.money import CENT, from_cents
+from salesalloc.core.money import CENT, from_cents, sheet_number_text
 
 MAX_AMOUNT = Decimal("999999999999.99")
 
@@ -114,12 +114,16 @@ def parse_amount(value: Any, *, field: str = "amount") -> Decimal:
 
 def amount_problem(value: Any) -> str | None:
     """Why ``value`` isn't an amount (None if it is one). Floats from a sheet are read as
-    the short decimal they display (12.3 stays 12.3)."""
+    the decimal Excel displays, 15 significant digits (589.8399999999999 is 589.84)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return _("An amount is required.")
     if isinstance(value, bool):
         return _("“%(value)s” is not an amount.") % {"value": value}
-    text = repr(value) if isinstance(value, float) else str(value).strip().replace(",", "")
+    text = (
+        sheet_number_text(value)
+        if isinstance(value, float)
+        else str(value).strip().replace(",", "")
+    )
     try:
         number = Decimal(text)
     except InvalidOperation:

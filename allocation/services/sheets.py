@@ -52,7 +52,7 @@ from allocation.services.common import (
 from allocation.services.editing import EditResult, _frozen, check_changed_constraints
 from allocation.services.storage import target_amounts_update
 from salesalloc.core.export import safe_text
-from salesalloc.core.money import from_cents, to_cents
+from salesalloc.core.money import from_cents, sheet_number_text, to_cents
 
 SHEET = "Targets"
 ABOUT = "About"
@@ -323,7 +323,9 @@ def _parse(workbook: Any, structure: PlanStructure, errors: list[dict[str, Any]]
                 parsed.append(
                     to_cents(
                         Decimal(
-                            repr(value) if isinstance(value, float) else str(value).replace(",", "")
+                            sheet_number_text(value)
+                            if isinstance(value, float)
+                            else str(value).replace(",", "")
                         )
                     )
                 )

@@ -21,12 +21,13 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
+
+from salesalloc.core.money import sheet_number_text
 
 TEXT_EXTENSIONS = {".csv", ".txt", ".tsv"}
 SHEET_EXTENSIONS = {".xlsx", ".xlsm", ".xls"}
@@ -333,8 +334,7 @@ def _cell_text(cell: object) -> str:
     if isinstance(cell, bool):
         return "TRUE" if cell else "FALSE"
     if isinstance(cell, float):
-        text = format(cell, ".15g")
-        return format(Decimal(text), "f") if "e" in text else text
+        return sheet_number_text(cell)
     if isinstance(cell, int):
         return str(cell)
     if isinstance(cell, dt.datetime):

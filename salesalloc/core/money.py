@@ -27,3 +27,13 @@ def money_str(amount: Decimal | None) -> str | None:
     exponent = amount.normalize().as_tuple().exponent
     places = max(2, -exponent) if isinstance(exponent, int) else 2
     return f"{amount:.{places}f}"
+
+
+def sheet_number_text(value: float) -> str:
+    """A spreadsheet's float as the decimal text it shows: 15 significant digits, like Excel.
+
+    Excel keeps doubles, so a typed 589.84 or a formula's result may be stored as
+    589.8399999999999; reading 15 digits gives back what the person saw, exactly.
+    """
+    text = format(value, ".15g")
+    return format(Decimal(text), "f") if "e" in text else text

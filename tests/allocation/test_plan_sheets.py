@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from decimal import Decimal
 
 import pytest
@@ -128,6 +129,20 @@ def test_an_offset_change_is_applied_as_one_audited_batch(company, plan):
         ("S-N2 · FUR-CH · 2019-02", D("250.00"), D("150.00"), "sheet"),
     ]
     assert len({c.batch for c in changes}) == 1
+
+
+def test_excel_float_noise_reads_as_the_amount_excel_shows(company, plan):
+    book = _sheet(plan_sheet_xlsx(plan=plan, user=company.users["manager"]))
+    sheet = book["Targets"]
+    noisy = math.nextafter(350.0, 400.0)  # a formula's double, shown by Excel as 350
+    assert repr(noisy) == "350.00000000000006"
+    sheet["G2"] = noisy
+    sheet["H5"] = 150.0
+
+    result = _upload(plan, book, company.users["manager"])
+
+    assert result.leaf_count == 2
+    assert amount(plan, salesperson=company.rep) == D("9100.00")
 
 
 def test_a_bad_sheet_is_refused_whole_naming_every_cell(company, plan):
