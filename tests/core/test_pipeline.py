@@ -134,3 +134,37 @@ def test_a_failing_step_marks_the_run_failed(lines, monkeypatch):
     run = RecomputeRun.objects.get()
     assert run.status == RecomputeRun.Status.FAILED
     assert "disk full" in run.error
+
+
+def test_the_nightly_schedule_runs_the_registered_recompute_task():
+    from salesalloc.celery import app
+
+    app.loader.import_default_modules()
+    entry = app.conf.beat_schedule["nightly-recompute"]
+
+    assert entry["task"] == "salesalloc.recompute_all"
+    assert entry["task"] in app.tasks
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({2}, {30})
+
+
+def test_nightly_task_recomputes_everything(lines):
+    from salesalloc.pipeline import recompute_all_task
+
+    run_id = recompute_all_task.apply().get()
+
+    run = RecomputeRun.objects.get(pk=run_id)
+    assert (run.kind, run.status) == ("nightly", "succeeded")
+    assert ActualCell.objects.count() == 2
+
+
+def test_recompute_command_prints_a_summary(lines):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("recompute", stdout=out)
+
+    assert "succeeded" in out.getvalue()
+    assert "2 actual cells written" in out.getvalue()
+    assert ActualCell.objects.count() == 2
