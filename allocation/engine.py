@@ -32,6 +32,7 @@ import pandas as pd
 
 __all__ = [
     "AllocationError",
+    "check_child_target",
     "controlled_round",
     "ras",
     "rebalance",
@@ -1532,6 +1533,42 @@ def rescale(
     ).astype(np.int64)
 
 
+def check_child_target(
+    *,
+    label: str,
+    child: str,
+    target: int,
+    total: int,
+    frozen_part: int,
+    free_leaves: int,
+    locked: bool,
+    low: int | None,
+    high: int | None,
+) -> None:
+    """Refuse a new total for one child of an edit: locked, below what is locked inside it,
+    everything inside locked, or outside its own bounds (``label`` names it in messages)."""
+    if locked:
+        raise AllocationError(f"{label} is locked; unlock it before changing it", child=child)
+    if target < frozen_part:
+        raise AllocationError(
+            f"{label} can't go below {format_cents(frozen_part)}, the amount locked inside it",
+            child=child,
+        )
+    if free_leaves == 0 and target != total:
+        raise AllocationError(
+            f"everything inside {label} is locked, so it has to stay at {format_cents(total)}",
+            child=child,
+        )
+    if low is not None and target < low:
+        raise AllocationError(
+            f"{label} can't go below its minimum of {format_cents(low)}", child=child
+        )
+    if high is not None and target > high:
+        raise AllocationError(
+            f"{label} can't go above its maximum of {format_cents(high)}", child=child
+        )
+
+
 def rebalance(
     *,
     amounts: np.ndarray,
@@ -1593,29 +1630,17 @@ def rebalance(
     frozen_parts = [int(v) for v in child_frozen]
     parent = sum(totals)
     free_leaves = np.bincount(owner[~keep], minlength=k) if n else np.zeros(k, np.int64)
-    if locks[edited]:
-        raise AllocationError(f"{who} is locked; unlock it before changing it", child=child)
-    if target < frozen_parts[edited]:
-        raise AllocationError(
-            f"{who} can't go below {format_cents(frozen_parts[edited])}, the amount locked "
-            f"inside it",
-            child=child,
-        )
-    if free_leaves[edited] == 0 and target != totals[edited]:
-        raise AllocationError(
-            f"everything inside {who} is locked, so it has to stay at "
-            f"{format_cents(totals[edited])}",
-            child=child,
-        )
-    low, high = lows[edited], highs[edited]
-    if low is not None and target < low:
-        raise AllocationError(
-            f"{who} can't go below its minimum of {format_cents(low)}", child=child
-        )
-    if high is not None and target > high:
-        raise AllocationError(
-            f"{who} can't go above its maximum of {format_cents(high)}", child=child
-        )
+    check_child_target(
+        label=who,
+        child=child,
+        target=target,
+        total=totals[edited],
+        frozen_part=frozen_parts[edited],
+        free_leaves=int(free_leaves[edited]),
+        locked=locks[edited],
+        low=lows[edited],
+        high=highs[edited],
+    )
     # A sibling whose leaves are all frozen can't move either: treat it as locked.
     fixed = [locks[c] or free_leaves[c] == 0 for c in range(k)]
     others = [c for c in range(k) if c != edited and not fixed[c]]

@@ -833,29 +833,17 @@ def rebalance_many(
         who = child_keys[c]
         if target < 0:
             raise AllocationError(f"{who} can't be negative", child=who)
-        if locked_children[c]:
-            raise AllocationError(f"{who} is locked; unlock it before changing it", child=who)
-        if target < frozen_part[c]:
-            raise AllocationError(
-                f"{who} can't go below {engine.format_cents(int(frozen_part[c]))}, the amount "
-                f"locked inside it",
-                child=who,
-            )
-        if free_leaves[c] == 0 and target != totals[c]:
-            raise AllocationError(
-                f"everything inside {who} is locked, so it has to stay at "
-                f"{engine.format_cents(int(totals[c]))}",
-                child=who,
-            )
-        low, high = mins[c], maxs[c]
-        if low is not None and target < low:
-            raise AllocationError(
-                f"{who} can't go below its minimum of {engine.format_cents(low)}", child=who
-            )
-        if high is not None and target > high:
-            raise AllocationError(
-                f"{who} can't go above its maximum of {engine.format_cents(high)}", child=who
-            )
+        engine.check_child_target(
+            label=who,
+            child=who,
+            target=target,
+            total=int(totals[c]),
+            frozen_part=int(frozen_part[c]),
+            free_leaves=int(free_leaves[c]),
+            locked=bool(locked_children[c]),
+            low=mins[c],
+            high=maxs[c],
+        )
         new_totals[c] = target
     fixed = [bool(locked_children[c]) or free_leaves[c] == 0 for c in range(k)]
     others = [c for c in range(k) if c not in targets and not fixed[c]]
