@@ -182,13 +182,17 @@ class ProductLineFilterSet(django_filters.FilterSet):
         fields = ["code", "parent"]
 
 
-class ActualFilterSet(django_filters.FilterSet):
+class GridCellFilterSet(django_filters.FilterSet):
+    """The filters of every grid-grain list (actuals, targets): codes, month, year."""
+
     salesperson = salesperson_filter()
     product_line = product_line_subtree_filter("product_line__path")
     org_unit = org_unit_subtree_filter("salesperson__org_unit__path")
     month = MonthFilter(field_name="month", help_text=_("Calendar month, YYYY-MM."))
     year = YearFilter(field_name="month__year", help_text=_("Calendar year, YYYY."))
 
+
+class ActualFilterSet(GridCellFilterSet):
     class Meta:
         model = ActualCell
         fields = ["salesperson", "product_line", "org_unit", "month", "year"]

@@ -9,14 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.request import Request
 
-from allocation.api.filters import (
-    CodeFilter,
-    MonthFilter,
-    YearFilter,
-    org_unit_subtree_filter,
-    product_line_subtree_filter,
-    salesperson_filter,
-)
+from allocation.api.filters import CodeFilter, GridCellFilterSet
 from allocation.models import Plan, TargetCell
 from allocation.selectors import plan_list
 
@@ -37,18 +30,15 @@ class PlanIdFilter(CodeFilter):
         super().__init__(*args, **kwargs)
 
 
-class TargetFilterSet(django_filters.FilterSet):
+class TargetFilterSet(GridCellFilterSet):
+    """The same filters as actuals, plus the plan."""
+
     plan = PlanIdFilter(
         field_name="plan",
         queryset=visible_plans,
         message=_("No plan with id “%(value)s” is visible to you."),
         help_text=_("Plan id; default: the published plans."),
     )
-    salesperson = salesperson_filter()
-    product_line = product_line_subtree_filter("product_line__path")
-    org_unit = org_unit_subtree_filter("salesperson__org_unit__path")
-    month = MonthFilter(field_name="month", help_text=_("Calendar month, YYYY-MM."))
-    year = YearFilter(field_name="month__year", help_text=_("Calendar year, YYYY."))
 
     class Meta:
         model = TargetCell
