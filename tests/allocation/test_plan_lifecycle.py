@@ -121,15 +121,40 @@ def test_a_published_plan_changes_only_through_a_new_version(company):
     assert plan.archived_by == company.users["admin"]
 
 
-def test_a_new_version_copies_locks_and_bounds(company):
+def test_a_new_version_copies_locks_bounds_inputs_and_line_totals(company):
+    from allocation.models import MethodInput, ProductLineTotal
+    from allocation.services import (
+        MethodInputData,
+        plan_method_inputs_set,
+        plan_product_line_totals_set,
+    )
+
     plan = make_plan(company)
+    plan_method_inputs_set(
+        plan=plan, inputs=[MethodInputData(salesperson=company.rep, growth_rate=D("0.1"))]
+    )
+    plan_product_line_totals_set(plan=plan, totals=[(company.chairs, D("5000.00"))])
     cell_constraint_set(plan=plan, salesperson="S-N1", locked=True)
     cell_constraint_set(plan=plan, org_unit="SOUTH", bounds=(D("1"), None))
     _publish(company, plan)
 
     draft = plan_new_version(plan=plan)
 
-    assert CellConstraint.objects.filter(plan=draft).count() == 2
+    def rows(model, *fields):
+        def of(p):
+            return list(model.objects.filter(plan=p).order_by("pk").values_list(*fields))
+
+        return of(plan), of(draft)
+
+    before, after = rows(
+        CellConstraint, "org_unit", "salesperson", "period", "locked", "min_amount"
+    )
+    assert len(after) == 2
+    assert after == before
+    before, after = rows(MethodInput, "salesperson", "growth_rate")
+    assert after == before == [(company.rep.pk, D("0.1000"))]
+    before, after = rows(ProductLineTotal, "product_line", "amount")
+    assert after == before == [(company.chairs.pk, D("5000.00"))]
     assert set(draft.salespeople.all()) == set(plan.salespeople.all())
 
 
