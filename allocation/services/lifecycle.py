@@ -4,13 +4,14 @@ the mid-year re-spread and the salespeople's acknowledgements."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Sum
+from django.db.models import BigIntegerField, QuerySet, Sum
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,11 +20,8 @@ from allocation.engine import AllocationError
 from allocation.models import (
     Acknowledgement,
     ActualCell,
-    CellConstraint,
-    MethodInput,
     Plan,
     PlanChange,
-    ProductLineTotal,
     TargetCell,
 )
 from allocation.planning import MONTHS, respread_rows
@@ -227,45 +225,27 @@ def _copy(
     plan.save()
     plan.product_lines.set(source.product_lines.all())
     plan.salespeople.set(source.salespeople.all())
-    CellConstraint.objects.bulk_create(
-        [
-            CellConstraint(
-                plan=plan,
-                org_unit_id=c.org_unit_id,
-                salesperson_id=c.salesperson_id,
-                product_line_id=c.product_line_id,
-                period=c.period,
-                locked=c.locked,
-                min_amount=c.min_amount,
-                max_amount=c.max_amount,
-            )
-            for c in source.constraints.all()
-        ]
-    )
-    MethodInput.objects.bulk_create(
-        [
-            MethodInput(
-                plan=plan,
-                org_unit_id=m.org_unit_id,
-                salesperson_id=m.salesperson_id,
-                product_line_id=m.product_line_id,
-                manual_percent=m.manual_percent,
-                growth_rate=m.growth_rate,
-                potential_index=m.potential_index,
-                fte_override=m.fte_override,
-            )
-            for m in source.method_inputs.all()
-        ]
-    )
-    ProductLineTotal.objects.bulk_create(
-        [
-            ProductLineTotal(plan=plan, product_line_id=t.product_line_id, amount=t.amount)
-            for t in source.product_line_totals.all()
-        ]
-    )
+    for rows in (
+        source.constraints.all(),
+        source.method_inputs.all(),
+        source.product_line_totals.all(),
+    ):
+        _clone_rows(rows, plan=plan)
     if copy_cells:
         _copy_cells(source_id=source.pk, plan_id=plan.pk)
     return plan
+
+
+_NOT_CLONED = {"id", "plan_id", "created_at", "updated_at"}
+
+
+def _clone_rows(rows: QuerySet[Any], *, plan: Plan) -> None:
+    """Copy a plan's own rows (locks, method inputs, line totals) to ``plan``, values kept."""
+    model = rows.model
+    fields = [f.attname for f in model._meta.concrete_fields if f.attname not in _NOT_CLONED]
+    model.objects.bulk_create(
+        [model(plan=plan, **{name: getattr(row, name) for name in fields}) for row in rows]
+    )
 
 
 def _copy_cells(*, source_id: int, plan_id: int) -> int:
