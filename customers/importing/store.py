@@ -38,6 +38,7 @@ from django.conf import settings
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext as _
 
+from customers.importing.fields import CUSTOMER_FIELDS
 from customers.importing.parsing import decimal_text
 from customers.importing.validation import NUMBER_FIELDS, Staging
 
@@ -94,17 +95,8 @@ _TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     CHANGED: (("order_id", "bigint"),),
 }
 _INDEXED = {ORDERS: "idx", CUSTOMERS: "idx", PRODUCTS: "idx"}
-_CUSTOMER_TEXT = (
-    "name",
-    "region",
-    "state",
-    "city",
-    "country",
-    "segment",
-    "phone",
-    "email",
-    "address",
-)
+# The customer columns of the file, as named in customers_customer.
+_CUSTOMER_TEXT = tuple("name" if f == "customer_name" else f for f in CUSTOMER_FIELDS)
 # Line columns compared to decide "unchanged" (the stored line vs the staged one).
 _LINE_VALUES = (
     "order_date",
