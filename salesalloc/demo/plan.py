@@ -22,8 +22,8 @@ from allocation.services import (
     plan_publish,
     plan_submit,
 )
+from salesalloc.demo.loader import COMPANY_CODE
 
-COMPANY_CODE = "SUPERSTORE"
 FISCAL_YEAR = 2019
 GROWTH = Decimal("1.10")
 PLAN_NAME = "FY2019 sales targets"
