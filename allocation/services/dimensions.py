@@ -42,6 +42,16 @@ def _tree_place(*, node: TreeModel, parent: TreeModel | None) -> None:
     node.save()
 
 
+def _tree_update(*, node: TreeModel, fields: dict[str, Any]) -> TreeModel:
+    """Re-read ``node`` under a row lock, change ``fields`` and re-place it in its tree."""
+    locked = type(node).objects.select_for_update().get(pk=node.pk)
+    parent = fields.pop("parent", locked.parent)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    _tree_place(node=locked, parent=parent)
+    return locked
+
+
 @transaction.atomic
 def org_unit_create(
     *,
@@ -65,12 +75,7 @@ def org_unit_update(
     *, org_unit: OrgUnit, actor: AbstractBaseUser | None = None, **fields: Any
 ) -> OrgUnit:
     """Change an org unit; a new ``parent`` moves the whole subtree."""
-    unit = OrgUnit.objects.select_for_update().get(pk=org_unit.pk)
-    parent = fields.pop("parent", unit.parent)
-    for name, value in fields.items():
-        setattr(unit, name, value)
-    _tree_place(node=unit, parent=parent)
-    return unit
+    return _tree_update(node=org_unit, fields=fields)
 
 
 @transaction.atomic
@@ -92,12 +97,7 @@ def product_line_update(
     *, product_line: ProductLine, actor: AbstractBaseUser | None = None, **fields: Any
 ) -> ProductLine:
     """Change a product line; a new ``parent`` moves the whole subtree."""
-    line = ProductLine.objects.select_for_update().get(pk=product_line.pk)
-    parent = fields.pop("parent", line.parent)
-    for name, value in fields.items():
-        setattr(line, name, value)
-    _tree_place(node=line, parent=parent)
-    return line
+    return _tree_update(node=product_line, fields=fields)
 
 
 def tree_save(*, node: Model, actor: AbstractBaseUser | None = None) -> Model:
