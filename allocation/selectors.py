@@ -34,6 +34,7 @@ from allocation.models import (
     Salesperson,
     TargetCell,
 )
+from salesalloc.core.money import MoneySum
 
 _SCOPE_ATTR = "_salesalloc_scope"
 
@@ -170,11 +171,11 @@ class ActualTotal:
 def _sums(model: type[ActualCell] | type[TargetCell]) -> dict[str, Any]:
     if model is TargetCell:  # targets have no cost and no order lines
         return {
-            "amount": Sum("amount"),
+            "amount": MoneySum("amount"),
             "cost": Value(Decimal(0), output_field=DecimalField()),
             "lines": Value(0, output_field=IntegerField()),
         }
-    return {"amount": Sum("amount"), "cost": Sum("cost"), "lines": Sum("lines")}
+    return {"amount": MoneySum("amount"), "cost": MoneySum("cost"), "lines": Sum("lines")}
 
 
 def _roll_up(

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,7 +29,7 @@ from customers.selectors import column_mapping_list, import_job_list, order_line
 from customers.services import FileRejected, FileTooLarge, import_job_create
 from salesalloc.core.exceptions import ScopeError
 from salesalloc.core.export import export_response
-from salesalloc.core.money import money_str
+from salesalloc.core.money import MoneySum, money_str
 
 ORDERS_PER_PAGE = 50
 RECENT_JOBS = 20
@@ -67,7 +67,7 @@ def _filtered_order_lines(request: HttpRequest) -> tuple[OrderLineFilterSet, Que
 def order_list(request: HttpRequest) -> HttpResponse:
     """Order lines in the viewer's scope, filtered, 50 a page, with totals of the whole set."""
     filterset, lines = _filtered_order_lines(request)
-    totals = lines.order_by().aggregate(count=Count("pk"), amount=Sum("amount"))
+    totals = lines.order_by().aggregate(count=Count("pk"), amount=MoneySum("amount"))
     paginator = Paginator(lines, ORDERS_PER_PAGE)
     # The aggregate already counted the rows; spare the paginator its own COUNT query.
     paginator.count = totals["count"]

@@ -1,6 +1,9 @@
 """Money helpers. Money is ``Decimal`` (or integer cents) end to end, never float."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Sum
 
 CENT = Decimal("0.01")
 
@@ -37,3 +40,21 @@ def sheet_number_text(value: float) -> str:
     """
     text = format(value, ".15g")
     return format(Decimal(text), "f") if "e" in text else text
+
+
+class MoneySum(Sum):
+    """``SUM`` of a money column that is exact on every database.
+
+    PostgreSQL sums ``numeric`` exactly. SQLite sums decimals as floating point and hands back
+    15 significant digits (609205.598 comes back as 609205.597999999), so the result is
+    quantized to the column's decimal places, which restores the exact sum.
+    """
+
+    def get_db_converters(self, connection: Any) -> list[Any]:
+        return [*super().get_db_converters(connection), self._quantize]
+
+    def _quantize(self, value: Any, expression: Any, connection: Any) -> Decimal | None:
+        if value is None:
+            return None
+        places = self.output_field.decimal_places
+        return Decimal(value).quantize(Decimal(1).scaleb(-places))

@@ -23,10 +23,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Sum
 
 from allocation.models import OrgUnit, ProductLine, Salesperson
 from allocation.services import org_unit_create, product_line_create, salesperson_create
+from salesalloc.core.money import MoneySum
 
 SUPERSTORE_CSV = Path(__file__).with_name("superstore.csv")
 COMPANY_CODE = "SUPERSTORE"
@@ -249,8 +249,6 @@ def demo_load(*, progress: Callable[[int, int], None] | None = None) -> DemoSumm
     summary.plan_id = plan.pk
     summary.lines_imported = job.rows_imported
     summary.product_lines = ProductLine.objects.count()
-    # Quantized: SQLite sums decimals in floating point (PostgreSQL is exact).
-    total = OrderLine.objects.aggregate(total=Sum("amount"))["total"] or Decimal(0)
-    summary.net_sales = total.quantize(Decimal("0.0001"))
+    summary.net_sales = OrderLine.objects.aggregate(total=MoneySum("amount"))["total"] or Decimal(0)
     summary.logins = demo_logins()
     return summary

@@ -12,7 +12,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Sum
 
 from allocation.models import ActualCell, OrgUnit, Plan
 from allocation.services import (
@@ -22,6 +21,7 @@ from allocation.services import (
     plan_publish,
     plan_submit,
 )
+from salesalloc.core.money import MoneySum
 from salesalloc.demo.loader import COMPANY_CODE
 
 FISCAL_YEAR = 2019
@@ -40,7 +40,7 @@ def demo_plan_total(*, root: OrgUnit) -> Decimal:
     """The company's 2018 actuals + 10 %, rounded to the yuan."""
     actual = ActualCell.objects.filter(
         month__year=FISCAL_YEAR - 1, salesperson__org_unit__path__startswith=root.path
-    ).aggregate(total=Sum("amount"))["total"]
+    ).aggregate(total=MoneySum("amount"))["total"]
     return (Decimal(actual or 0) * GROWTH).quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
 
