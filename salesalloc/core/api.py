@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
@@ -92,11 +92,3 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "code": codes if isinstance(codes, str) else "error",
         }
     return response
-
-
-def json_server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """JSON 500 for API paths: the message, never a stack trace."""
-    return JsonResponse(
-        {"message": _("Internal server error. The error has been logged."), "code": "server_error"},
-        status=500,
-    )

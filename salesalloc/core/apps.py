@@ -2,10 +2,8 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
+    """The floor: leaf utilities every app may import. It imports no app."""
+
     name = "salesalloc.core"
     label = "core"
     verbose_name = "salesalloc core"
-
-    def ready(self) -> None:
-        # Connect the import -> recompute workflow (the one documented signal receiver).
-        import salesalloc.pipeline  # noqa: F401

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "allocation",
     "customers",
     "performance",
+    "salesalloc",  # the roof: pipeline, demo, cross-app commands (docs/architecture.md)
 ]
 
 MIDDLEWARE = [
@@ -70,7 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "salesalloc.core.context_processors.navigation",
+                "salesalloc.context_processors.navigation",
             ],
         },
     },
@@ -216,6 +217,6 @@ LOGGING = {
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
-CSRF_FAILURE_VIEW = "salesalloc.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "salesalloc.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SALESALLOC_RECOMPUTE_CHUNKS = env.int("SALESALLOC_RECOMPUTE_CHUNKS", default=1)

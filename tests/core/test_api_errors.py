@@ -44,7 +44,7 @@ def test_malformed_json_is_a_400_in_the_error_shape(client_as):
 
 
 def test_html_500_page_renders_even_when_the_page_context_fails(rf, monkeypatch):
-    from salesalloc.core import views
+    from salesalloc import views
 
     def broken(*args, **kwargs):
         raise RuntimeError("database is down")

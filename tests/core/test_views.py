@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client, RequestFactory
 
-from salesalloc.core import views as core_views
+from salesalloc import views as core_views
 from salesalloc.core.templatetags import ui
 
 pytestmark = pytest.mark.django_db

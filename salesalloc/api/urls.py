@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from salesalloc.core.api_views import TokenObtainApi
+from salesalloc.api.views import TokenObtainApi
 
 urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="api-token"),
