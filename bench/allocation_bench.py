@@ -238,6 +238,11 @@ def allocation_bench(plan: Any, admin: Any) -> None:
 
 
 def edit_bench(plan: Any, admin: Any, edits: int) -> None:
+    """Time single-cell edits through the API and print the figures.
+
+    Long because it is one measurement script read top to bottom: set up, time, print.
+    Django is imported here, after ``main`` has configured the environment and settings.
+    """
     from django.db import connection
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient

@@ -330,6 +330,11 @@ class StatementTimer:
 
 
 def main() -> None:
+    """Generate the order file, import it, recompute, and print every figure of the report.
+
+    Long because it is the benchmark's script, read top to bottom in the order it prints;
+    Django is imported inside, after the environment (``DATABASE_URL``) is set.
+    """
     args = parse_args()
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesalloc.settings.base")

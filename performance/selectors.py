@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
-from allocation.models import Plan
+from allocation.models import ActualCell, Plan, TargetCell
 from allocation.selectors import (
     actual_cell_list,
     actual_total_list,
@@ -126,23 +126,16 @@ def dashboard_get(*, user: AbstractBaseUser | AnonymousUser, year: int | None) -
 
     start, end = _year_bounds(year)
     cells = actual_cell_list(user=user).filter(month__gte=start, month__lt=end)
-    per_month = {
-        total.key: total for total in actual_total_list(user=user, group_by="month", cells=cells)
-    }
-    by_month = []
-    for number in range(1, 13):
-        key = f"{dt.date(year, number, 1):%Y-%m}"
-        total = per_month.get(key)
-        by_month.append(
-            Bucket(
-                key=key,
-                label=key,
-                amount=total.amount if total else ZERO,
-                lines=total.lines if total else 0,
-            )
-        )
-    net_sales = sum((bucket.amount for bucket in by_month), ZERO)
-    order_lines = sum(bucket.lines for bucket in by_month)
+    plans = dashboard_plans(user=user, year=year)
+    targets = (
+        target_cell_list(user=user).filter(plan__in=plans, month__gte=start, month__lt=end)
+        if plans
+        else None
+    )
+    by_month = _months(user=user, year=year, cells=cells, targets=targets)
+    # Managers compare the units below them; a salesperson compares their product lines.
+    kind = BREAKDOWN_REGION if scope.can_manage else BREAKDOWN_PRODUCT_LINE
+    group_by = "org_unit" if scope.can_manage else "product_line"
     customers = (
         OrderLine.objects.filter(
             scope.salesperson_q("salesperson__"), order_date__gte=start, order_date__lt=end
@@ -150,65 +143,85 @@ def dashboard_get(*, user: AbstractBaseUser | AnonymousUser, year: int | None) -
         .order_by()
         .aggregate(n=Count("customer_id", distinct=True))["n"]
     )
-    plans = dashboard_plans(user=user, year=year)
-    targets = target_cell_list(user=user).filter(plan__in=plans, month__gte=start, month__lt=end)
+    return Dashboard(
+        year=year,
+        years=years,
+        net_sales=sum((bucket.amount for bucket in by_month), ZERO),
+        order_lines=sum(bucket.lines for bucket in by_month),
+        customers=customers,
+        by_month=by_month,
+        breakdown=_breakdown(user=user, group_by=group_by, cells=cells, targets=targets),
+        breakdown_kind=kind,
+        plans=plans,
+        target=sum((b.target or ZERO for b in by_month), ZERO) if plans else None,
+    )
+
+
+def _months(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    year: int,
+    cells: QuerySet[ActualCell],
+    targets: QuerySet[TargetCell] | None,
+) -> list[Bucket]:
+    """Twelve buckets, January to December; targets only when a plan covers the year."""
+    actuals = {
+        total.key: total for total in actual_total_list(user=user, group_by="month", cells=cells)
+    }
     month_targets = (
         _targets_by_key(target_total_list(user=user, group_by="month", cells=targets))
-        if plans
+        if targets is not None
         else {}
     )
-    if plans:
-        by_month = [
+    by_month = []
+    for number in range(1, 13):
+        key = f"{dt.date(year, number, 1):%Y-%m}"
+        total = actuals.get(key)
+        by_month.append(
             Bucket(
-                key=b.key,
-                label=b.label,
-                amount=b.amount,
-                lines=b.lines,
-                target=month_targets.get(b.key, ZERO),
+                key=key,
+                label=key,
+                amount=total.amount if total else ZERO,
+                lines=total.lines if total else 0,
+                target=month_targets.get(key, ZERO) if targets is not None else None,
             )
-            for b in by_month
-        ]
-    # Managers compare the units below them; a salesperson compares their product lines.
-    kind = BREAKDOWN_REGION if scope.can_manage else BREAKDOWN_PRODUCT_LINE
-    group_by = "org_unit" if scope.can_manage else "product_line"
-    totals = actual_total_list(user=user, group_by=group_by, cells=cells)
-    # Targets by the same keys; a key with a target but no sales yet still shows.
+        )
+    return by_month
+
+
+def _breakdown(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    group_by: str,
+    cells: QuerySet[ActualCell],
+    targets: QuerySet[TargetCell] | None,
+) -> list[Bucket]:
+    """Actuals (and targets) by ``group_by``, largest first; a key with only a target shows."""
     target_totals = {
         total.key: total
         for total in (
-            target_total_list(user=user, group_by=group_by, cells=targets) if plans else []
+            target_total_list(user=user, group_by=group_by, cells=targets)
+            if targets is not None
+            else []
         )
     }
     buckets = {
         total.key: Bucket(key=total.key, label=total.name, amount=total.amount, lines=total.lines)
-        for total in totals
+        for total in actual_total_list(user=user, group_by=group_by, cells=cells)
     }
     for key, total in target_totals.items():
         buckets.setdefault(key, Bucket(key=key, label=total.name, amount=ZERO))
-    breakdown = sorted(
+    no_target = ZERO if targets is not None else None
+    return sorted(
         (
             Bucket(
                 key=b.key,
                 label=b.label,
                 amount=b.amount,
                 lines=b.lines,
-                target=target_totals[b.key].amount
-                if b.key in target_totals
-                else (ZERO if plans else None),
+                target=target_totals[b.key].amount if b.key in target_totals else no_target,
             )
             for b in buckets.values()
         ),
         key=lambda bucket: (-bucket.amount, bucket.key),
-    )
-    return Dashboard(
-        year=year,
-        years=years,
-        net_sales=net_sales,
-        order_lines=order_lines,
-        customers=customers,
-        by_month=by_month,
-        breakdown=breakdown,
-        breakdown_kind=kind,
-        plans=plans,
-        target=sum(month_targets.values(), ZERO) if plans else None,
     )

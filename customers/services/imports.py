@@ -46,12 +46,13 @@ from customers.importing.reading import (
     SourceWidened,
     source_open,
 )
-from customers.importing.store import StoreConflict, import_store
+from customers.importing.staging import Staging, staging_build
+from customers.importing.store import StoreConflict
+from customers.importing.store_copy import import_store
 from customers.importing.validation import (
     AMBIGUOUS,
     Lookups,
     OrderFileValidator,
-    Staging,
     ValidatedFile,
 )
 from customers.models import ColumnMapping, ImportJob, OrderLine, TerritoryRule
@@ -313,7 +314,7 @@ def _job_execute(job: ImportJob, progress: Progress | None, started: float) -> N
             % {"total": f"{total:,}"},
             **error_fields,
         )
-    staging = validated.staging()
+    staging = staging_build(validated)
     _job_update(job, phase=ImportJob.Phase.WRITING, **error_fields)
     try:
         _job_write(job, staging, scope, plan, started)

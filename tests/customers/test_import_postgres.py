@@ -10,7 +10,8 @@ import pytest
 from django.db import connection, connections
 from django.test import override_settings
 
-from customers.importing.store import CopyImportStore, ImportStore, import_store
+from customers.importing.store import ImportStore
+from customers.importing.store_copy import CopyImportStore, import_store
 from customers.models import Customer, ImportJob, Order, OrderLine
 from customers.services import imports as imports_service
 from customers.services.imports import import_job_run
