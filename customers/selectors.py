@@ -7,12 +7,15 @@ to them; a salesperson sees their own lines and customers. Imports are seen by t
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
 
 from allocation.selectors import viewer_scope
 from customers.models import ColumnMapping, Customer, ImportJob, OrderLine, TerritoryRule
@@ -73,56 +76,68 @@ def territory_rule_list(*, user: User) -> QuerySet[TerritoryRule]:
     return rules.filter(scope.salesperson_q("salesperson__"))
 
 
-ORDER_LINE_COLUMNS = {
-    "order_no": "order__order_no",
-    "line_no": "line_no",
-    "order_date": "order_date",
-    "customer_code": "customer__code",
-    "customer_name": "customer__name",
-    "salesperson_code": "salesperson__code",
-    "product_line_code": "product_line__code",
-    "sku": "product__sku",
-    "quantity": "quantity",
-    "unit_price": "unit_price",
-    "amount": "amount",
-    "cost": "cost",
-}
+@dataclass(frozen=True)
+class ExportColumn:
+    """One column of the order-line export: its header, where it comes from, how it is shown."""
+
+    header: Promise  # the order file's own header (translated), so an export imports back
+    path: str  # the ``values_list`` path on ``OrderLine``
+    convert: Callable[[Any], Any] | None = None
 
 
-def order_lines_frame(
-    *,
-    user: User,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    salesperson: str | None = None,
-    product_line: str | None = None,
-    customer: str | None = None,
-    **filters: Any,
-) -> pd.DataFrame:
-    """The viewer's order lines as a DataFrame for exports (one row per line).
+def _quantity(value: Decimal | None) -> Decimal | int | None:
+    """A whole quantity as an integer; otherwise the exact value with at least 2 places."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return _money(value)
 
-    Columns are ``ORDER_LINE_COLUMNS``; quantities and money are exact decimal strings
-    (never float). ``date_to`` is inclusive; codes filter exactly; further keyword filters
-    are passed to the queryset as they are.
+
+def _money(value: Decimal | None) -> Decimal | None:
+    """The exact amount with 2 places unless more places carry information."""
+    return None if value is None else Decimal(money_str(value) or "0")
+
+
+# Customers' personal data (phone, e-mail, address) is deliberately not among the columns.
+ORDER_LINE_EXPORT_COLUMNS = (
+    ExportColumn(pgettext_lazy("order file header", "order_id"), "order__order_no"),
+    ExportColumn(pgettext_lazy("order file header", "line_no"), "line_no"),
+    ExportColumn(pgettext_lazy("order file header", "order_date"), "order_date"),
+    ExportColumn(pgettext_lazy("order file header", "customer_code"), "customer__code"),
+    ExportColumn(pgettext_lazy("order file header", "customer_name"), "customer__name"),
+    ExportColumn(pgettext_lazy("order file header", "salesperson_code"), "salesperson__code"),
+    ExportColumn(pgettext_lazy("order file header", "product_line"), "product_line__code"),
+    ExportColumn(pgettext_lazy("order file header", "sku"), "product__sku", lambda sku: sku or ""),
+    ExportColumn(
+        pgettext_lazy("order file header", "product_name"), "product__name", lambda name: name or ""
+    ),
+    ExportColumn(pgettext_lazy("order file header", "quantity"), "quantity", _quantity),
+    ExportColumn(pgettext_lazy("order file header", "unit_price"), "unit_price", _money),
+    ExportColumn(pgettext_lazy("order file header", "amount"), "amount", _money),
+    ExportColumn(pgettext_lazy("order file header", "cost"), "cost", _money),
+)
+ORDER_LINE_EXPORT_ROWS_PER_FETCH = 2000
+ORDER_EXPORT_FILENAME = "order-lines"
+
+
+def order_line_export(*, lines: QuerySet[OrderLine]) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+    """The one order-line export (API and page, CSV and XLSX): header and rows of ``lines``.
+
+    ``lines`` is already scoped to the viewer (``order_line_list``) and filtered; its order
+    is kept. The header is the order file's, in the active language, so a download imports
+    back unchanged. Values are exact (``Decimal``/``int``, never float); the writer in
+    ``salesalloc.core.export`` makes text formula-safe.
     """
-    lines = OrderLine.objects.filter(viewer_scope(user=user).salesperson_q("salesperson__"))
-    if date_from is not None:
-        lines = lines.filter(order_date__gte=date_from)
-    if date_to is not None:
-        lines = lines.filter(order_date__lte=date_to)
-    if salesperson:
-        lines = lines.filter(salesperson__code=salesperson)
-    if product_line:
-        lines = lines.filter(product_line__code=product_line)
-    if customer:
-        lines = lines.filter(customer__code=customer)
-    if filters:
-        lines = lines.filter(**filters)
-    rows = lines.order_by("order_date", "order__order_no", "line_no").values_list(
-        *ORDER_LINE_COLUMNS.values()
-    )
-    frame = pd.DataFrame.from_records(list(rows), columns=list(ORDER_LINE_COLUMNS))
-    for name in ("quantity", "unit_price", "amount", "cost"):
-        frame[name] = frame[name].map(money_str).astype(object)
-    frame["line_no"] = frame["line_no"].astype("int64")
-    return frame
+    header = [str(column.header) for column in ORDER_LINE_EXPORT_COLUMNS]
+    converters = [column.convert for column in ORDER_LINE_EXPORT_COLUMNS]
+    values = lines.values_list(*(column.path for column in ORDER_LINE_EXPORT_COLUMNS))
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for row in values.iterator(chunk_size=ORDER_LINE_EXPORT_ROWS_PER_FETCH):
+            yield tuple(
+                value if convert is None else convert(value)
+                for value, convert in zip(row, converters, strict=True)
+            )
+
+    return header, rows()

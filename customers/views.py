@@ -6,10 +6,6 @@ scoped selector or write through one service, render.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from decimal import Decimal
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,11 +21,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 from allocation.selectors import viewer_scope
 from customers.forms import ImportUploadForm, OrderLineFilterSet
 from customers.models import ImportJob, OrderLine
-from customers.selectors import column_mapping_list, import_job_list, order_line_list
+from customers.selectors import (
+    ORDER_EXPORT_FILENAME,
+    column_mapping_list,
+    import_job_list,
+    order_line_export,
+    order_line_list,
+)
 from customers.services import FileRejected, FileTooLarge, import_job_create
 from salesalloc.core.exceptions import ScopeError
 from salesalloc.core.export import export_response
-from salesalloc.core.money import MoneySum, money_str
+from salesalloc.core.money import MoneySum
 
 ORDERS_PER_PAGE = 50
 RECENT_JOBS = 20
@@ -84,75 +86,6 @@ def order_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def export_header() -> list[str]:
-    """Column names of an order export: the import's own headers, so an export re-imports."""
-    return [
-        pgettext("order file header", "order_id"),
-        pgettext("order file header", "line_no"),
-        pgettext("order file header", "order_date"),
-        pgettext("order file header", "customer_code"),
-        pgettext("order file header", "customer_name"),
-        pgettext("order file header", "salesperson_code"),
-        pgettext("order file header", "product_line"),
-        pgettext("order file header", "sku"),
-        pgettext("order file header", "product_name"),
-        pgettext("order file header", "quantity"),
-        pgettext("order file header", "unit_price"),
-        pgettext("order file header", "amount"),
-        pgettext("order file header", "cost"),
-    ]
-
-
-def _number(value: Decimal | None) -> Decimal | int | None:
-    """An exact number for the file: 2 places for money unless more carry information."""
-    if value is None:
-        return None
-    if value == value.to_integral_value():
-        return int(value)
-    return Decimal(money_str(value) or "0")
-
-
-def _money(value: Decimal | None) -> Decimal | None:
-    return None if value is None else Decimal(money_str(value) or "0")
-
-
-def _export_rows(lines: QuerySet[OrderLine]) -> Iterator[tuple[Any, ...]]:
-    # Customers' personal data (phone, e-mail, address) is deliberately not selected.
-    rows = lines.values_list(
-        "order__order_no",
-        "line_no",
-        "order_date",
-        "customer__code",
-        "customer__name",
-        "salesperson__code",
-        "product_line__code",
-        "product__sku",
-        "product__name",
-        "quantity",
-        "unit_price",
-        "amount",
-        "cost",
-    )
-    for row in rows.iterator(chunk_size=2000):
-        (order_no, line_no, day, customer, name, seller, line, sku, product, qty, price) = row[:11]
-        amount, cost = row[11:]
-        yield (
-            order_no,
-            line_no,
-            day,
-            customer,
-            name,
-            seller,
-            line,
-            sku or "",
-            product or "",
-            _number(qty),
-            _money(price),
-            _money(amount),
-            _money(cost),
-        )
-
-
 @login_required
 @require_GET
 def order_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
@@ -172,9 +105,8 @@ def order_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
         return redirect(
             reverse("order-list") + ("?" + request.GET.urlencode() if request.GET else "")
         )
-    return export_response(
-        fmt, filename="order-lines", header=export_header(), rows=_export_rows(lines)
-    )
+    header, rows = order_line_export(lines=lines)
+    return export_response(fmt, filename=ORDER_EXPORT_FILENAME, header=header, rows=rows)
 
 
 # --- Imports --------------------------------------------------------------------------------

@@ -44,9 +44,11 @@ from customers.api.serializers import (
 )
 from customers.models import ColumnMapping, Customer, ImportJob, OrderLine, TerritoryRule
 from customers.selectors import (
+    ORDER_EXPORT_FILENAME,
     column_mapping_list,
     customer_list,
     import_job_list,
+    order_line_export,
     order_line_list,
     territory_rule_list,
 )
@@ -184,21 +186,6 @@ class CustomerExportApi(_ExportApi, _CustomerReadMixin):
 
 # --- order lines ----------------------------------------------------------------------------
 
-ORDER_LINE_EXPORT = [
-    ("order_no", "order__order_no"),
-    ("line_no", "line_no"),
-    ("order_date", "order_date"),
-    ("customer", "customer__code"),
-    ("customer_name", "customer__name"),
-    ("salesperson", "salesperson__code"),
-    ("product_line", "product_line__code"),
-    ("sku", "product__sku"),
-    ("quantity", "quantity"),
-    ("unit_price", "unit_price"),
-    ("amount", "amount"),
-    ("cost", "cost"),
-]
-
 
 class _OrderLineReadMixin(GenericAPIView):
     permission_classes = [HasRole]
@@ -225,18 +212,14 @@ class OrderLineDetailApi(_OrderLineReadMixin, RetrieveAPIView):
 
 
 class OrderLineExportApi(_ExportApi, _OrderLineReadMixin):
-    """The order-line list as a download (same filters and scope)."""
+    """The order-line list as a download (same filters and scope, same file as the page's)."""
 
-    filename = "orders"
+    filename = ORDER_EXPORT_FILENAME
 
     def header_and_rows(
         self, queryset: QuerySet[OrderLine]
     ) -> tuple[list[str], Iterator[Sequence[Any]]]:
-        header = [name for name, _ in ORDER_LINE_EXPORT]
-        rows = queryset.values_list(*(path for _, path in ORDER_LINE_EXPORT)).iterator(
-            EXPORT_ROWS_PER_FETCH
-        )
-        return header, rows
+        return order_line_export(lines=queryset)
 
     @extend_schema(operation_id="orders_export", **EXPORT_SCHEMA)
     def get(self, request: Request) -> HttpResponseBase:

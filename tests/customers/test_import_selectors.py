@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-
 import pytest
 
 from customers.models import ColumnMapping, TerritoryRule
 from customers.selectors import (
-    ORDER_LINE_COLUMNS,
     column_mapping_list,
     customer_list,
     import_job_list,
     order_line_list,
-    order_lines_frame,
     territory_rule_list,
 )
 from tests.customers.import_support import csv_text, job_create, run_import
@@ -126,24 +121,3 @@ def test_territory_rules_are_scoped_to_visible_salespeople(company) -> None:
     assert list(territory_rule_list(user=company.users["admin"])) == [north, south]
     assert list(territory_rule_list(user=company.users["manager"])) == [north]
     assert list(territory_rule_list(user=company.users["nobody"])) == []
-
-
-def test_order_lines_frame_has_explicit_columns_and_exact_money(company, lines) -> None:
-    frame = order_lines_frame(user=company.users["manager"])
-    assert list(frame.columns) == list(ORDER_LINE_COLUMNS)
-    assert frame[["order_no", "line_no", "salesperson_code", "amount"]].values.tolist() == [
-        ["SO-1", 1, "S-N1", "10.50"],
-        ["SO-3", 1, "S-N2", "4.00"],
-    ]
-    assert Decimal(frame["amount"].iloc[0]) == Decimal("10.5")
-
-
-def test_order_lines_frame_filters(company, lines) -> None:
-    frame = order_lines_frame(
-        user=company.users["admin"],
-        date_from=dt.date(2019, 4, 1),
-        product_line="FUR-TA",
-        salesperson="S-S1",
-    )
-    assert frame["order_no"].tolist() == ["SO-2"]
-    assert frame["amount"].tolist() == ["-3.00"]
