@@ -12,6 +12,7 @@ def import_orders_task(job_id: int) -> None:
     No automatic retry and no ``acks_late``: the service claims the job (queued -> running)
     before working, and a failed import is visible on the job for the user to upload again.
     """
+    # Imported here: customers.services.imports enqueues this task (a real import cycle).
     from customers.services.imports import import_job_run
 
     job = ImportJob.objects.filter(pk=job_id).first()

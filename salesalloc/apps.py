@@ -15,4 +15,6 @@ class SalesallocConfig(AppConfig):
 
     def ready(self) -> None:
         # Connect the import -> recompute workflow (the one documented signal receiver).
+        # Imported here, not at the top: the pipeline imports models, which need the app
+        # registry that Django fills before it calls ready().
         import salesalloc.pipeline  # noqa: F401

@@ -57,6 +57,7 @@ from customers.importing.validation import (
 )
 from customers.models import ColumnMapping, ImportJob, OrderLine, TerritoryRule
 from customers.signals import orders_imported
+from customers.tasks import import_orders_task
 from salesalloc.core.background import enqueue_on_commit
 from salesalloc.core.exceptions import ApplicationError, ScopeError
 
@@ -126,8 +127,6 @@ def import_job_create(
         job.full_clean()
         job.save()
         if enqueue:
-            from customers.tasks import import_orders_task
-
             enqueue_on_commit(import_orders_task, job.pk)
     return job
 

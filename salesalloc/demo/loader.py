@@ -26,10 +26,20 @@ from django.db import transaction
 
 from allocation.models import OrgUnit, ProductLine, Salesperson
 from allocation.services import org_unit_create, product_line_create, salesperson_create
+from customers.importing import SUPERSTORE_MAPPING, SUPERSTORE_MAPPING_NAME
+from customers.models import OrderLine
+from customers.services import (
+    column_mapping_create,
+    import_job_create,
+    import_job_run,
+    territory_rule_create,
+)
 from salesalloc.core.money import MoneySum
+from salesalloc.demo import COMPANY_CODE
+from salesalloc.demo.plan import demo_plan_create
+from salesalloc.pipeline import recompute_all
 
 SUPERSTORE_CSV = Path(__file__).with_name("superstore.csv")
-COMPANY_CODE = "SUPERSTORE"
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - published demo logins, printed by `make run`
 
 # region code, name, manager (username, first, last), teams: {team suffix: [salesperson]}
@@ -202,17 +212,6 @@ def demo_load(*, progress: Callable[[int, int], None] | None = None) -> DemoSumm
     The import runs here, synchronously (not on a worker), and so does the recompute of
     the actuals, so the demo is complete when this returns, with or without a broker.
     """
-    from customers.importing import SUPERSTORE_MAPPING, SUPERSTORE_MAPPING_NAME
-    from customers.models import OrderLine
-    from customers.services import (
-        column_mapping_create,
-        import_job_create,
-        import_job_run,
-        territory_rule_create,
-    )
-    from salesalloc.demo.plan import demo_plan_create
-    from salesalloc.pipeline import recompute_all
-
     if OrgUnit.objects.filter(code=COMPANY_CODE).exists():
         return DemoSummary(already_loaded=True, logins=demo_logins())
     frame = superstore_frame()

@@ -22,7 +22,7 @@ from allocation.services import (
     plan_submit,
 )
 from salesalloc.core.money import MoneySum
-from salesalloc.demo.loader import COMPANY_CODE
+from salesalloc.demo import COMPANY_CODE
 
 FISCAL_YEAR = 2019
 GROWTH = Decimal("1.10")
