@@ -16,13 +16,14 @@ from allocation.models import (
     Salesperson,
 )
 from allocation.services import plan_allocate, salesperson_create, tree_save
+from salesalloc.core.users import acting_user
 
 
 class TreeAdmin(admin.ModelAdmin):
     readonly_fields = ("path", "depth")
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        tree_save(node=obj, actor=request.user)
+        tree_save(node=obj, actor=acting_user(request.user))
 
 
 @admin.register(OrgUnit)
@@ -69,7 +70,7 @@ class SalespersonAdmin(admin.ModelAdmin):
             end_date=obj.end_date,
             fte=obj.fte,
             is_active=obj.is_active,
-            actor=request.user,
+            actor=acting_user(request.user),
         )
         obj.pk = saved.pk
 
@@ -143,7 +144,7 @@ class PlanAdmin(_ReadOnlyAdmin):
     def allocate_drafts(self, request: HttpRequest, queryset: Any) -> None:
         done = 0
         for plan in queryset.filter(status=Plan.Status.DRAFT).order_by("pk"):
-            plan_allocate(plan=plan, actor=request.user)
+            plan_allocate(plan=plan, actor=acting_user(request.user))
             done += 1
         self.message_user(request, f"Allocated {done} draft(s).")
 

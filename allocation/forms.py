@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -19,6 +19,9 @@ from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
 from allocation.models import Acknowledgement, OrgUnit, Plan
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ORG_METHOD_CHOICES = [
     ("equal", _("Equal shares")),
@@ -90,7 +93,14 @@ class AmountField(forms.Field):
         return number.quantize(Decimal("0.01"))
 
 
-def _decimal_field(label: str, *, low: str, high: str | None, initial: str, help_text: str = ""):
+def _decimal_field(
+    label: StrOrPromise,
+    *,
+    low: str,
+    high: str | None,
+    initial: str,
+    help_text: StrOrPromise = "",
+) -> forms.DecimalField:
     return forms.DecimalField(
         label=label,
         required=False,
@@ -252,7 +262,7 @@ class MethodConfigForm(forms.Form):
         return initial
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())
         errors: dict[str, str] = {}
         for field in ("base_from", "base_to"):
             try:
@@ -379,7 +389,7 @@ class PlanCreateForm(MethodConfigForm):
     def __init__(self, *args: Any, org_units: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if org_units is not None:
-            self.fields["root_org_unit"].queryset = org_units
+            cast(forms.ModelChoiceField, self.fields["root_org_unit"]).queryset = org_units
         self.fields["fiscal_year"].initial = timezone.localdate().year + 1
 
     def plan_values(self) -> dict[str, Any]:
@@ -427,7 +437,9 @@ class PlanCompareForm(forms.Form):
 
     def __init__(self, *args: Any, plans: list[Plan], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plans"].choices = [(str(p.pk), str(p.pk)) for p in plans]
+        cast(forms.ChoiceField, self.fields["plans"]).choices = [
+            (str(p.pk), str(p.pk)) for p in plans
+        ]
         self.plan_options = plans
 
     def clean_group_by(self) -> str:
@@ -453,7 +465,7 @@ class AcknowledgeForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())
         if (
             data.get("status") == Acknowledgement.Status.DISPUTED
             and not (data.get("comment") or "").strip()

@@ -7,7 +7,7 @@ Forms only validate. The upload form hands its cleaned data to
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django import forms
@@ -52,7 +52,7 @@ class ImportUploadForm(forms.Form):
 
     def __init__(self, *args: Any, mappings: QuerySet[ColumnMapping], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mapping"].queryset = mappings
+        cast(forms.ModelChoiceField, self.fields["mapping"]).queryset = mappings
 
 
 class SalespersonChoiceField(forms.ModelChoiceField):

@@ -32,6 +32,7 @@ from customers.services import FileRejected, FileTooLarge, import_job_create
 from salesalloc.core.exceptions import ScopeError
 from salesalloc.core.export import export_response
 from salesalloc.core.money import MoneySum
+from salesalloc.core.users import acting_user
 
 ORDERS_PER_PAGE = 50
 RECENT_JOBS = 20
@@ -127,7 +128,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                 original_name=upload.name,
                 mode=form.cleaned_data["mode"],
                 mapping=form.cleaned_data["mapping"],
-                actor=request.user,
+                actor=acting_user(request.user),
             )
         except (FileRejected, FileTooLarge) as exc:
             form.add_error("file", getattr(exc, "message", None) or str(exc))

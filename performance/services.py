@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from customers.models import ImportJob
 from performance.models import RecomputeRun
+from salesalloc.core.users import acting_user
 
 
 def recompute_run_start(
@@ -22,7 +23,7 @@ def recompute_run_start(
         kind=kind,
         status=RecomputeRun.Status.RUNNING,
         import_job=import_job,
-        requested_by=actor,
+        requested_by=acting_user(actor),
         steps_total=steps_total,
         started_at=timezone.now(),
     )

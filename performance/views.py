@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -22,10 +22,10 @@ class DashboardYearForm(forms.Form):
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [(year, str(year)) for year in years]
+        cast(forms.ChoiceField, self.fields["year"]).choices = [(year, str(year)) for year in years]
 
 
-def _chart_rows(buckets: list[Bucket]) -> list[dict[str, str]]:
+def _chart_rows(buckets: list[Bucket]) -> list[dict[str, str | None]]:
     """Chart data for ``json_script``: exact decimal strings, converted by the browser."""
     return [
         {

@@ -2,11 +2,11 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("salesalloc.api.urls")),
     path("", include("allocation.api.urls")),
     path("", include("customers.api.urls")),
@@ -15,7 +15,7 @@ api_v1 = [
 ]
 
 # Sign-in, sign-out and the start page.
-site_pages = [
+site_pages: list[URLPattern | URLResolver] = [
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -1,4 +1,4 @@
-"""Repository hygiene that CI enforces as part of the suite: lint, format, migrations."""
+"""Repository hygiene that CI enforces as part of the suite: lint, format, types, migrations."""
 
 import subprocess
 import sys
@@ -16,6 +16,15 @@ RUFF = Path(sys.executable).with_name("ruff")
 def test_ruff_is_clean(args):
     result = subprocess.run(  # noqa: S603 - fixed arguments
         [str(RUFF), *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_finds_no_type_error():
+    """The application type-checks (``[tool.mypy]`` in pyproject.toml: django-stubs, DRF stubs,
+    pandas-stubs; strict on the engine). Incremental: later runs reuse ``.mypy_cache``."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

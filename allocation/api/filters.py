@@ -17,6 +17,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.drainage import set_override
 from rest_framework.request import Request
@@ -75,7 +76,7 @@ class YearFilter(_DocumentedFilter):
 class CodeFilter(_DocumentedFilter, django_filters.ModelChoiceFilter):
     """A code among ``queryset(request)``; unknown and out-of-scope codes are one 400 answer."""
 
-    def __init__(self, *args: Any, message: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, message: str | Promise, **kwargs: Any) -> None:
         kwargs.setdefault("to_field_name", "code")
         kwargs["error_messages"] = {"invalid_choice": message}
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from allocation.models import Plan, PlanChange
 from allocation.selectors import Cell, PlanScope, PlanStructure, plan_scope_get
 from salesalloc.core.exceptions import ApplicationError, ConflictError, ScopeError
 from salesalloc.core.money import CENT, from_cents, sheet_number_text
+from salesalloc.core.users import acting_user
 
 MAX_AMOUNT = Decimal("999999999999.99")
 
@@ -167,7 +168,7 @@ def audit(
     """One audit row (``save=False`` to collect rows for ``bulk_create``)."""
     change = PlanChange(
         plan=plan,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=acting_user(actor),
         action=action,
         batch=batch,
         reason=reason or "",

@@ -4,7 +4,7 @@ the mid-year re-spread and the salespeople's acknowledgements."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,12 +30,16 @@ from allocation.services.common import audit, plan_lock, rule_error
 from allocation.services.storage import target_cells_delete, target_cells_insert
 from salesalloc.core.exceptions import ConflictError, ScopeError
 from salesalloc.core.money import from_cents
+from salesalloc.core.users import acting_user
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 Status = Plan.Status
 
 
-def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    return actor if actor is not None and actor.is_authenticated else None
+def _actor(actor: AbstractBaseUser | None) -> User | None:
+    return acting_user(actor)
 
 
 def _require(plan: Plan, allowed: set[str], action: str) -> None:
@@ -461,7 +465,7 @@ def acknowledgement_record(
         defaults={
             "status": status,
             "comment": comment,
-            "acted_by": actor,
+            "acted_by": acting_user(actor),
             "acted_at": timezone.now(),
         },
     )

@@ -26,6 +26,7 @@ from allocation.services.common import audit, ensure_editable, plan_lock
 from allocation.services.methods import method_config_clean
 from salesalloc.core.exceptions import ConflictError
 from salesalloc.core.money import to_cents
+from salesalloc.core.users import acting_user
 
 
 def default_root_org_unit() -> OrgUnit:
@@ -82,7 +83,7 @@ def plan_create(
         mode=mode,
         root_org_unit=root_org_unit or default_root_org_unit(),
         method_config=method_config_clean(method_config, fiscal=fiscal),
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=acting_user(actor),
     )
     plan.full_clean()
     plan.save()

@@ -7,7 +7,7 @@ through ``customers.services``, which check the actor again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -62,6 +62,7 @@ from customers.services import (
 )
 from salesalloc.core.export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, export_response
 from salesalloc.core.permissions import HasRole, IsManagerOrAdmin, IsManagerOrAdminOrReadOnly
+from salesalloc.core.users import acting_user
 
 EXPORT_ROWS_PER_FETCH = 2000
 # An XLSX is built in memory (and Excel stops at 1,048,576 rows); bigger exports go as CSV.
@@ -75,9 +76,10 @@ class _ExportNegotiation(DefaultContentNegotiation):
     """``?format=`` names the download's file type here, not a DRF renderer; errors are JSON."""
 
     def select_renderer(
-        self, request: Request, renderers: Sequence[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
-        return renderers[0], renderers[0].media_type
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 class _ExportSchema(AutoSchema):
@@ -87,7 +89,7 @@ class _ExportSchema(AutoSchema):
         return getattr(self.view, "filter_backends", [])
 
 
-EXPORT_SCHEMA = {
+EXPORT_SCHEMA: dict[str, Any] = {
     "parameters": [ExportInputSerializer],
     "responses": {
         (200, CSV_CONTENT_TYPE): OpenApiTypes.BINARY,
@@ -277,7 +279,7 @@ class ImportJobListCreateApi(ListAPIView):
             original_name=upload.name,
             mode=data.validated_data["mode"],
             mapping=mapping,
-            actor=request.user,
+            actor=acting_user(request.user),
         )
         # The job may already have moved on (inline runs); answer with its current state.
         job = _import_job_detail_queryset(request).get(pk=job.pk)
@@ -321,7 +323,7 @@ class ColumnMappingListCreateApi(ListAPIView):
     def post(self, request: Request) -> Response:
         data = ColumnMappingInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        mapping = column_mapping_create(**data.validated_data, actor=request.user)
+        mapping = column_mapping_create(**data.validated_data, actor=acting_user(request.user))
         return Response(ColumnMappingOutputSerializer(mapping).data, status=201)
 
 
@@ -342,12 +344,14 @@ class ColumnMappingDetailApi(GenericAPIView):
         mapping = self.get_object()
         data = ColumnMappingInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        mapping = column_mapping_update(mapping=mapping, **data.validated_data, actor=request.user)
+        mapping = column_mapping_update(
+            mapping=mapping, **data.validated_data, actor=acting_user(request.user)
+        )
         return Response(ColumnMappingOutputSerializer(mapping).data)
 
     @extend_schema(responses={204: OpenApiResponse(description="Deleted.")})
     def delete(self, request: Request, pk: int) -> Response:
-        column_mapping_delete(mapping=self.get_object(), actor=request.user)
+        column_mapping_delete(mapping=self.get_object(), actor=acting_user(request.user))
         return Response(status=204)
 
 
@@ -387,7 +391,7 @@ class TerritoryRuleListCreateApi(ListAPIView):
             attribute=data.validated_data["attribute"],
             value=data.validated_data["value"],
             salesperson=salesperson,
-            actor=request.user,
+            actor=acting_user(request.user),
         )
         return Response(TerritoryRuleOutputSerializer(rule).data, status=201)
 
@@ -404,5 +408,5 @@ class TerritoryRuleDeleteApi(GenericAPIView):
     @extend_schema(responses={204: OpenApiResponse(description="Deleted.")})
     def delete(self, request: Request, pk: int) -> Response:
         rule = get_object_or_404(self.get_queryset(), pk=pk)
-        territory_rule_delete(rule=rule, actor=request.user)
+        territory_rule_delete(rule=rule, actor=acting_user(request.user))
         return Response(status=204)

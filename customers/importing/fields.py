@@ -166,10 +166,10 @@ def column_plan(headers: Sequence[str], mapping: Mapping[str, str] | None = None
         columns[name] = index
         taken.add(index)
     for index, key in enumerate(keys):
-        name = _ALIAS_TO_FIELD.get(key)
-        if index in taken or name is None or name in columns:
+        alias_of = _ALIAS_TO_FIELD.get(key)
+        if index in taken or alias_of is None or alias_of in columns:
             continue
-        columns[name] = index
+        columns[alias_of] = index
         taken.add(index)
     unknown = tuple(h for i, h in enumerate(headers) if i not in taken and str(h).strip())
     return ColumnPlan(

@@ -184,8 +184,9 @@ class ImportStore:
         if table == LINES:
             frame = frame.copy()
             for name, (scale, _digits) in NUMBER_FIELDS.items():
-                text = decimal_text(frame[name].to_numpy(), scale)
-                frame[name] = np.where(frame[f"{name}_null"].to_numpy(), None, text)
+                text = decimal_text(frame[name].to_numpy(), scale).astype(object)
+                text[frame[f"{name}_null"].to_numpy(dtype=bool)] = None
+                frame[name] = text
         return frame
 
     def _load(self, cursor: Any, table: str, frame: pd.DataFrame) -> None:
@@ -491,7 +492,7 @@ class ImportStore:
 
 
 def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    dates = [name for name in frame.columns if np.issubdtype(frame[name].dtype, np.datetime64)]
+    dates = [name for name in frame.columns if _is_datetime(frame[name])]
     if not dates:
         return frame
     frame = frame.copy()
@@ -499,6 +500,11 @@ def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
         values = frame[name].to_numpy(dtype="datetime64[D]")
         frame[name] = np.datetime_as_string(values, unit="D").astype(object)
     return frame
+
+
+def _is_datetime(column: pd.Series) -> bool:
+    dtype = column.dtype
+    return isinstance(dtype, np.dtype) and np.issubdtype(dtype, np.datetime64)
 
 
 def _plain(value: Any) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -148,7 +149,7 @@ class ErrorLog:
             return
         part = pd.DataFrame({"row": rows, "position": position, "code": code, "column": column})
         for name, value in params.items():
-            part[name] = np.asarray(value, dtype=object) if _is_array(value) else value
+            part[name] = np.asarray(value, dtype=object) if _is_array(value) else cast(Any, value)
         self._parts.append(part)
         self._frame = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -21,7 +22,7 @@ def _next_month(month: dt.date) -> dt.date:
     return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def _aggregate(lines: QuerySet[OrderLine]) -> QuerySet[OrderLine]:
+def _aggregate(lines: QuerySet[OrderLine]) -> QuerySet[Any, Any]:
     """Order lines summed at grid grain: the columns ``actual_cells_replace`` expects."""
     return (
         lines.annotate(month=TruncMonth("order_date"))
@@ -67,15 +68,15 @@ def order_actuals_refresh(
         .values_list("pk", flat=True)
     )
     written = 0
-    for month, people in sorted(by_month.items()):
+    for month, month_people in sorted(by_month.items()):
         lines = OrderLine.objects.filter(
-            salesperson_id__in=sorted(people),
+            salesperson_id__in=sorted(month_people),
             order_date__gte=month,
             order_date__lt=_next_month(month),
         )
         written += actual_cells_replace(
             source=_aggregate(lines),
-            salesperson_ids=sorted(people),
+            salesperson_ids=sorted(month_people),
             month_from=month,
             month_to=month,
             actor=actor,

@@ -19,6 +19,7 @@ from allocation.selectors import managed_salesperson_list, viewer_scope
 from customers.importing.fields import FIELDS
 from customers.models import ColumnMapping, TerritoryRule
 from salesalloc.core.exceptions import ScopeError
+from salesalloc.core.users import acting_user
 
 
 def _require_manager(actor: AbstractBaseUser | None) -> None:
@@ -75,7 +76,7 @@ def column_mapping_create(
         description=description.strip(),
         columns=_clean_columns(columns),
         date_order=date_order,
-        created_by=actor,
+        created_by=acting_user(actor),
     )
     mapping.full_clean()
     mapping.save()

@@ -60,6 +60,7 @@ from customers.signals import orders_imported
 from customers.tasks import import_orders_task
 from salesalloc.core.background import enqueue_on_commit
 from salesalloc.core.exceptions import ApplicationError, ScopeError
+from salesalloc.core.users import acting_user
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def import_job_create(
             size_bytes=len(data),
             sha256=hashlib.sha256(data).hexdigest(),
             mapping=mapping,
-            created_by=actor if actor is not None and actor.is_authenticated else None,
+            created_by=acting_user(actor),
             language=translation.get_language() or "",
         )
         job.file.save(_storage_name(original_name), ContentFile(data), save=False)

@@ -36,10 +36,9 @@ class MoneyField(serializers.DecimalField):
         kwargs.setdefault("decimal_places", 2)
         super().__init__(**kwargs)
 
-    def to_representation(self, value: Any) -> str | None:
-        if value is None:
-            return None
-        return money_str(Decimal(value))
+    def to_representation(self, value: Any) -> str:
+        # A None value never gets here: serializers write null for it themselves.
+        return money_str(Decimal(value)) or ""
 
 
 def _first_message(detail: Any) -> str:
@@ -85,10 +84,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             message = f"{name}: {_first_message(value)}"
         response.data = {"message": message, "code": "invalid", "fields": fields}
     else:
-        detail = getattr(exc, "detail", str(exc))
+        error_detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         response.data = {
-            "message": _first_message(detail),
+            "message": _first_message(error_detail),
             "code": codes if isinstance(codes, str) else "error",
         }
     return response

@@ -3,7 +3,7 @@
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import DecimalField, Sum
 
 CENT = Decimal("0.01")
 
@@ -56,5 +56,8 @@ class MoneySum(Sum):
     def _quantize(self, value: Any, expression: Any, connection: Any) -> Decimal | None:
         if value is None:
             return None
-        places = self.output_field.decimal_places
+        field = self.output_field
+        places = field.decimal_places if isinstance(field, DecimalField) else None
+        if places is None:
+            return Decimal(value)
         return Decimal(value).quantize(Decimal(1).scaleb(-places))

@@ -26,7 +26,11 @@ from django.db import transaction
 
 from allocation.models import OrgUnit, ProductLine, Salesperson
 from allocation.services import org_unit_create, product_line_create, salesperson_create
-from customers.importing import SUPERSTORE_MAPPING, SUPERSTORE_MAPPING_NAME
+from customers.importing import (
+    SUPERSTORE_DATE_ORDER,
+    SUPERSTORE_MAPPING_NAME,
+    superstore_mapping_columns,
+)
 from customers.models import OrderLine
 from customers.services import (
     column_mapping_create,
@@ -220,8 +224,9 @@ def demo_load(*, progress: Callable[[int, int], None] | None = None) -> DemoSumm
     mapping = column_mapping_create(
         name=SUPERSTORE_MAPPING_NAME,
         description="Tableau's Sample - Superstore export (salesperson by state rules)",
+        columns=superstore_mapping_columns(),
+        date_order=SUPERSTORE_DATE_ORDER,
         actor=admin,
-        **SUPERSTORE_MAPPING,
     )
     people = {p.code: p for p in Salesperson.objects.all()}
     for state, code in sorted(territories.items()):

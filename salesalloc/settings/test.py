@@ -1,6 +1,7 @@
 """Settings for the test suite: fast hashing, local cache, synchronous tasks."""
 
 import tempfile
+from pathlib import Path
 
 from salesalloc.settings.base import *  # noqa: F403
 
@@ -10,6 +11,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 SALESALLOC_BACKGROUND_THREAD = False
-MEDIA_ROOT = tempfile.mkdtemp(prefix="salesalloc-test-media-")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="salesalloc-test-media-"))
 DEBUG = False
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute"}}

@@ -47,7 +47,8 @@ class Command(BaseCommand):
                 )
             except Exception as exc:
                 raise CommandError(f"Recompute failed: {exc}") from exc
-        seconds = (run.finished_at - run.started_at).total_seconds()
+        started, finished = run.started_at, run.finished_at
+        seconds = (finished - started).total_seconds() if started and finished else 0.0
         self.stdout.write(
             self.style.SUCCESS(
                 f"Recompute run #{run.pk} {run.status} in {seconds:.2f} s: "
