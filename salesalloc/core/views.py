@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from salesalloc.core.exceptions import ApplicationError
+
 
 def _error(request: HttpRequest, status: int, message: str, code: str) -> HttpResponse:
     if request.path.startswith("/api/"):
@@ -26,6 +28,19 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(request, 404, _("Not found."), "not_found")
+
+
+def service_unavailable(request: HttpRequest, error: ApplicationError) -> HttpResponse:
+    """503 for an outage (``salesalloc.core.outages``): JSON under /api/, else the error page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": error.message, "code": error.code}, status=503)
+    context = {"status": 503, "message": error.message}
+    try:
+        response = render(request, "core/error.html", context, status=503)
+    except Exception:  # the navigation needs the database, which may be what is down
+        response = HttpResponse(render_to_string("core/error.html", context), status=503)
+    response["Retry-After"] = "60"
+    return response
 
 
 def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
