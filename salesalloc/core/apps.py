@@ -7,7 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = "salesalloc core"
 
     def ready(self) -> None:
-        from salesalloc.core import checks  # noqa: F401 - registers the system checks
-
         # Connect the import -> recompute workflow (the one documented signal receiver).
         import salesalloc.pipeline  # noqa: F401
+        from salesalloc.core import checks  # noqa: F401 - registers the system checks
