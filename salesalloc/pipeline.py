@@ -34,6 +34,7 @@ from typing import Any
 
 from celery import chain, chord, shared_task
 from celery.canvas import Signature
+from celery.exceptions import Retry
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import OperationalError
@@ -276,5 +277,6 @@ def _run_eagerly(flow: Signature, run_id: int) -> None:
     try:
         flow.apply_async()
     except Exception as exc:
-        recompute_run_finish(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+        cause = exc.exc if isinstance(exc, Retry) and exc.exc is not None else exc
+        recompute_run_finish(run_id=run_id, error=f"{type(cause).__name__}: {cause}")
         raise
