@@ -95,9 +95,13 @@ def _step(run_id: int) -> Iterator[None]:
         raise
 
 
-def _run_open(run_id: int) -> bool:
-    """Steps of a run that has already ended (failed, or finished by a resumed flow) skip."""
-    return RecomputeRun.objects.filter(pk=run_id, status=RecomputeRun.Status.RUNNING).exists()
+def _run_succeeded(run_id: int) -> bool:
+    """A step redelivered after its run succeeded (a resumed flow finished it) has no work.
+
+    Steps of a failed run still run: the sweeper may have failed a run whose steps were only
+    waiting in a long queue, and the actuals should still come out right.
+    """
+    return RecomputeRun.objects.filter(pk=run_id, status=RecomputeRun.Status.SUCCEEDED).exists()
 
 
 # --- steps --------------------------------------------------------------------------------
@@ -107,7 +111,7 @@ def _run_open(run_id: int) -> bool:
 def refresh_actuals_for_import_task(run_id: int, job_id: int) -> int:
     """Refresh the actual cells one import touched."""
     job = ImportJob.objects.filter(pk=job_id).first()
-    if job is None or not _run_open(run_id):
+    if job is None or _run_succeeded(run_id):
         return 0
     with _step(run_id):
         written = order_actuals_refresh(cells=import_job_affected_cells(job=job))
@@ -121,7 +125,7 @@ def refresh_actuals_for_people_task(
     run_id: int, salesperson_ids: list[int] | None, step: str = "people"
 ) -> int:
     """Rebuild every actual cell of some salespeople (all of them when ``None``)."""
-    if not _run_open(run_id):
+    if _run_succeeded(run_id):
         return 0
     with _step(run_id):
         written = order_actuals_refresh(salesperson_ids=salesperson_ids)

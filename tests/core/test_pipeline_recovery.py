@@ -84,12 +84,22 @@ def test_a_redelivered_step_counts_once(lines):
     assert recompute_run_step_done(run_id=run.pk, step="people-1", rows_written=5) is False
 
 
-def test_a_step_of_a_finished_run_does_nothing(lines):
+def test_a_step_redelivered_after_its_run_succeeded_does_nothing(lines):
     run = recompute_run_start(kind="manual", steps={"people-1": None})
-    RecomputeRun.objects.filter(pk=run.pk).update(status="failed")
+    RecomputeRun.objects.filter(pk=run.pk).update(status="succeeded")
 
     assert refresh_actuals_for_people_task(run.pk, None, "people-1") == 0
     assert not ActualCell.objects.exists()
+
+
+def test_steps_of_a_run_failed_while_they_waited_still_make_the_actuals_right(lines):
+    run = recompute_run_start(kind="manual", steps={"people-1": None})
+    RecomputeRun.objects.filter(pk=run.pk).update(status="failed", error="worker gone")
+
+    refresh_actuals_for_people_task(run.pk, None, "people-1")
+
+    assert _actuals() == _lines()
+    assert RecomputeRun.objects.get(pk=run.pk).status == "failed"
 
 
 def test_sweeper_resumes_only_the_steps_left_of_a_stale_run(lines):
