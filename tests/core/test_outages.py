@@ -30,10 +30,10 @@ FILE = csv_text("SO-1,2019-03-05,C-1,S-N1,FUR-CH,10").encode()
 @pytest.fixture
 def broker_down(settings) -> Iterator[None]:
     """Celery publishes to a closed port (as when Redis is down)."""
+    conf = celery_app.conf
+    saved = (conf.broker_url, conf.task_always_eager)  # read before settings change below
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.SALESALLOC_BACKGROUND_THREAD = False
-    conf = celery_app.conf
-    saved = (conf.broker_url, conf.task_always_eager)
     conf.broker_url = "redis://127.0.0.1:1/0"
     conf.task_always_eager = False
     celery_app._after_fork()  # drop pooled connections to the real broker

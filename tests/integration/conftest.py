@@ -144,10 +144,10 @@ def own_queue(django_db_setup, settings):
     """Route this test's tasks to a queue of its own (for workers the test starts itself)."""
     _require_real_stack()
     queue = f"salesalloc-crash-{uuid.uuid4().hex[:8]}"
+    conf = celery_app.conf
+    saved = (conf.task_always_eager, conf.task_default_queue)  # before the settings change
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.SALESALLOC_BACKGROUND_THREAD = False
-    conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.task_default_queue)
     conf.task_always_eager = False
     conf.task_default_queue = queue
     yield queue
