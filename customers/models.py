@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from allocation.models import ProductLine, Salesperson
-from salesalloc.core.models import TimeStampedModel
+from salesalloc.core.models import HeartbeatModel, TimeStampedModel
 
 
 class Customer(TimeStampedModel):
@@ -207,7 +207,7 @@ class TerritoryRule(TimeStampedModel):
         return f"{self.attribute}={self.value} -> {self.salesperson_id}"
 
 
-class ImportJob(TimeStampedModel):
+class ImportJob(HeartbeatModel, TimeStampedModel):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("orders/export.<str:fmt>", views.order_export, name="order-export"),
     path("imports/", views.import_list, name="import-list"),
     path("imports/<int:job_id>/", views.import_detail, name="import-detail"),
+    path("imports/<int:job_id>/retry/", views.import_retry, name="import-retry"),
     path(
         "imports/<int:job_id>/rejected-rows.csv",
         views.import_errors_export,

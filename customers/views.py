@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from allocation.selectors import viewer_scope
 from customers.forms import ImportUploadForm, OrderLineFilterSet
@@ -28,10 +28,17 @@ from customers.selectors import (
     order_line_export,
     order_line_list,
 )
-from customers.services import FileRejected, FileTooLarge, import_job_create
-from salesalloc.core.exceptions import ScopeError
+from customers.services import (
+    FileRejected,
+    FileTooLarge,
+    import_job_can_retry,
+    import_job_create,
+    import_job_retry,
+)
+from salesalloc.core.exceptions import ConflictError, ScopeError
 from salesalloc.core.export import export_response
 from salesalloc.core.money import MoneySum
+from salesalloc.core.outages import BrokerUnavailableError
 from salesalloc.core.users import acting_user
 
 ORDERS_PER_PAGE = 50
@@ -120,6 +127,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
     mappings = column_mapping_list(user=request.user).order_by("name")
     form = ImportUploadForm(request.POST or None, request.FILES or None, mappings=mappings)
+    status = 200
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -136,14 +144,24 @@ def import_list(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied(exc.message) from exc
         except ValidationError as exc:
             form.add_error(None, exc)
+        except BrokerUnavailableError as exc:
+            # Nothing was queued and the upload was not kept: say so on the form, as a 503.
+            form.add_error(None, exc.message)
+            status = 503
         else:
             messages.success(
                 request,
                 _("%(name)s was uploaded; the import is running.") % {"name": job.original_name},
             )
             return redirect("import-detail", job_id=job.pk)
-    jobs = import_job_list(user=request.user).defer("errors", "affected_cells")[:RECENT_JOBS]
-    return render(request, "customers/importjob_list.html", {"form": form, "jobs": jobs})
+    jobs = list(import_job_list(user=request.user).defer("errors", "affected_cells")[:RECENT_JOBS])
+    retryable = {job.pk for job in jobs if import_job_can_retry(job=job, user=request.user)}
+    return render(
+        request,
+        "customers/importjob_list.html",
+        {"form": form, "jobs": jobs, "retryable": retryable},
+        status=status,
+    )
 
 
 def _import_job(request: HttpRequest, job_id: int) -> ImportJob:
@@ -170,6 +188,7 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "errors_more": max(job.errors_total, len(job.errors or [])) - len(errors),
             # The public API path is fixed by DESIGN §7; integrations poll the same URL.
             "status_url": f"/api/v1/imports/{job.pk}/",
+            "can_retry": import_job_can_retry(job=job, user=request.user),
             "labels": {
                 "phase": dict(ImportJob.Phase.choices),
                 "status": dict(ImportJob.Status.choices),
@@ -177,6 +196,22 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             },
         },
     )
+
+
+@login_required
+@require_POST
+def import_retry(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Run a failed import again (admins and the uploader), then show its progress."""
+    job = _import_job(request, job_id)
+    try:
+        import_job_retry(job=job, actor=request.user)
+    except ScopeError as exc:
+        raise PermissionDenied(exc.message) from exc
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The import was queued again."))
+    return redirect("import-detail", job_id=job.pk)
 
 
 @login_required

@@ -11,8 +11,12 @@ class RecomputeRunAdmin(admin.ModelAdmin):
         "status",
         "steps_done",
         "steps_total",
+        "attempts",
         "started_at",
+        "heartbeat_at",
+        "worker",
         "finished_at",
+        "error",
     )
     list_filter = ("kind", "status")
 

@@ -5,10 +5,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from salesalloc.core.models import TimeStampedModel
+from salesalloc.core.models import HeartbeatModel, TimeStampedModel
 
 
-class RecomputeRun(TimeStampedModel):
+class RecomputeRun(HeartbeatModel, TimeStampedModel):
     """One run of the recompute workflow, so managers can see what ran and how far it got."""
 
     class Kind(models.TextChoices):
@@ -42,6 +42,10 @@ class RecomputeRun(TimeStampedModel):
     )
     steps_total = models.IntegerField(default=0)
     steps_done = models.IntegerField(default=0)
+    # The run's steps by key (the arguments each needs, JSON) and the keys already done, so a
+    # retried or redelivered step counts once and a resumed run starts only what is left.
+    steps = models.JSONField(default=dict, blank=True)
+    steps_completed = models.JSONField(default=list, blank=True)
     rows_written = models.BigIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

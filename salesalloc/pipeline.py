@@ -3,19 +3,26 @@
 After an import::
 
     customers.import_orders (task) --commit--> customers.signals.orders_imported(job_id)
-      -> on_orders_imported: RecomputeRun(kind=import), then the chain
+      -> on_orders_imported: RecomputeRun(kind=import, steps={"import": job}), then the chain
          salesalloc.refresh_actuals_for_import(run, job) -> salesalloc.recompute_finish(run)
 
 Every night (``CELERY_BEAT_SCHEDULE`` in settings) and on ``manage.py recompute``::
 
-    salesalloc.recompute_all -> RecomputeRun(kind=nightly|manual), then the chord
-      [salesalloc.refresh_actuals_for_people(run, ids) for each chunk of salespeople]
+    salesalloc.recompute_all -> RecomputeRun(kind=nightly|manual, steps={"people-1": ids, …}),
+      then the chord [salesalloc.refresh_actuals_for_people(run, ids, step) for each chunk]
       -> salesalloc.recompute_finish(run)
 
-Steps are thin, idempotent tasks over services (delete-and-rebuild under row locks), so a
-retried or doubled run gives the same rows. Later stages (tiers, KPIs, commissions, alerts)
-join the chain/chord here. ``SALESALLOC_RECOMPUTE_CHUNKS`` splits the nightly run across
-workers (1 = a single set-based pass, fastest on one machine).
+Steps are thin, idempotent tasks over services (delete-and-rebuild under row locks),
+acknowledged late and rejected on worker loss, so a retried, doubled or redelivered step
+gives the same rows; each records its step key once (``recompute_run_step_done``). While a
+step runs it keeps the run's heartbeat fresh. Every task of a flow carries the errback
+``salesalloc.recompute_failed``, so a step that fails for good (retries exhausted included)
+marks the run failed. ``salesalloc.sweep_stale_work`` (beat, every
+``SALESALLOC_SWEEP_SECONDS``) runs each app's sweeper: stale imports are re-queued or
+failed, stale runs resumed with the steps left (``recompute_run_resume``) or failed.
+Later stages (tiers, KPIs, commissions, alerts) join the chain/chord here.
+``SALESALLOC_RECOMPUTE_CHUNKS`` splits the nightly run across workers (1 = a single
+set-based pass, fastest on one machine).
 """
 
 from __future__ import annotations
@@ -26,10 +33,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from celery import chain, chord, shared_task
+from celery.canvas import Signature
+from celery.exceptions import Retry
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import OperationalError
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from allocation.models import Salesperson
 from customers.models import ImportJob
@@ -38,45 +48,60 @@ from customers.services import (
     import_job_recompute_mark,
     order_actuals_refresh,
 )
+from customers.services.recovery import import_jobs_sweep
 from customers.signals import orders_imported
 from performance.models import RecomputeRun
 from performance.services import (
     recompute_run_finish,
     recompute_run_start,
     recompute_run_step_done,
+    recompute_run_steps_left,
+    recompute_runs_sweep,
 )
-from salesalloc.core.background import run_in_background
+from salesalloc.core.background import broker_send, run_in_background
+from salesalloc.core.heartbeat import heartbeat, pause_for_crash_tests
+from salesalloc.core.outages import BrokerUnavailableError
 
 logger = logging.getLogger(__name__)
 
+IMPORT_STEP = "import"
 STEP_OPTIONS: dict[str, Any] = {
     "acks_late": True,  # every step is idempotent
+    "reject_on_worker_lost": True,  # a killed worker's step goes back to the queue
     "autoretry_for": (OperationalError,),
     "retry_backoff": True,
     "retry_jitter": True,
     "max_retries": 5,
-    "soft_time_limit": 20 * 60,
-    "time_limit": 25 * 60,
+    "soft_time_limit": min(20 * 60, settings.CELERY_TASK_SOFT_TIME_LIMIT),
+    "time_limit": min(25 * 60, settings.CELERY_TASK_TIME_LIMIT),
 }
 
 
 @contextmanager
 def _step(run_id: int) -> Iterator[None]:
-    """Mark the run failed when a step fails for good (transient errors are retried)."""
+    """Keep the run alive while a step works; a step that fails for good fails the run.
+
+    Transient database errors are retried (``autoretry_for``); when the retries run out,
+    the errback on the flow marks the run failed.
+    """
     try:
-        yield
+        with heartbeat(RecomputeRun, run_id):
+            yield
     except OperationalError:
         raise
     except Exception as exc:
         logger.exception("recompute run %s failed", run_id)
-        _run_failed(run_id, f"{type(exc).__name__}: {exc}")
+        recompute_run_finish(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
         raise
 
 
-def _run_failed(run_id: int, error: str) -> None:
-    run = recompute_run_finish(run_id=run_id, error=error)
-    if run is not None and run.import_job_id is not None:
-        import_job_recompute_mark(job_id=run.import_job_id, status=ImportJob.RecomputeStatus.FAILED)
+def _run_succeeded(run_id: int) -> bool:
+    """A step redelivered after its run succeeded (a resumed flow finished it) has no work.
+
+    Steps of a failed run still run: the sweeper may have failed a run whose steps were only
+    waiting in a long queue, and the actuals should still come out right.
+    """
+    return RecomputeRun.objects.filter(pk=run_id, status=RecomputeRun.Status.SUCCEEDED).exists()
 
 
 # --- steps --------------------------------------------------------------------------------
@@ -86,34 +111,40 @@ def _run_failed(run_id: int, error: str) -> None:
 def refresh_actuals_for_import_task(run_id: int, job_id: int) -> int:
     """Refresh the actual cells one import touched."""
     job = ImportJob.objects.filter(pk=job_id).first()
-    if job is None:
+    if job is None or _run_succeeded(run_id):
         return 0
     with _step(run_id):
         written = order_actuals_refresh(cells=import_job_affected_cells(job=job))
-        recompute_run_step_done(run_id=run_id, rows_written=written)
+        pause_for_crash_tests()
+        recompute_run_step_done(run_id=run_id, step=IMPORT_STEP, rows_written=written)
     return written
 
 
 @shared_task(name="salesalloc.refresh_actuals_for_people", ignore_result=False, **STEP_OPTIONS)
-def refresh_actuals_for_people_task(run_id: int, salesperson_ids: list[int] | None) -> int:
+def refresh_actuals_for_people_task(
+    run_id: int, salesperson_ids: list[int] | None, step: str = "people"
+) -> int:
     """Rebuild every actual cell of some salespeople (all of them when ``None``)."""
+    if _run_succeeded(run_id):
+        return 0
     with _step(run_id):
         written = order_actuals_refresh(salesperson_ids=salesperson_ids)
-        recompute_run_step_done(run_id=run_id, rows_written=written)
+        pause_for_crash_tests()
+        recompute_run_step_done(run_id=run_id, step=step, rows_written=written)
     return written
 
 
 @shared_task(name="salesalloc.recompute_finish", acks_late=True, max_retries=3)
 def recompute_finish_task(*_results: Any, run_id: int) -> None:
-    """Close the run and tell the import job its recompute is done."""
-    run = recompute_run_finish(run_id=run_id)
-    if run is not None and run.import_job_id is not None:
-        status = (
-            ImportJob.RecomputeStatus.SUCCEEDED
-            if run.status == RecomputeRun.Status.SUCCEEDED
-            else ImportJob.RecomputeStatus.FAILED
-        )
-        import_job_recompute_mark(job_id=run.import_job_id, status=status)
+    """Close the run (and the import's recompute status)."""
+    recompute_run_finish(run_id=run_id)
+
+
+@shared_task(name="salesalloc.recompute_failed")
+def recompute_failed_task(request: Any, exc: BaseException, traceback: Any, run_id: int) -> None:
+    """Errback of every flow: a step or the chord failed for good, so the run failed."""
+    logger.error("recompute run %s failed in task %s: %r", run_id, request.id, exc)
+    recompute_run_finish(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
 
 
 # --- entry points -------------------------------------------------------------------------
@@ -124,13 +155,11 @@ def recompute_after_import(*, job_id: int) -> RecomputeRun | None:
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None:
         return None
-    run = recompute_run_start(kind=RecomputeRun.Kind.IMPORT, steps_total=1, import_job=job)
-    import_job_recompute_mark(job_id=job.pk, status=ImportJob.RecomputeStatus.RUNNING)
-    flow = chain(
-        refresh_actuals_for_import_task.si(run.pk, job.pk),
-        recompute_finish_task.si(run_id=run.pk),
+    run = recompute_run_start(
+        kind=RecomputeRun.Kind.IMPORT, steps={IMPORT_STEP: job.pk}, import_job=job
     )
-    _launch(flow)
+    import_job_recompute_mark(job_id=job.pk, status=ImportJob.RecomputeStatus.RUNNING)
+    _launch(_flow(run.pk, run.steps), run.pk)
     return run
 
 
@@ -161,18 +190,17 @@ def recompute_all(
     """
     count = chunks if chunks is not None else settings.SALESALLOC_RECOMPUTE_CHUNKS
     ids = list(Salesperson.objects.order_by("pk").values_list("pk", flat=True))
-    parts = _chunks(ids, count)
-    run = recompute_run_start(kind=kind, steps_total=len(parts), actor=actor)
+    steps = {f"people-{n}": part for n, part in enumerate(_chunks(ids, count), start=1)}
+    run = recompute_run_start(kind=kind, steps=steps, actor=actor)
     if inline:
-        for done, part in enumerate(parts, start=1):
-            refresh_actuals_for_people_task.apply(args=(run.pk, part), throw=True)
+        for done, (key, part) in enumerate(steps.items(), start=1):
+            refresh_actuals_for_people_task.apply(args=(run.pk, part, key), throw=True)
             if progress is not None:
-                progress(done, len(parts))
+                progress(done, len(steps))
         recompute_finish_task.apply(kwargs={"run_id": run.pk}, throw=True)
         run.refresh_from_db()
         return run
-    header = [refresh_actuals_for_people_task.si(run.pk, part) for part in parts]
-    _launch(chord(header, recompute_finish_task.si(run_id=run.pk)))
+    _launch(_flow(run.pk, steps), run.pk)
     return run
 
 
@@ -182,9 +210,77 @@ def recompute_all_task(kind: str = RecomputeRun.Kind.NIGHTLY) -> int:
     return recompute_all(kind=kind).pk
 
 
-def _launch(flow: Any) -> None:
-    """Start a canvas on the workers, or in-process (background thread) when embedded."""
+def recompute_run_resume(run: RecomputeRun) -> None:
+    """Start the steps of ``run`` that are not done yet, then its finish (the sweeper's resume)."""
+    _launch(_flow(run.pk, recompute_run_steps_left(run=run)), run.pk)
+
+
+# --- recovery -----------------------------------------------------------------------------
+
+
+def sweep_stale_work() -> dict[str, list[int]]:
+    """Run every app's sweeper once: what a dead worker left running is resumed or failed."""
+    jobs = import_jobs_sweep()
+    runs = recompute_runs_sweep(resume=recompute_run_resume)
+    report = {
+        "imports_resumed": jobs.resumed,
+        "imports_failed": jobs.failed,
+        "imports_resent": jobs.resent,
+        "imports_recompute_started": jobs.recompute_started,
+        "runs_resumed": runs.resumed,
+        "runs_failed": runs.failed,
+    }
+    if any(report.values()):
+        logger.warning("swept stale work: %s", report)
+    return report
+
+
+@shared_task(name="salesalloc.sweep_stale_work", acks_late=False, ignore_result=True)
+def sweep_stale_work_task() -> dict[str, list[int]]:
+    """The beat entry of the sweepers (``SALESALLOC_SWEEP_SECONDS``)."""
+    return sweep_stale_work()
+
+
+# --- launching ----------------------------------------------------------------------------
+
+
+def _step_signature(run_id: int, key: str, args: Any) -> Signature:
+    if key == IMPORT_STEP:
+        return refresh_actuals_for_import_task.si(run_id, args)
+    return refresh_actuals_for_people_task.si(run_id, args, key)
+
+
+def _flow(run_id: int, steps: dict[str, Any]) -> Signature:
+    """The steps (a chain for one, a chord for several) then the finish; errback on each."""
+    errback = recompute_failed_task.s(run_id=run_id)
+    finish = recompute_finish_task.si(run_id=run_id).on_error(errback)
+    header = [_step_signature(run_id, key, args).on_error(errback) for key, args in steps.items()]
+    if not header:
+        return finish
+    if len(header) == 1:
+        return chain(header[0], finish)
+    return chord(header, finish)
+
+
+def _launch(flow: Signature, run_id: int) -> None:
+    """Start a flow on the workers, or in-process (background thread) when embedded.
+
+    A broker that cannot be reached fails the run at once and raises ``BrokerUnavailableError``.
+    """
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        run_in_background(flow.apply_async)
-    else:
+        run_in_background(lambda: _run_eagerly(flow, run_id))
+        return
+    try:
+        broker_send(flow.apply_async)
+    except BrokerUnavailableError as exc:
+        recompute_run_finish(run_id=run_id, error=_("The task queue could not be reached."))
+        raise exc
+
+
+def _run_eagerly(flow: Signature, run_id: int) -> None:
+    try:
         flow.apply_async()
+    except Exception as exc:
+        cause = exc.exc if isinstance(exc, Retry) and exc.exc is not None else exc
+        recompute_run_finish(run_id=run_id, error=f"{type(cause).__name__}: {cause}")
+        raise

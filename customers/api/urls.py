@@ -13,6 +13,7 @@ urlpatterns = [
     path("orders/export/", views.OrderLineExportApi.as_view(), name="api-order-line-export"),
     path("imports/", views.ImportJobListCreateApi.as_view(), name="api-import-list"),
     path("imports/<int:pk>/", views.ImportJobDetailApi.as_view(), name="api-import-detail"),
+    path("imports/<int:pk>/retry/", views.ImportJobRetryApi.as_view(), name="api-import-retry"),
     path(
         "column-mappings/",
         views.ColumnMappingListCreateApi.as_view(),

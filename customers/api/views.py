@@ -57,6 +57,7 @@ from customers.services import (
     column_mapping_delete,
     column_mapping_update,
     import_job_create,
+    import_job_retry,
     territory_rule_create,
     territory_rule_delete,
 )
@@ -302,6 +303,35 @@ class ImportJobDetailApi(RetrieveAPIView):
 
     def get_queryset(self) -> QuerySet[ImportJob]:
         return _import_job_detail_queryset(self.request)
+
+
+class ImportJobRetryApi(GenericAPIView):
+    """Run a failed import again (admins and the uploader)."""
+
+    permission_classes = [HasRole]
+    serializer_class = ImportJobOutputSerializer
+
+    def get_queryset(self) -> QuerySet[ImportJob]:
+        return _import_job_detail_queryset(self.request)
+
+    @extend_schema(
+        request=None,
+        description=(
+            "Run a failed import again from its stored file (or, when only its recompute "
+            "failed, the recompute). Admins and the uploader; 409 when the import has not "
+            "failed, 503 when the task queue cannot be reached (the job stays failed)."
+        ),
+        responses={
+            202: ImportJobOutputSerializer,
+            403: OpenApiResponse(description="Neither an admin nor the uploader."),
+            409: OpenApiResponse(description="The import has not failed."),
+            503: OpenApiResponse(description="The task queue cannot be reached."),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        job = import_job_retry(job=self.get_object(), actor=request.user)
+        job = self.get_queryset().get(pk=job.pk)
+        return Response(ImportJobOutputSerializer(job).data, status=202)
 
 
 # --- column mappings ------------------------------------------------------------------------

@@ -18,6 +18,11 @@ from customers.services.imports import (
     import_job_create,
     import_job_run,
 )
+from customers.services.recovery import (
+    import_job_can_retry,
+    import_job_retry,
+    import_jobs_sweep,
+)
 
 __all__ = [
     "FileRejected",
@@ -26,9 +31,12 @@ __all__ = [
     "column_mapping_delete",
     "column_mapping_update",
     "import_job_affected_cells",
+    "import_job_can_retry",
     "import_job_create",
     "import_job_recompute_mark",
+    "import_job_retry",
     "import_job_run",
+    "import_jobs_sweep",
     "order_actuals_refresh",
     "territory_rule_create",
     "territory_rule_delete",

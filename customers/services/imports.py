@@ -33,6 +33,7 @@ from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -60,6 +61,8 @@ from customers.signals import orders_imported
 from customers.tasks import import_orders_task
 from salesalloc.core.background import enqueue_on_commit
 from salesalloc.core.exceptions import ApplicationError, ScopeError
+from salesalloc.core.heartbeat import heartbeat, pause_for_crash_tests, stale_q, worker_name
+from salesalloc.core.outages import BrokerUnavailableError
 from salesalloc.core.users import acting_user
 
 logger = logging.getLogger(__name__)
@@ -114,22 +117,35 @@ def import_job_create(
     data = _upload_read(file)
     source = _source(data, original_name)
     _plan_checked(source, mapping)
-    with transaction.atomic():
-        job = ImportJob(
-            mode=mode,
-            original_name=(original_name or "upload")[:255],
-            size_bytes=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            mapping=mapping,
-            created_by=acting_user(actor),
-            language=translation.get_language() or "",
-        )
-        job.file.save(_storage_name(original_name), ContentFile(data), save=False)
-        job.full_clean()
-        job.save()
-        if enqueue:
-            enqueue_on_commit(import_orders_task, job.pk)
+    job = ImportJob(
+        mode=mode,
+        original_name=(original_name or "upload")[:255],
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        mapping=mapping,
+        created_by=acting_user(actor),
+        language=translation.get_language() or "",
+    )
+    try:
+        with transaction.atomic():
+            job.file.save(_storage_name(original_name), ContentFile(data), save=False)
+            job.full_clean()
+            job.save()
+            if enqueue:
+                enqueue_on_commit(import_orders_task, job.pk)
+    except BrokerUnavailableError:
+        # Nothing can run the job: leave no queued job and no stored file behind.
+        _job_discard(job)
+        raise
     return job
+
+
+def _job_discard(job: ImportJob) -> None:
+    """Remove a job whose task could not be queued, and its stored file."""
+    if job.file.name:
+        job.file.delete(save=False)
+    if job.pk is not None:
+        ImportJob.objects.filter(pk=job.pk).delete()
 
 
 def _importer_scope(actor: AbstractBaseUser | None) -> ViewerScope:
@@ -202,23 +218,20 @@ def _storage_name(original_name: str) -> str:
 def import_job_run(*, job: ImportJob, progress: Progress | None = None) -> ImportJob:
     """Parse, validate and store the job's file; return the finished job.
 
-    Runs once: only a ``queued`` job is claimed (compare-and-swap to ``running``), so a
-    duplicate task delivery does nothing. Failures end as ``status = failed`` with a
-    ``message`` (and row errors); the database is unchanged by a failed job.
+    Claimed by compare-and-swap to ``running``: a ``queued`` job, or a ``running`` one whose
+    worker died (stale heartbeat, fewer than ``SALESALLOC_RECOVERY_MAX_ATTEMPTS`` starts;
+    the broker redelivers such a task). So a duplicate delivery of a live job does nothing,
+    and a job whose worker died mid-way starts over: its write transaction was rolled back
+    with the worker, so running it again imports cleanly. While it runs, a heartbeat keeps
+    the job alive for the sweeper. Failures end as ``status = failed`` with a ``message``
+    (and row errors); the database is unchanged by a failed job.
     """
-    now = timezone.now()
-    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING,
-        phase=ImportJob.Phase.READING,
-        started_at=now,
-        rows_done=0,
-        updated_at=now,
-    )
-    job.refresh_from_db()
-    if not claimed:
+    if not _job_claim(job):
+        job.refresh_from_db()
         return job
+    job.refresh_from_db()
     started = time.monotonic()
-    with translation.override(job.language or settings.LANGUAGE_CODE):
+    with translation.override(job.language or settings.LANGUAGE_CODE), heartbeat(ImportJob, job.pk):
         try:
             _job_execute(job, progress, started)
         except _JobFailed as failure:
@@ -228,6 +241,29 @@ def import_job_run(*, job: ImportJob, progress: Progress | None = None) -> Impor
             _job_fail(job, _("The import failed with an internal error; nothing was imported."))
     job.refresh_from_db()
     return job
+
+
+def _job_claim(job: ImportJob) -> bool:
+    now = timezone.now()
+    orphaned = Q(status=ImportJob.Status.RUNNING, attempts__lt=_max_attempts()) & stale_q(now)
+    return bool(
+        ImportJob.objects.filter(Q(status=ImportJob.Status.QUEUED) | orphaned, pk=job.pk).update(
+            status=ImportJob.Status.RUNNING,
+            phase=ImportJob.Phase.READING,
+            started_at=now,
+            finished_at=None,
+            rows_done=0,
+            message="",
+            attempts=F("attempts") + 1,
+            heartbeat_at=now,
+            worker=worker_name(),
+            updated_at=now,
+        )
+    )
+
+
+def _max_attempts() -> int:
+    return max(int(settings.SALESALLOC_RECOVERY_MAX_ATTEMPTS), 1)
 
 
 def _job_update(job: ImportJob, **fields: Any) -> None:
@@ -421,6 +457,7 @@ def _job_write(
         result = store.write(
             staging=staging, job_id=job.pk, now=timezone.now(), allowed_salespeople=allowed
         )
+        pause_for_crash_tests()  # testing only (the crash tests kill the worker here)
         imported = result.inserted + result.updated + result.unchanged
         changed = result.inserted + result.updated + result.orders_synced_lines
         job.status = ImportJob.Status.SUCCEEDED

@@ -18,6 +18,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from salesalloc.core.exceptions import ApplicationError
 from salesalloc.core.money import money_str
+from salesalloc.core.outages import outage_error
 
 
 class StandardPagination(PageNumberPagination):
@@ -57,7 +58,12 @@ def _django_validation_detail(exc: DjangoValidationError) -> Any:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Map domain and Django errors to one JSON error shape."""
+    """Map domain and Django errors to one JSON error shape (outages to a 503)."""
+    outage = outage_error(exc)
+    if outage is not None:
+        response = Response({"message": outage.message, "code": outage.code}, status=503)
+        response["Retry-After"] = "60"
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_validation_detail(exc))
     elif isinstance(exc, Http404):

@@ -7,3 +7,6 @@ class CoreConfig(AppConfig):
     name = "salesalloc.core"
     label = "core"
     verbose_name = "salesalloc core"
+
+    def ready(self) -> None:
+        from salesalloc.core import checks  # noqa: F401 - registers the system checks

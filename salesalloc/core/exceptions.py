@@ -27,3 +27,10 @@ class ScopeError(ApplicationError):
 
     status_code = 403
     code = "permission_denied"
+
+
+class ServiceUnavailableError(ApplicationError):
+    """A service the request needs is down; nothing was changed. Try again later (HTTP 503)."""
+
+    status_code = 503
+    code = "service_unavailable"

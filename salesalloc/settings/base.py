@@ -5,10 +5,12 @@ Embedded default: with ``DATABASE_URL`` unset the app uses a SQLite file under `
 code runs on PostgreSQL with real workers. Every variable is documented in ``.env.example``.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -55,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "salesalloc.core.outages.OutageMiddleware",
+    "salesalloc.middleware.EmbeddedSweepMiddleware",
 ]
 
 ROOT_URLCONF = "salesalloc.urls"
@@ -177,16 +181,65 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_RESULT_EXPIRES = 24 * 3600
-CELERY_TASK_SOFT_TIME_LIMIT = 50 * 60
-CELERY_TASK_TIME_LIMIT = 55 * 60
+# Hard and soft limits for every task (tasks may set lower ones of their own).
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=55 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int(
+    "CELERY_TASK_SOFT_TIME_LIMIT",
+    default=CELERY_TASK_TIME_LIMIT - min(5 * 60, max(CELERY_TASK_TIME_LIMIT // 10, 1)),
+)
+# Redis hands an unacknowledged message (acks_late tasks whose worker died) to another worker
+# after this many seconds. It must exceed the hard time limit, or a long task that is still
+# running would be delivered twice (checked below and by the core.E001 system check).
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=2 * 3600)
+if CELERY_BROKER_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_BROKER_VISIBILITY_TIMEOUT ({CELERY_BROKER_VISIBILITY_TIMEOUT}s) must be above "
+        f"CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT}s)."
+    )
+# A broker that is down must fail a request within a few seconds (HTTP 503), not hang it.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.5)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
+# One retry: a request that queues work gives up after about two connect timeouts.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# --- Crash recovery (salesalloc.core.heartbeat, the sweepers in each app) -------------------
+# A running import or recompute refreshes its heartbeat every SALESALLOC_HEARTBEAT_SECONDS;
+# after SALESALLOC_STALE_SECONDS without one its worker is taken as dead and the sweeper
+# (every SALESALLOC_SWEEP_SECONDS) resumes it, up to SALESALLOC_RECOVERY_MAX_ATTEMPTS starts,
+# then fails it with a message and a retry button. A job still queued after
+# SALESALLOC_QUEUED_STALE_SECONDS (its message lost) is sent again.
+SALESALLOC_HEARTBEAT_SECONDS = env.float("SALESALLOC_HEARTBEAT_SECONDS", default=15)
+SALESALLOC_STALE_SECONDS = env.int("SALESALLOC_STALE_SECONDS", default=120)
+SALESALLOC_QUEUED_STALE_SECONDS = env.int("SALESALLOC_QUEUED_STALE_SECONDS", default=15 * 60)
+SALESALLOC_SWEEP_SECONDS = env.int("SALESALLOC_SWEEP_SECONDS", default=60)
+SALESALLOC_RECOVERY_MAX_ATTEMPTS = env.int("SALESALLOC_RECOVERY_MAX_ATTEMPTS", default=3)
+if SALESALLOC_STALE_SECONDS <= 2 * SALESALLOC_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("SALESALLOC_STALE_SECONDS must exceed two heartbeat intervals.")
+# Testing only (the crash tests): sleep this long inside each import's write transaction and
+# in each recompute step, so a test can kill the worker mid-way. Keep 0.
+SALESALLOC_TEST_PAUSE_SECONDS = env.float("SALESALLOC_TEST_PAUSE_SECONDS", default=0)
 CELERY_BEAT_SCHEDULE = {
     "nightly-recompute": {
         "task": "salesalloc.recompute_all",
         "schedule": crontab(hour=2, minute=30),
         "options": {"expires": 3600},
+    },
+    "sweep-stale-work": {
+        "task": "salesalloc.sweep_stale_work",
+        "schedule": timedelta(seconds=SALESALLOC_SWEEP_SECONDS),
+        "options": {"expires": SALESALLOC_SWEEP_SECONDS},
     },
 }
 # Without a broker, background work (imports, recomputes) runs on one thread of the web

@@ -14,3 +14,5 @@ SALESALLOC_BACKGROUND_THREAD = False
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="salesalloc-test-media-"))
 DEBUG = False
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute"}}
+# Unit-test data lives in a transaction no heartbeat thread could see: beat only at the start.
+SALESALLOC_HEARTBEAT_SECONDS = 0
