@@ -128,8 +128,10 @@ def refresh_actuals_for_people_task(
     if _run_succeeded(run_id):
         return 0
     with _step(run_id):
-        written = order_actuals_refresh(salesperson_ids=salesperson_ids)
+        # Before the write, so a crash test that kills the worker here leaves this chunk's
+        # actuals stale (the write itself is one transaction either way).
         pause_for_crash_tests()
+        written = order_actuals_refresh(salesperson_ids=salesperson_ids)
         recompute_run_step_done(run_id=run_id, step=step, rows_written=written)
     return written
 
