@@ -11,12 +11,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from salesalloc.core.exceptions import ApplicationError
+from salesalloc.core.fields import BoundedDecimalField
 from salesalloc.core.money import money_str
 
 
@@ -28,8 +29,12 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 500
 
 
-class MoneyField(serializers.DecimalField):
-    """A decimal string with at least 2 places and no float anywhere."""
+class MoneyField(BoundedDecimalField):
+    """A decimal string with at least 2 places and no float anywhere.
+
+    As an input it is strict (``salesalloc.core.fields.parse_decimal``): ``NaN``, ``1e400``,
+    30-digit or over-precise amounts are a 400 naming the field.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 18)
