@@ -122,6 +122,12 @@ class ImportJobOutputSerializer(ImportJobSummaryOutputSerializer):
     """One import with its row errors (``row`` is the file's line number, header = 1)."""
 
     errors = ImportErrorsField()
+    notices = ImportErrorsField(
+        help_text=_(
+            "Rows stored with a reservation, e.g. a customer that other parts of the company "
+            "also sell to keeps its stored details when a manager imports it."
+        )
+    )
 
 
 class ImportJobCreateInputSerializer(serializers.Serializer):

@@ -201,9 +201,7 @@ def test_a_cell_edit_answers_with_what_changed(company, client_as, plan):
             {
                 "message": "salesperson: No salesperson with code “S-N1” is visible to you.",
                 "code": "invalid",
-                "fields": {
-                    "salesperson": ["No salesperson with code “S-N1” is visible to you."]
-                },
+                "fields": {"salesperson": ["No salesperson with code “S-N1” is visible to you."]},
             },
         ),
         (
