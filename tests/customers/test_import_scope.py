@@ -80,9 +80,7 @@ def test_a_managers_import_keeps_the_details_of_a_customer_other_regions_sell_to
 
 def test_an_unchanged_shared_customer_gets_no_notice(company, shared) -> None:
     job = run_import(
-        csv_text(
-            "SO-2,2019-03-05,C-SHARED,Shared Ltd,,Guangdong,,S-N1,FUR-CH,7", header=HEADER
-        ),
+        csv_text("SO-2,2019-03-05,C-SHARED,Shared Ltd,,Guangdong,,S-N1,FUR-CH,7", header=HEADER),
         actor=company.users["manager"],
     )
 
@@ -112,8 +110,8 @@ def test_admins_may_rename_and_rehome_shared_customers(company, shared, username
 
 
 def test_a_managers_file_never_matches_another_regions_territory_rules(company) -> None:
-    TerritoryRule.objects.create(attribute="state", value="Guangdong", salesperson=company.south_rep)
-    TerritoryRule.objects.create(attribute="state", value="Hebei", salesperson=company.north_peer)
+    for value, salesperson in (("Guangdong", company.south_rep), ("Hebei", company.north_peer)):
+        TerritoryRule.objects.create(attribute="state", value=value, salesperson=salesperson)
     header = "order_id,order_date,customer_code,state,product_line,amount"
 
     job = run_import(
