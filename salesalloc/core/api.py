@@ -56,6 +56,33 @@ def _first_message(detail: Any) -> str:
     return str(detail)
 
 
+def _first_error(detail: Any, path: tuple[str, ...] = ()) -> tuple[tuple[str, ...], str] | None:
+    """The first message in nested DRF errors and the path to it (keys and list indexes)."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            found = _first_error(value, (*path, str(key)))
+            if found is not None:
+                return found
+        return None
+    if isinstance(detail, list):
+        if detail and not isinstance(detail[0], dict | list):
+            return path, str(detail[0])
+        for index, value in enumerate(detail):  # a list serializer's errors per item
+            found = _first_error(value, (*path, str(index)))
+            if found is not None:
+                return found
+        return None
+    return path, str(detail)
+
+
+def _field_name(path: tuple[str, ...]) -> str:
+    """``("totals", "0", "amount")`` -> ``totals[0].amount``."""
+    name = path[0] if path else ""
+    for part in path[1:]:
+        name += f"[{part}]" if part.isdigit() else f".{part}"
+    return name
+
+
 def _django_validation_detail(exc: DjangoValidationError) -> Any:
     if hasattr(exc, "error_dict"):
         return exc.message_dict
@@ -86,8 +113,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         non_field = fields.get("non_field_errors")
         message = _first_message(non_field) if non_field else _("Invalid input.")
         if not non_field and len(fields) == 1:
-            name, value = next(iter(fields.items()))
-            message = f"{name}: {_first_message(value)}"
+            found = _first_error(fields)
+            if found is not None:  # nested errors name the item: totals[0].amount
+                message = f"{_field_name(found[0])}: {found[1]}"
         response.data = {"message": message, "code": "invalid", "fields": fields}
     else:
         detail = getattr(exc, "detail", str(exc))

@@ -98,12 +98,15 @@ def parse_decimal(
     min_value: Decimal | None = None,
     max_value: Decimal | None = None,
     separators: bool = False,
+    quantize: bool = True,
 ) -> Decimal:
     """Read ``value`` as an exact ``Decimal`` quantized to ``decimal_places``, or raise.
 
     Raises ``DecimalInputError`` (codes ``invalid``, ``max_whole_digits``,
     ``max_decimal_places``, ``min_value``, ``max_value``). ``separators`` drops thousands
     commas (``1,234.50``). At most ``max_digits - decimal_places`` digits before the point.
+    ``quantize=False`` returns the number as written (``0.5``, not ``0.5000``), like
+    Django's form ``DecimalField``.
     """
     number = _as_decimal(value, separators=separators)
     whole, places = _digits(number)
@@ -120,9 +123,10 @@ def parse_decimal(
             _("Ensure that there are no more than %(limit)s decimal places.")
             % {"limit": decimal_places},
         )
-    with localcontext() as context:
-        context.prec = max_digits + 2
-        number = number.quantize(Decimal(1).scaleb(-decimal_places))
+    if quantize:
+        with localcontext() as context:
+            context.prec = max_digits + 2
+            number = number.quantize(Decimal(1).scaleb(-decimal_places))
     if min_value is not None and number < min_value:
         raise DecimalInputError(
             "min_value",
@@ -185,6 +189,7 @@ class BoundedDecimalFormField(forms.DecimalField):
                 decimal_places=self.decimal_places,  # type: ignore[arg-type]
                 min_value=None if self.min_value is None else Decimal(str(self.min_value)),
                 max_value=None if self.max_value is None else Decimal(str(self.max_value)),
+                quantize=False,
             )
         except DecimalInputError as error:
             raise ValidationError(error.message, code=error.code) from None
