@@ -408,3 +408,28 @@ def test_thousands_separators_only_when_asked():
 def test_json_body_helper_sends_what_it_says():
     # guard for the bare-number test above: json keeps 1e400 a number token, read as inf
     assert json.loads('{"a": 1e400}')["a"] == float("inf")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("manual_percent", "150", "Ensure this value is less than or equal to 100."),
+        ("manual_percent", "-1", "Ensure this value is greater than or equal to 0."),
+        ("growth_rate", "-1.5", "Ensure this value is greater than or equal to -1."),
+        ("potential_index", "-2", "Ensure this value is greater than or equal to 0."),
+        ("fte_override", "11", "Ensure this value is less than or equal to 10."),
+    ],
+)
+def test_method_inputs_outside_the_tables_range_are_a_400_not_an_integrity_error(
+    client_as, plan, name, value, message
+):
+    # the table's check constraints used to reject these only at INSERT: a 500
+    response = client_as("admin").put(
+        f"/api/v1/plans/{plan.pk}/method-inputs/",
+        {"inputs": [{"org_unit": "NORTH", name: value}]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["message"] == f"inputs[0].{name}: {message}"
+    assert not MethodInput.objects.exists()
