@@ -50,7 +50,8 @@ def cell_resolve_visible(
                 raise _hidden("salesperson", salesperson)
         elif org_unit:
             node = structure.unit_by_code.get(org_unit)
-            if node is None or not window.sees(node):
+            # the plan's root is no secret: every viewer of the plan sees it named
+            if node is None or not (node.is_root or window.sees(node)):
                 raise _hidden("org_unit", org_unit)
     return structure.resolve(
         org_unit=org_unit, salesperson=salesperson, product_line=product_line, period=period

@@ -525,3 +525,19 @@ def test_an_upload_with_another_regions_rows_is_refused_whole(company, client_fo
         "No salesperson with code “S-S1” is visible to you."
     }
     assert _amounts(draft) == before
+
+
+def test_the_plans_root_is_named_but_only_admins_change_it(client_for, draft):
+    before = _amounts(draft)
+
+    response = client_for("manager").post(
+        f"/api/v1/plans/{draft.pk}/cells/edit/",
+        {"org_unit": "ACME", "period": "2019-05", "amount": "1.00"},
+        format="json",
+    )
+
+    assert response.status_code == 403
+    assert (
+        response.json()["message"] == "Only administrators may change the plan total or its lines."
+    )
+    assert _amounts(draft) == before
