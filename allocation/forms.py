@@ -19,6 +19,7 @@ from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
 from allocation.models import Acknowledgement, OrgUnit, Plan
+from salesalloc.core.fields import BoundedDecimalFormField
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -86,10 +87,10 @@ class AmountField(forms.Field):
         number = parse_amount_text(text)
         if number < 0:
             raise ValidationError(_("Targets can't be negative."), code="negative")
+        if number >= Decimal(10) ** 12:  # before quantizing: 30 digits don't fit the context
+            raise ValidationError(_("This amount is too large."), code="large")
         if number != number.quantize(Decimal("0.01")):
             raise ValidationError(_("Use at most 2 decimal places."), code="places")
-        if number >= Decimal(10) ** 12:
-            raise ValidationError(_("This amount is too large."), code="large")
         return number.quantize(Decimal("0.01"))
 
 
@@ -101,7 +102,7 @@ def _decimal_field(
     initial: str,
     help_text: StrOrPromise = "",
 ) -> forms.DecimalField:
-    return forms.DecimalField(
+    return BoundedDecimalFormField(
         label=label,
         required=False,
         min_value=Decimal(low),
@@ -506,7 +507,7 @@ class MethodInputsForm(forms.Form):
         for kind, obj, _depth in nodes:
             for attr in INPUT_FIELDS[kind]:
                 low, high, digits, places = INPUT_LIMITS[attr]
-                self.fields[f"{kind}-{obj.pk}-{attr}"] = forms.DecimalField(
+                self.fields[f"{kind}-{obj.pk}-{attr}"] = BoundedDecimalFormField(
                     label=f"{INPUT_LABELS[attr]} · {obj.code}",
                     required=False,
                     min_value=low,

@@ -27,6 +27,7 @@ from allocation.models import (
     Acknowledgement,
     ActualCell,
     CellConstraint,
+    MethodInput,
     OrgUnit,
     Plan,
     PlanChange,
@@ -34,6 +35,7 @@ from allocation.models import (
     Salesperson,
     TargetCell,
 )
+from allocation.scoping import cell_resolve_visible
 from salesalloc.core.money import MoneySum
 
 _SCOPE_ATTR = "_salesalloc_scope"
@@ -1022,8 +1024,8 @@ def plan_grid_get(
     if product_line:
         pl = structure.resolve(product_line=product_line).pl
     if org_unit:
-        top = structure.resolve(org_unit=org_unit).org
-        if not window.sees(top):
+        top = cell_resolve_visible(structure, window, org_unit=org_unit).org
+        if not window.sees(top):  # the plan's root, for a manager of part of it
             raise ValidationError(
                 {
                     "org_unit": _("No org unit with code “%(value)s” is visible to you.")
@@ -1326,6 +1328,27 @@ def plan_change_list(*, user: AbstractBaseUser | AnonymousUser, plan: Plan) -> Q
     return changes.filter(plan_wide | inside)
 
 
+def method_input_list(
+    *, user: AbstractBaseUser | AnonymousUser, plan: Plan
+) -> QuerySet[MethodInput]:
+    """The plan's method inputs (manual %, growth, potential, FTE) the viewer may read.
+
+    Admins: all. Managers: the inputs of org units and salespeople inside the subtrees they
+    manage, and the product-line inputs (those apply plan-wide, to every region alike).
+    Everyone else: none.
+    """
+    scope = viewer_scope(user=user)
+    rows = MethodInput.objects.filter(plan=plan).select_related(
+        "org_unit", "salesperson", "product_line"
+    )
+    if scope.is_admin:
+        return rows.order_by("pk")
+    if not scope.is_manager:
+        return rows.none()
+    inside = scope.managed_org_unit_q("org_unit__") | scope.managed_salesperson_q("salesperson__")
+    return rows.filter(inside | Q(product_line__isnull=False)).order_by("pk")
+
+
 @dataclass(frozen=True)
 class AcknowledgementRow:
     salesperson: OrgNode
@@ -1459,7 +1482,9 @@ def plan_day_target_list(
     structure = plan_structure_get(plan=plan, with_constraints=False)
     window = plan_scope_get(user=user, structure=structure)
     label = f"{month:%Y-%m}"
-    cell = structure.resolve(salesperson=salesperson, product_line=product_line, period=label)
+    cell = cell_resolve_visible(
+        structure, window, salesperson=salesperson, product_line=product_line, period=label
+    )
     people = (
         [cell.org] if salesperson else [structure.members[int(sp)] for sp in structure.member_ids]
     )

@@ -263,6 +263,9 @@ class ImportJob(HeartbeatModel, TimeStampedModel):
     rows_unchanged = models.IntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     errors_total = models.IntegerField(default=0)
+    # Rows stored with a reservation, e.g. a customer whose details were kept because other
+    # parts of the company sell to it too: [{"row", "column", "message"}].
+    notices = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -154,7 +154,11 @@ def import_list(request: HttpRequest) -> HttpResponse:
                 _("%(name)s was uploaded; the import is running.") % {"name": job.original_name},
             )
             return redirect("import-detail", job_id=job.pk)
-    jobs = list(import_job_list(user=request.user).defer("errors", "affected_cells")[:RECENT_JOBS])
+    jobs = list(
+        import_job_list(user=request.user).defer("errors", "notices", "affected_cells")[
+            :RECENT_JOBS
+        ]
+    )
     retryable = {job.pk for job in jobs if import_job_can_retry(job=job, user=request.user)}
     return render(
         request,
@@ -186,6 +190,7 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "percent": min(percent, 100),
             "errors": errors,
             "errors_more": max(job.errors_total, len(job.errors or [])) - len(errors),
+            "notices": (job.notices or [])[:ERRORS_SHOWN],
             # The public API path is fixed by DESIGN §7; integrations poll the same URL.
             "status_url": f"/api/v1/imports/{job.pk}/",
             "can_retry": import_job_can_retry(job=job, user=request.user),

@@ -14,6 +14,7 @@ from allocation.models import Acknowledgement, Plan, PlanChange
 from allocation.planning import ORG_METHODS, PRODUCT_LINE_METHODS, SEASONALITY_METHODS
 from allocation.selectors import PLAN_ROLLUP_GROUPS
 from salesalloc.core.api import MoneyField
+from salesalloc.core.fields import BoundedDecimalField
 from salesalloc.core.money import from_cents
 
 PERIOD_HELP = _("“year”, a fiscal quarter “Q1”..“Q4” or a month “YYYY-MM” of the fiscal year.")
@@ -218,17 +219,17 @@ class MethodInputItemSerializer(serializers.Serializer):
     org_unit = serializers.CharField(required=False, allow_null=True)
     salesperson = serializers.CharField(required=False, allow_null=True)
     product_line = serializers.CharField(required=False, allow_null=True)
-    manual_percent = serializers.DecimalField(
-        max_digits=9, decimal_places=4, required=False, allow_null=True
+    manual_percent = BoundedDecimalField(
+        max_digits=9, decimal_places=4, min_value=0, max_value=100, required=False, allow_null=True
     )
-    growth_rate = serializers.DecimalField(
-        max_digits=9, decimal_places=4, required=False, allow_null=True
+    growth_rate = BoundedDecimalField(
+        max_digits=9, decimal_places=4, min_value=-1, required=False, allow_null=True
     )
-    potential_index = serializers.DecimalField(
-        max_digits=18, decimal_places=4, required=False, allow_null=True
+    potential_index = BoundedDecimalField(
+        max_digits=18, decimal_places=4, min_value=0, required=False, allow_null=True
     )
-    fte_override = serializers.DecimalField(
-        max_digits=4, decimal_places=2, required=False, allow_null=True
+    fte_override = BoundedDecimalField(
+        max_digits=4, decimal_places=2, min_value=0, max_value=10, required=False, allow_null=True
     )
 
 

@@ -33,8 +33,10 @@ from allocation.api import plans_serializers as s
 from allocation.api.plans_filters import PlanFilterSet, TargetFilterSet
 from allocation.models import OrgUnit, Plan, PlanChange, ProductLine, Salesperson, TargetCell
 from allocation.planning import QUARTERS
+from allocation.scoping import cell_resolve_visible
 from allocation.selectors import (
     acknowledgement_list,
+    method_input_list,
     my_target_list,
     plan_actions,
     plan_change_list,
@@ -229,16 +231,15 @@ class PlanMethodConfigApi(APIView):
 
 class PlanMethodInputsApi(APIView):
     """GET (managers, admins) / PUT (admins): per-node method inputs — manual %, growth rate,
-    potential index, FTE override. PUT replaces them all."""
+    potential index, FTE override. A manager reads the inputs of their subtree (and the
+    plan-wide product-line inputs). PUT replaces them all."""
 
     def get_permissions(self) -> list[Any]:
         return [IsAdmin()] if self.request.method == "PUT" else [IsManagerOrAdmin()]
 
     @staticmethod
-    def _data(plan: Plan) -> dict[str, Any]:
-        rows = plan.method_inputs.select_related(
-            "org_unit", "salesperson", "product_line"
-        ).order_by("pk")
+    def _data(request: Request, plan: Plan) -> dict[str, Any]:
+        rows = method_input_list(user=request.user, plan=plan)
         return {
             "inputs": [
                 {
@@ -256,7 +257,7 @@ class PlanMethodInputsApi(APIView):
 
     @extend_schema(responses={200: s.MethodInputsInputSerializer, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(self._data(_plan(request, pk)))
+        return Response(self._data(request, _plan(request, pk)))
 
     @extend_schema(
         request=s.MethodInputsInputSerializer,
@@ -268,7 +269,7 @@ class PlanMethodInputsApi(APIView):
         data.is_valid(raise_exception=True)
         items = [_method_input(row) for row in data.validated_data["inputs"]]
         plan_method_inputs_set(plan=plan, inputs=items, actor=request.user)
-        return Response(self._data(plan))
+        return Response(self._data(request, plan))
 
 
 def _one(model: Any, code: str | None, field: str) -> Any:
@@ -515,7 +516,10 @@ class PlanChangeListApi(ListAPIView):
         data = params.validated_data
         if any(data.get(k) for k in ("org_unit", "salesperson", "product_line", "period")):
             structure = plan_structure_get(plan=plan, with_constraints=False)
-            cell = structure.resolve(
+            window = plan_scope_get(user=self.request.user, structure=structure)
+            cell = cell_resolve_visible(
+                structure,
+                window,
                 org_unit=data.get("org_unit") or None,
                 salesperson=data.get("salesperson") or None,
                 product_line=data.get("product_line") or None,
@@ -684,7 +688,8 @@ class CellLockApi(APIView):
         bounds = None
         if "min_amount" in values or "max_amount" in values:
             current = plan_structure_get(plan=plan)
-            info = current.constraint_at(current.resolve(**_coords(values)))
+            window = plan_scope_get(user=request.user, structure=current)
+            info = current.constraint_at(cell_resolve_visible(current, window, **_coords(values)))
             from salesalloc.core.money import from_cents
 
             low = (

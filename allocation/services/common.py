@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -12,12 +12,16 @@ from django.utils.translation import gettext as _
 
 from allocation.engine import AllocationError
 from allocation.models import Plan, PlanChange
+from allocation.scoping import node_label_for
 from allocation.selectors import Cell, PlanScope, PlanStructure, plan_scope_get
 from salesalloc.core.exceptions import ApplicationError, ConflictError, ScopeError
-from salesalloc.core.money import CENT, from_cents, sheet_number_text
+from salesalloc.core.fields import DecimalInputError, parse_decimal
+from salesalloc.core.money import from_cents
 from salesalloc.core.users import acting_user
 
 MAX_AMOUNT = Decimal("999999999999.99")
+AMOUNT_DIGITS = 14  # the target columns: DecimalField(max_digits=14, decimal_places=2)
+AMOUNT_PLACES = 2
 
 
 class PlanNotEditableError(ConflictError):
@@ -96,12 +100,21 @@ def ensure_may_change(*, window: PlanScope, structure: PlanStructure, cell: Cell
             raise ScopeError(_("Only administrators may change the plan total."))
         return
     if not window.may_change(parent[0].org):
+        shown = node_label_for(structure, window, parent[0])
+        if shown is None:  # never name a node outside the viewer's part of the plan
+            raise ScopeError(
+                _(
+                    "You may only change cells whose parent lies inside your part of the "
+                    "company; %(cell)s is not one of them."
+                )
+                % {"cell": cell.label}
+            )
         raise ScopeError(
             _(
                 "You may only change cells whose parent lies inside your part of the company; "
                 "the parent of %(cell)s is %(parent)s."
             )
-            % {"cell": cell.label, "parent": parent[0].label}
+            % {"cell": cell.label, "parent": shown}
         )
 
 
@@ -110,33 +123,40 @@ def parse_amount(value: Any, *, field: str = "amount") -> Decimal:
     message = amount_problem(value)
     if message:
         raise ValidationError({field: message})
-    return Decimal(str(value).strip().replace(",", ""))
+    return _amount(value)
+
+
+def _amount(value: Any) -> Decimal:
+    return parse_decimal(
+        value,
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=AMOUNT_PLACES,
+        min_value=Decimal(0),
+        max_value=MAX_AMOUNT,
+        separators=True,
+    )
 
 
 def amount_problem(value: Any) -> str | None:
     """Why ``value`` isn't an amount (None if it is one). Floats from a sheet are read as
-    the decimal Excel displays, 15 significant digits (589.8399999999999 is 589.84)."""
+    the decimal Excel displays, 15 significant digits (589.8399999999999 is 589.84).
+
+    Strict (``parse_decimal``): ``NaN``, ``1e400`` or 30 digits are refused with a message,
+    never an ``InvalidOperation``.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         return _("An amount is required.")
-    if isinstance(value, bool):
-        return _("“%(value)s” is not an amount.") % {"value": value}
-    text = (
-        sheet_number_text(value)
-        if isinstance(value, float)
-        else str(value).strip().replace(",", "")
-    )
     try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return _("“%(value)s” is not an amount.") % {"value": value}
-    if not number.is_finite():
-        return _("“%(value)s” is not an amount.") % {"value": value}
-    if number < 0:
-        return _("%(value)s is negative; targets can't be.") % {"value": value}
-    if number != number.quantize(CENT):
-        return _("%(value)s has more than 2 decimal places.") % {"value": value}
-    if number > MAX_AMOUNT:
-        return _("%(value)s is too large.") % {"value": value}
+        _amount(value)
+    except DecimalInputError as error:
+        shown = value if len(str(value)) <= 40 else f"{str(value)[:37]}..."
+        if error.code == "invalid":
+            return _("“%(value)s” is not an amount.") % {"value": shown}
+        if error.code == "min_value":
+            return _("%(value)s is negative; targets can't be.") % {"value": shown}
+        if error.code == "max_decimal_places":
+            return _("%(value)s has more than 2 decimal places.") % {"value": shown}
+        return _("%(value)s is too large.") % {"value": shown}
     return None
 
 

@@ -31,6 +31,7 @@ from allocation import engine
 from allocation.engine import AllocationError
 from allocation.models import CellConstraint, Plan, PlanChange, TargetCell
 from allocation.planning import rebalance_many
+from allocation.scoping import cell_resolve_visible
 from allocation.selectors import (
     Cell,
     PlanScope,
@@ -97,18 +98,9 @@ def _coords(
 
 
 def _resolve_visible(structure: PlanStructure, window: PlanScope, **coords: Any) -> Cell:
-    cell = structure.resolve(**coords)
+    cell = cell_resolve_visible(structure, window, **coords)
     if cell.org.is_root and window.role != "admin":
         raise ScopeError(_("Only administrators may change the plan total or its lines."))
-    if not window.sees(cell.org):
-        field_name = "salesperson" if coords.get("salesperson") else "org_unit"
-        code = coords.get(field_name) or structure.root.code
-        raise ValidationError(
-            {
-                field_name: _("No org unit or salesperson with code “%(value)s” is visible to you.")
-                % {"value": code}
-            }
-        )
     return cell
 
 

@@ -27,7 +27,7 @@ line, from company actuals; uniform without history), ``uniform``, ``working_day
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -41,19 +41,22 @@ from allocation.planning import (
     FiscalYear,
     month_add,
 )
+from salesalloc.core.fields import DecimalInputError, parse_decimal
 
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
 MAX_BASE_YEARS = 10
 MAX_LEVEL = 20
+# Method parameters (shares, rates, curve factors): bounded like any number typed in.
+PARAMETER_DIGITS = 24
+PARAMETER_PLACES = 10
 
 
 def _decimal(value: Any, where: str, *, low: Decimal, high: Decimal | None) -> str:
     try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError(
-            {where: _("“%(value)s” is not a number.") % {"value": value}}
-        ) from None
+        parse_decimal(value, max_digits=PARAMETER_DIGITS, decimal_places=PARAMETER_PLACES)
+    except DecimalInputError as error:
+        raise ValidationError({where: error.message}) from None
+    number = Decimal(str(value).strip())
     if not number.is_finite() or number < low or (high is not None and number > high):
         if high is None:
             message = _("Must be at least %(low)s.") % {"low": low}

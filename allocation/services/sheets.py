@@ -250,7 +250,9 @@ class _Parsed:
     month_columns: list[int]  # 1-based sheet columns of the months
 
 
-def _parse(workbook: Any, structure: PlanStructure, errors: list[dict[str, Any]]) -> _Parsed | None:
+def _parse(
+    workbook: Any, structure: PlanStructure, window: PlanScope, errors: list[dict[str, Any]]
+) -> _Parsed | None:
     sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = [_header_text(v) for v in next(rows, ())]
@@ -285,6 +287,16 @@ def _parse(workbook: Any, structure: PlanStructure, errors: list[dict[str, Any]]
             continue
         person = structure.member_by_code.get(sp_code)
         line = structure.pl_by_code.get(pl_code)
+        if window.role != "admin" and (person is None or not window.sees(person)):
+            # Unknown and out of scope read alike: the answer never tells what exists elsewhere.
+            errors.append(
+                {
+                    "cell": _ref(number, sp_col + 1),
+                    "message": _("No salesperson with code “%(value)s” is visible to you.")
+                    % {"value": safe_text(sp_code)},
+                }
+            )
+            continue
         if person is None:
             errors.append(
                 {
@@ -397,7 +409,7 @@ def plan_sheet_upload(
             % {"sheet": revision, "now": plan.revision}
         )
     errors: list[dict[str, Any]] = []
-    parsed = _parse(workbook, structure, errors)
+    parsed = _parse(workbook, structure, window, errors)
     workbook.close()
     if parsed is None or not parsed.keys:
         if not errors:

@@ -124,6 +124,12 @@ class ImportJobOutputSerializer(ImportJobSummaryOutputSerializer):
     # A field named like Serializer.errors: DRF moves declared fields off the class, so the
     # property is untouched at run time; only the type checker sees the two names meet.
     errors = ImportErrorsField()  # type: ignore[assignment]
+    notices = ImportErrorsField(
+        help_text=_(
+            "Rows stored with a reservation, e.g. a customer that other parts of the company "
+            "also sell to keeps its stored details when a manager imports it."
+        )
+    )
 
 
 class ImportJobCreateInputSerializer(serializers.Serializer):

@@ -244,7 +244,7 @@ class ImportJobListCreateApi(ListAPIView):
         return (
             import_job_list(user=self.request.user)
             .select_related("mapping", "created_by")
-            .defer("errors", "affected_cells")
+            .defer("errors", "notices", "affected_cells")
             .order_by("-created_at", "-id")
         )
 

@@ -76,6 +76,7 @@ def _customers(good: pd.DataFrame, codes: np.ndarray, keys: np.ndarray) -> pd.Da
     last_of_customer = _last_positions(codes, len(keys))
     for name in CUSTOMER_FIELDS:
         customers[CUSTOMER_COLUMNS[name]] = _column(good, name, size)[last_of_customer]
+    customers["row"] = good["row"].to_numpy(dtype=np.int64)[last_of_customer]  # for notices
     # The owner is the salesperson of the latest line: order by (customer, date, row).
     latest = np.lexsort((np.arange(size), dates, codes))
     latest = latest[_last_positions(codes[latest], len(keys))]

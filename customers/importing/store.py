@@ -53,6 +53,8 @@ ORDERS = "import_stage_orders"
 CUSTOMERS = "import_stage_customers"
 PRODUCTS = "import_stage_products"
 CHANGED = "import_stage_changed_orders"
+ALLOWED = "import_stage_allowed_salespeople"
+SHARED = "import_stage_shared_customers"
 
 _TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     LINES: (
@@ -94,8 +96,16 @@ _TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("product_line_id", "bigint"),
     ),
     CHANGED: (("order_id", "bigint"),),
+    ALLOWED: (("salesperson_id", "bigint"),),
+    SHARED: (("code", "varchar(64)"),),
 }
-_INDEXED = {ORDERS: "idx", CUSTOMERS: "idx", PRODUCTS: "idx"}
+_INDEXED = {
+    ORDERS: "idx",
+    CUSTOMERS: "idx",
+    PRODUCTS: "idx",
+    ALLOWED: "salesperson_id",
+    SHARED: "code",
+}
 # The customer columns of the file, as named in customers_customer.
 _CUSTOMER_TEXT = tuple("name" if f == "customer_name" else f for f in CUSTOMER_FIELDS)
 # Line columns compared to decide "unchanged" (the stored line vs the staged one).
@@ -127,6 +137,9 @@ class MergeResult:
     unchanged: int
     cells: list[list[Any]]  # sorted [salesperson_id, "YYYY-MM-01"]
     orders_synced_lines: int = 0
+    # Customers whose stored details the file would have changed, kept because lines of
+    # salespeople outside the importer's part of the company are credited to them.
+    kept_customers: tuple[str, ...] = ()
 
 
 class ImportStore:
@@ -232,7 +245,10 @@ class ImportStore:
         """Store the staged rows (inside the caller's transaction); see the module docstring.
 
         ``allowed_salespeople`` (None: all) guards against overwriting other people's lines
-        that changed after validation; a violation raises ``StoreConflict``.
+        that changed after validation; a violation raises ``StoreConflict``. With it, a
+        customer that has lines credited to anyone else keeps its stored name, region,
+        state, city, country, segment and personal data (``kept_customers`` lists those
+        the file would have changed): a manager cannot rename or re-home a shared customer.
         """
         stamp = self.connection.ops.adapt_datetimefield_value(now)
         with self.connection.cursor() as cursor:
@@ -254,7 +270,14 @@ class ImportStore:
                 time.perf_counter() - started,
                 type(self).__name__,
             )
-            self._customers_upsert(cursor, stamp, staging.customer_columns)
+            kept: tuple[str, ...] = ()
+            if allowed_salespeople is not None:
+                kept = self._shared_customers_find(
+                    cursor, allowed_salespeople, staging.customer_columns
+                )
+            self._customers_upsert(
+                cursor, stamp, staging.customer_columns, shared=allowed_salespeople is not None
+            )
             self._products_upsert(cursor, stamp)
             if known:
                 groups = self._classify(cursor)
@@ -299,9 +322,46 @@ class ImportStore:
             unchanged=counts["n"],
             cells=[[sp, month] for sp, month in sorted(cells)],
             orders_synced_lines=synced,
+            kept_customers=kept,
         )
 
-    def _customers_upsert(self, cursor: Any, stamp: Any, present: tuple[str, ...]) -> None:
+    def _shared_customers_find(
+        self, cursor: Any, allowed: frozenset[int], present: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """Stage the codes of customers with lines credited outside ``allowed`` (set-based).
+
+        Returns, sorted, those of them whose details the file would change.
+        """
+        self._load(
+            cursor,
+            ALLOWED,
+            pd.DataFrame({"salesperson_id": np.array(sorted(allowed), dtype=np.int64)}),
+        )
+        cursor.execute(
+            f"INSERT INTO {SHARED} (code) SELECT sc.code FROM {CUSTOMERS} sc "
+            "JOIN customers_customer c ON c.code = sc.code WHERE EXISTS ("
+            "SELECT 1 FROM customers_orderline l WHERE l.customer_id = c.id AND NOT EXISTS ("
+            f"SELECT 1 FROM {ALLOWED} a WHERE a.salesperson_id = l.salesperson_id))",
+            [],
+        )
+        columns = [c for c in _CUSTOMER_TEXT if c in present]
+        if not columns:
+            return ()
+        differs = " OR ".join(
+            f"COALESCE(NULLIF(sc.{c}, ''), c.{c}) IS DISTINCT FROM c.{c}" for c in columns
+        )
+        cursor.execute(
+            f"SELECT sc.code FROM {CUSTOMERS} sc JOIN {SHARED} sh ON sh.code = sc.code "
+            f"JOIN customers_customer c ON c.code = sc.code WHERE {differs} ORDER BY sc.code",
+            [],
+        )
+        return tuple(code for (code,) in cursor.fetchall())
+
+    def _customers_upsert(
+        self, cursor: Any, stamp: Any, present: tuple[str, ...], *, shared: bool = False
+    ) -> None:
+        """Insert new customers, update changed ones (``shared``: except the staged shared
+        customers, which keep their stored details)."""
         columns = [c for c in _CUSTOMER_TEXT if c in present]
         kept = {c: f"COALESCE(NULLIF(excluded.{c}, ''), customers_customer.{c})" for c in columns}
         assignments = ", ".join(f"{c} = {expression}" for c, expression in kept.items())
@@ -318,8 +378,13 @@ class ImportStore:
             "INSERT INTO customers_customer (code, name, region, state, city, country, segment, "
             "phone, email, address, owner_id, created_at, updated_at) "
             "SELECT s.code, s.name, s.region, s.state, s.city, s.country, s.segment, s.phone, "
-            f"s.email, s.address, s.owner_id, %s, %s FROM {CUSTOMERS} s WHERE true "
-            f"ORDER BY s.code ON CONFLICT (code) {conflict}",
+            f"s.email, s.address, s.owner_id, %s, %s FROM {CUSTOMERS} s WHERE "
+            + (
+                f"NOT EXISTS (SELECT 1 FROM {SHARED} sh WHERE sh.code = s.code) "
+                if shared
+                else "true "
+            )
+            + f"ORDER BY s.code ON CONFLICT (code) {conflict}",
             [stamp, stamp],
         )
 

@@ -93,8 +93,12 @@ _MESSAGES: dict[str, Callable[[dict], str]] = {
     ),
     "unknown_salesperson": lambda p: _("Unknown salesperson '%(value)s'.") % p,
     "inactive_salesperson": lambda p: _("Salesperson %(value)s is inactive.") % p,
+    # Scoped importers: an unknown code and one outside their part of the company read alike.
+    "salesperson_not_visible": lambda p: (
+        _("Salesperson '%(value)s' is unknown or not in your scope.") % p
+    ),
     "salesperson_out_of_scope": lambda p: (
-        _("Salesperson %(value)s is outside your part of the company.") % p
+        _("The salesperson of this row is outside your part of the company.") % p
     ),
     "no_salesperson": lambda p: _no_salesperson_message(p),
     "no_amount": lambda p: _("No amount, and no quantity and unit price to compute it from."),
@@ -115,8 +119,8 @@ _MESSAGES: dict[str, Callable[[dict], str]] = {
     ),
     "stored_line_out_of_scope": lambda p: (
         _(
-            "Order %(order)s line %(line)s is stored for salesperson %(value)s, "
-            "outside your part of the company."
+            "Order %(order)s line %(line)s is stored outside your part of the company; "
+            "only an administrator can change it."
         )
         % p
     ),
@@ -304,7 +308,12 @@ class OrderFileValidator:
             given = ~cols[name].blank()
             ids = cols[name].lookup(lookups.salesperson_codes)
             unknown = ok & given & (ids == 0)
-            self._error(unknown, rows, name, "unknown_salesperson", value=cols[name])
+            if lookups.in_scope is None:
+                self._error(unknown, rows, name, "unknown_salesperson", value=cols[name])
+            else:  # never say whether a code outside the importer's scope exists
+                hidden = unknown | (ok & given & (ids > 0) & ~np.isin(ids, list(lookups.in_scope)))
+                self._error(hidden, rows, name, "salesperson_not_visible", value=cols[name])
+                ids = np.where(hidden, 0, ids)
         for attribute in TERRITORY_ATTRIBUTES:
             rules = lookups.rules.get(attribute)
             open_rows = ~given & (ids == 0)
@@ -328,7 +337,7 @@ class OrderFileValidator:
         self._error(inactive, rows, name, "inactive_salesperson", value=labels)
         if lookups.in_scope is not None:
             outside = ok & (ids > 0) & ~inactive & ~np.isin(ids, list(lookups.in_scope))
-            self._error(outside, rows, name, "salesperson_out_of_scope", value=labels)
+            self._error(outside, rows, name, "salesperson_out_of_scope")
         return ids
 
     def _numbers(
@@ -549,7 +558,7 @@ class ValidatedFile:
     def reject_stored_out_of_scope(self, conflicts: pd.DataFrame) -> None:
         """Reject rows that would overwrite lines of salespeople outside the importer's scope.
 
-        ``conflicts`` has ``row, order_id, line_no, stored_salesperson`` (a code).
+        ``conflicts`` has ``row, order_id, line_no``; the message names no salesperson.
         """
         if conflicts.empty:
             return
@@ -561,5 +570,4 @@ class ValidatedFile:
             code="stored_line_out_of_scope",
             order=conflicts["order_id"].to_numpy(dtype=object),
             line=conflicts["line_no"].to_numpy(),
-            value=conflicts["stored_salesperson"].to_numpy(dtype=object),
         )

@@ -18,6 +18,7 @@ from allocation.models import Salesperson
 from allocation.selectors import managed_salesperson_list, viewer_scope
 from customers.importing.fields import FIELDS
 from customers.models import ColumnMapping, TerritoryRule
+from customers.selectors import territory_rule_list
 from salesalloc.core.exceptions import ScopeError
 from salesalloc.core.users import acting_user
 
@@ -134,10 +135,18 @@ def territory_rule_create(
     """Send rows without a salesperson whose customer ``attribute`` is ``value`` to them."""
     _require_manages(actor, salesperson)
     value = value.strip()
-    if TerritoryRule.objects.filter(attribute=attribute, value__iexact=value).exists():
-        raise ValidationError(
-            {"value": _("There is already a territory rule for “%(value)s”.") % {"value": value}}
+    taken = TerritoryRule.objects.filter(attribute=attribute, value__iexact=value)
+    if taken.exists():
+        # A rule is global, so the value stays refused; a rule outside the actor's part of the
+        # company is neither shown nor echoed (its salesperson, its stored spelling).
+        mine = territory_rule_list(user=actor).values("pk") if actor is not None else None
+        visible = mine is None or taken.filter(pk__in=mine).exists()
+        message = (
+            _("There is already a territory rule for “%(value)s”.")
+            if visible
+            else _("“%(value)s” can't be assigned here; ask an administrator.")
         )
+        raise ValidationError({"value": message % {"value": value}})
     rule = TerritoryRule(attribute=attribute, value=value, salesperson=salesperson)
     rule.full_clean()
     rule.save()

@@ -410,7 +410,9 @@ def _lookups(scope: ViewerScope) -> Lookups:
     for attribute, value, salesperson in TerritoryRule.objects.values_list(
         "attribute", "value", "salesperson_id"
     ):
-        rules.setdefault(attribute, {})[_key(value)] = salesperson
+        # A manager's file never matches another region's rules (nor learns of them).
+        if in_scope is None or salesperson in in_scope:
+            rules.setdefault(attribute, {})[_key(value)] = salesperson
     return Lookups(
         product_line_codes=codes,
         product_line_names=names,
@@ -428,17 +430,17 @@ def _stored_lines_check(validated: ValidatedFile, scope: ViewerScope) -> None:
     if keys.empty:
         return
     order_numbers = keys["order_id"].unique().tolist()
-    found: list[tuple[str, int, str]] = []
+    found: list[tuple[str, int]] = []
     batch = 2000
     outside = OrderLine.objects.exclude(scope.managed_salesperson_q("salesperson__"))
     for start in range(0, len(order_numbers), batch):
         numbers = order_numbers[start : start + batch]
         found += outside.filter(order__order_no__in=numbers).values_list(
-            "order__order_no", "line_no", "salesperson__code"
+            "order__order_no", "line_no"
         )
     if not found:
         return
-    stored = pd.DataFrame(found, columns=["order_id", "line_no", "stored_salesperson"])
+    stored = pd.DataFrame(found, columns=["order_id", "line_no"])
     stored["line_no"] = stored["line_no"].astype(np.int64)
     conflicts = keys.merge(stored, on=["order_id", "line_no"], how="inner")
     validated.reject_stored_out_of_scope(conflicts)
@@ -471,9 +473,16 @@ def _job_write(
         job.recompute_status = (
             ImportJob.RecomputeStatus.PENDING if changed else ImportJob.RecomputeStatus.SKIPPED
         )
+        job.notices = _kept_customer_notices(staging, plan, result.kept_customers)
         job.message = _summary(job, plan, time.monotonic() - started)
+        if result.kept_customers:
+            job.message += " " + _(
+                "Kept the stored details of %(count)s customers that other parts of the company "
+                "also sell to; see the notices."
+            ) % {"count": f"{len(result.kept_customers):,}"}
         job.save(
             update_fields=[
+                "notices",
                 "status",
                 "phase",
                 "finished_at",
@@ -490,6 +499,27 @@ def _job_write(
         if changed:
             job_id = job.pk
             transaction.on_commit(lambda: orders_imported.send(sender=ImportJob, job_id=job_id))
+
+
+def _kept_customer_notices(
+    staging: Staging, plan: ColumnPlan, codes: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """One notice per shared customer whose details a manager's file would have changed."""
+    if not codes:
+        return []
+    customers = staging.customers
+    rows = customers.loc[customers["code"].isin(codes), ["code", "row"]].sort_values("row")
+    column = plan.label("customer_code")
+    message = _(
+        "Customer %(code)s is also sold to by other parts of the company, so its stored name, "
+        "region and other details were kept; an administrator can change them."
+    )
+    return [
+        {"row": int(row), "column": column, "message": message % {"code": code}}
+        for code, row in rows.head(settings.SALESALLOC_IMPORT_MAX_ERRORS).itertuples(
+            index=False, name=None
+        )
+    ]
 
 
 def _summary(job: ImportJob, plan: ColumnPlan, seconds: float) -> str:

@@ -11,12 +11,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from salesalloc.core.exceptions import ApplicationError
+from salesalloc.core.fields import BoundedDecimalField
 from salesalloc.core.money import money_str
 from salesalloc.core.outages import outage_error
 
@@ -29,8 +30,12 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 500
 
 
-class MoneyField(serializers.DecimalField):
-    """A decimal string with at least 2 places and no float anywhere."""
+class MoneyField(BoundedDecimalField):
+    """A decimal string with at least 2 places and no float anywhere.
+
+    As an input it is strict (``salesalloc.core.fields.parse_decimal``): ``NaN``, ``1e400``,
+    30-digit or over-precise amounts are a 400 naming the field.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 18)
@@ -49,6 +54,33 @@ def _first_message(detail: Any) -> str:
     if isinstance(detail, list) and detail:
         return _first_message(detail[0])
     return str(detail)
+
+
+def _first_error(detail: Any, path: tuple[str, ...] = ()) -> tuple[tuple[str, ...], str] | None:
+    """The first message in nested DRF errors and the path to it (keys and list indexes)."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            found = _first_error(value, (*path, str(key)))
+            if found is not None:
+                return found
+        return None
+    if isinstance(detail, list):
+        if detail and not isinstance(detail[0], dict | list):
+            return path, str(detail[0])
+        for index, value in enumerate(detail):  # a list serializer's errors per item
+            found = _first_error(value, (*path, str(index)))
+            if found is not None:
+                return found
+        return None
+    return path, str(detail)
+
+
+def _field_name(path: tuple[str, ...]) -> str:
+    """``("totals", "0", "amount")`` -> ``totals[0].amount``."""
+    name = path[0] if path else ""
+    for part in path[1:]:
+        name += f"[{part}]" if part.isdigit() else f".{part}"
+    return name
 
 
 def _django_validation_detail(exc: DjangoValidationError) -> Any:
@@ -86,8 +118,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         non_field = fields.get("non_field_errors")
         message = _first_message(non_field) if non_field else _("Invalid input.")
         if not non_field and len(fields) == 1:
-            name, value = next(iter(fields.items()))
-            message = f"{name}: {_first_message(value)}"
+            found = _first_error(fields)
+            if found is not None:  # nested errors name the item: totals[0].amount
+                message = f"{_field_name(found[0])}: {found[1]}"
         response.data = {"message": message, "code": "invalid", "fields": fields}
     else:
         error_detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)

@@ -411,7 +411,7 @@ def test_a_block_is_refused_whole_naming_every_bad_cell(company, plan):
         ("C2", "-5 is negative; targets can't be."),
         ("D2", "1.005 has more than 2 decimal places."),
         ("F3", "This cell is locked."),
-        ("F4", "No org unit or salesperson with code “S-S1” is visible to you."),
+        ("F4", "No salesperson with code “S-S1” is visible to you."),
         (
             "B9",
             "You may only change cells whose parent lies inside your part of the company; "

@@ -192,9 +192,10 @@ def test_a_manager_cannot_change_rows_outside_their_subtree(company, plan):
     with pytest.raises(CellsRejectedError) as refused:
         _upload(plan, book, company.users["manager"])
 
+    # the row is refused whole, saying no more than for a code that does not exist
     assert refused.value.errors == [
-        {"cell": "G8", "message": "S-S1 is outside your part of the company."},
-        {"cell": "H8", "message": "S-S1 is outside your part of the company."},
+        {"cell": f"A{row}", "message": "No salesperson with code “S-S1” is visible to you."}
+        for row in (8, 9, 10)
     ]
 
 

@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from allocation.models import ActualCell
+from allocation.models import ActualCell, Plan, PlanChange
 from customers.models import ColumnMapping, ImportJob, TerritoryRule
+from tests.allocation.test_plan_support import make_plan
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,7 @@ def objects(company):
         for i in range(2)
     ]
     return {
+        "plans": make_plan(company).pk,
         "org-units": company.north.pk,
         "salespeople": company.rep.pk,
         "product-lines": company.chairs.pk,
@@ -95,8 +97,62 @@ WRITES = [
 ]
 
 
+# Every route of allocation/api/plans_urls.py (see tests/allocation/api/test_plan_access.py for
+# the rows each role sees in them).
+PLAN_READS = [
+    "/api/v1/plans/",
+    "/api/v1/plans/compare/?plans={plans},{plans}&group_by=salesperson",
+    "/api/v1/targets/",
+    "/api/v1/my-targets/",
+    *(
+        f"/api/v1/plans/{{plans}}/{path}"
+        for path in (
+            "",
+            "method-inputs/",
+            "product-line-totals/",
+            "changes/",
+            "grid/",
+            "rollup/",
+            "constraints/",
+            "export/",
+            "days/?month=2019-03",
+            "days/export/?month=2019-03",
+            "acknowledgements/",
+        )
+    ),
+]
+PLAN_WRITES = [
+    ("post", "/api/v1/plans/"),
+    ("patch", "/api/v1/plans/{plans}/"),
+    ("put", "/api/v1/plans/{plans}/methods/"),
+    ("put", "/api/v1/plans/{plans}/method-inputs/"),
+    ("put", "/api/v1/plans/{plans}/product-line-totals/"),
+    *(
+        ("post", f"/api/v1/plans/{{plans}}/{path}/")
+        for path in (
+            "allocate",
+            "submit",
+            "approve",
+            "reject",
+            "publish",
+            "archive",
+            "new-version",
+            "scenarios",
+            "respread",
+            "cells/edit",
+            "cells/paste",
+            "cells/lock",
+            "upload",
+            "acknowledge",
+        )
+    ),
+]
+
+
 def _requests(objects):
     yield from (("get", url) for url in READS)
+    yield from (("get", url.format_map(objects)) for url in PLAN_READS)
+    yield from ((method, url.format_map(objects)) for method, url in PLAN_WRITES)
     yield from (("get", f"/api/v1/{name}/{objects[name]}/") for name in DETAILS)
     yield from ((method, url.format_map(objects)) for method, url in WRITES)
 
@@ -123,6 +179,8 @@ def test_users_without_a_role_are_403_everywhere(client_as, objects):
         assert set(response.json()) == {"message", "code"}, (method, url)
     assert ColumnMapping.objects.count() == 2
     assert TerritoryRule.objects.count() == 2
+    assert Plan.objects.count() == 1
+    assert set(PlanChange.objects.values_list("action", flat=True)) == {"create", "allocate"}
 
 
 @pytest.mark.parametrize("name", LISTS)

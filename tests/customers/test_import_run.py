@@ -661,16 +661,26 @@ def test_file_without_salesperson_column_uses_rules_only(company) -> None:
 # --- Scope -------------------------------------------------------------------------------------
 def test_manager_may_not_import_for_salespeople_outside_their_subtree(company) -> None:
     job = run_import(
-        csv_text("SO-1,2019-03-05,C-1,S-N1,FUR-CH,1", "SO-2,2019-03-05,C-2,S-S1,FUR-CH,1"),
+        csv_text(
+            "SO-1,2019-03-05,C-1,S-N1,FUR-CH,1",
+            "SO-2,2019-03-05,C-2,S-S1,FUR-CH,1",
+            "SO-3,2019-03-05,C-2,NO-SUCH,FUR-CH,1",
+        ),
         actor=company.users["manager"],
         mode="partial",
     )
+    # an existing salesperson outside the scope and an unknown code read alike
     assert job.errors == [
         {
             "row": 3,
             "column": "salesperson_code",
-            "message": "Salesperson S-S1 is outside your part of the company.",
-        }
+            "message": "Salesperson 'S-S1' is unknown or not in your scope.",
+        },
+        {
+            "row": 4,
+            "column": "salesperson_code",
+            "message": "Salesperson 'NO-SUCH' is unknown or not in your scope.",
+        },
     ]
     assert [line[4] for line in stored_lines()] == ["S-N1"]
     assert job.created_by == company.users["manager"]
@@ -689,8 +699,8 @@ def test_manager_may_not_overwrite_stored_lines_of_other_salespeople(company) ->
         {
             "row": 2,
             "column": "order_id",
-            "message": "Order SO-1 line 1 is stored for salesperson S-S1, outside your part of "
-            "the company.",
+            "message": "Order SO-1 line 1 is stored outside your part of the company; only an "
+            "administrator can change it.",
         }
     ]
     line.refresh_from_db()

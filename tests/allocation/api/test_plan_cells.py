@@ -199,14 +199,9 @@ def test_a_cell_edit_answers_with_what_changed(company, client_as, plan):
             {"salesperson": "S-N1", "amount": "1"},
             400,
             {
-                "message": "salesperson: No org unit or salesperson with code “S-N1” is "
-                "visible to you.",
+                "message": "salesperson: No salesperson with code “S-N1” is visible to you.",
                 "code": "invalid",
-                "fields": {
-                    "salesperson": [
-                        "No org unit or salesperson with code “S-N1” is visible to you."
-                    ]
-                },
+                "fields": {"salesperson": ["No salesperson with code “S-N1” is visible to you."]},
             },
         ),
         (
@@ -313,7 +308,7 @@ def test_a_paste_applies_a_block_or_names_every_bad_cell(client_as, plan):
                 "index": 1,
                 "ref": "C6",
                 "cell": None,
-                "message": "No org unit or salesperson with code “S-S1” is visible to you.",
+                "message": "No salesperson with code “S-S1” is visible to you.",
             },
         ],
     }
