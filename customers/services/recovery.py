@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -121,7 +121,7 @@ def _running_recover(job: ImportJob, limit: int, result: ImportSweep) -> None:
         result.failed.append(job.pk)
 
 
-def import_job_can_retry(*, job: ImportJob, user: AbstractBaseUser) -> bool:
+def import_job_can_retry(*, job: ImportJob, user: AbstractBaseUser | AnonymousUser) -> bool:
     """Whether ``user`` may retry ``job`` now (an admin or the uploader; a failed job)."""
     failed = job.status == ImportJob.Status.FAILED or (
         job.status == ImportJob.Status.SUCCEEDED
@@ -130,13 +130,13 @@ def import_job_can_retry(*, job: ImportJob, user: AbstractBaseUser) -> bool:
     return failed and _may_retry(job, user)
 
 
-def _may_retry(job: ImportJob, user: AbstractBaseUser) -> bool:
+def _may_retry(job: ImportJob, user: AbstractBaseUser | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
     return viewer_scope(user=user).is_admin or job.created_by_id == user.pk
 
 
-def import_job_retry(*, job: ImportJob, actor: AbstractBaseUser) -> ImportJob:
+def import_job_retry(*, job: ImportJob, actor: AbstractBaseUser | AnonymousUser) -> ImportJob:
     """Run a failed import again from its stored file (or only its failed recompute).
 
     Admins and the uploader only (``ScopeError``); a job that has not failed is a

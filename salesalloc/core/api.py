@@ -93,9 +93,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """Map domain and Django errors to one JSON error shape (outages to a 503)."""
     outage = outage_error(exc)
     if outage is not None:
-        response = Response({"message": outage.message, "code": outage.code}, status=503)
-        response["Retry-After"] = "60"
-        return response
+        unavailable = Response({"message": outage.message, "code": outage.code}, status=503)
+        unavailable["Retry-After"] = "60"
+        return unavailable
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_validation_detail(exc))
     elif isinstance(exc, Http404):

@@ -157,8 +157,8 @@ class BoundedDecimalField(serializers.DecimalField):
         try:
             return parse_decimal(
                 data,
-                max_digits=self.max_digits,
-                decimal_places=self.decimal_places,
+                max_digits=self.max_digits or 0,
+                decimal_places=self.decimal_places or 0,
                 min_value=self._bound(self.min_value),
                 max_value=self._bound(self.max_value),
             )
@@ -179,7 +179,7 @@ class BoundedDecimalFormField(forms.DecimalField):
         super().__init__(max_digits=max_digits, decimal_places=decimal_places, **kwargs)
         self.validators = []
 
-    def to_python(self, value: Any) -> Decimal | None:
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         if value in self.empty_values or (isinstance(value, str) and not value.strip()):
             return None
         try:

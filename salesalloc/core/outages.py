@@ -88,7 +88,7 @@ def service_unavailable(request: HttpRequest, error: ServiceUnavailableError) ->
 class OutageMiddleware:
     """Browser pages (and any API error DRF left unhandled) answer 503 during an outage."""
 
-    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+    def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
