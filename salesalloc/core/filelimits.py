@@ -173,7 +173,7 @@ _DIMENSION = re.compile(
     _PREFIX
     + rb"dimension(?=\s)[^<>]*?\sref"
     + _VALUE
-    + rb"[^\"':]*:?\$?([A-Za-z]{1,3})\$?(\d{1,9})"
+    + rb"(?:\$?[A-Za-z]{1,3}\$?\d{1,9}:)?\$?([A-Za-z]{1,3})\$?(\d{1,9})"
 )
 HEAD_BYTES = 64 * 1024
 
