@@ -4,7 +4,8 @@ limit; nothing is parsed in the request and nothing is expanded before it is bou
 from __future__ import annotations
 
 import pytest
-from django.test import override_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, override_settings
 
 from customers.importing.reading import SourceWidened, source_open
 from customers.models import ImportJob, OrderLine
@@ -160,3 +161,28 @@ def test_rows_with_a_few_extra_fields_are_still_reported(company) -> None:
         {"row": 3, "column": None, "message": "The row has 9 fields; the header has 6."}
     ]
     assert job.rows_imported == 2
+
+
+def test_the_api_answers_400_for_a_far_cell_at_once(client_as, company) -> None:
+    upload = SimpleUploadedFile("orders.xlsx", far_cell_xlsx())
+
+    response = client_as("manager").post("/api/v1/imports/", {"file": upload})
+
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "The sheet reaches column 16,384; at most 256 columns are read "
+        "(SALESALLOC_SHEET_MAX_COLUMNS)."
+    )
+    assert not ImportJob.objects.exists()
+
+
+def test_the_import_page_shows_the_limit_for_a_far_cell(company) -> None:
+    client = Client()
+    client.force_login(company.users["manager"])
+    upload = SimpleUploadedFile("orders.xlsx", far_cell_xlsx())
+
+    response = client.post("/imports/", {"file": upload, "mode": "all_or_nothing"})
+
+    assert response.status_code == 200
+    assert "SALESALLOC_SHEET_MAX_COLUMNS" in response.content.decode()
+    assert not ImportJob.objects.exists()
