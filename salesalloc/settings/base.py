@@ -220,6 +220,10 @@ SALESALLOC_XLSX_MAX_COMPRESSION_RATIO = env.int(
 )
 SALESALLOC_CSV_MAX_LINES = env.int("SALESALLOC_CSV_MAX_LINES", default=2_000_000)
 SALESALLOC_CSV_MAX_LINE_BYTES = env.int("SALESALLOC_CSV_MAX_LINE_BYTES", default=64 * 1024)
+# An edited plan sheet (the editor's XLSX upload), before it is unpacked.
+SALESALLOC_PLAN_UPLOAD_MAX_BYTES = env.int(
+    "SALESALLOC_PLAN_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024
+)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {
