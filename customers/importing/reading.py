@@ -207,17 +207,36 @@ class OrderSource:
         for column in range(width, width + self._extra_width):
             extra |= (frame[column] != "").to_numpy()
         # pandas pads short rows with empty cells: re-count rows whose last cell is empty.
-        suspect = extra | (frame[width - 1] == "").to_numpy()
-        for position in np.flatnonzero(suspect):
-            line = int(lines[position])
-            start = layout.starts[line - 1]
-            end_line = line + int(span[position])
-            end = layout.starts[end_line] if end_line < len(layout.starts) else len(self.data)
+        suspect = np.flatnonzero(extra | (frame[width - 1] == "").to_numpy())
+        if not len(suspect):
+            return counts
+        first_line = lines[suspect]
+        end_line = first_line + span[suspect]
+        starts = layout.starts[first_line - 1]
+        ends = np.append(layout.starts, len(self.data))[np.minimum(end_line, len(layout.starts))]
+        careful = np.ones(len(suspect), dtype=bool)
+        if self._delimiter_is_a_byte():
+            # One physical line without quotes: its fields are its delimiters + 1 (vectorised,
+            # so a file of short rows costs no Python loop per row).
+            fields, quoted = _delimiters_between(self.data, starts, ends, self.delimiter or ",")
+            careful = quoted | (span[suspect] > 0)
+            fast = ~careful
+            counts[suspect[fast]] = np.where(fields[fast] != width, fields[fast], 0)
+        for position, start, end in zip(
+            suspect[careful], starts[careful], ends[careful], strict=True
+        ):
             text = self.data[start:end].decode(self.encoding or "utf-8", errors="replace")
             fields = next(csv.reader([text.rstrip("\r\n")], delimiter=self.delimiter), [])
             if len(fields) != width:
                 counts[position] = len(fields)
         return counts
+
+    def _delimiter_is_a_byte(self) -> bool:
+        """Whether the delimiter's byte never occurs inside a multi-byte character.
+
+        UTF-8 continuation bytes are >= 0x80; GB18030's second bytes include ``|`` (0x7C).
+        """
+        return (self.encoding or "utf-8").startswith("utf-8") or self.delimiter in {",", ";", "\t"}
 
     # --- XLSX / XLS ------------------------------------------------------------------------
     def _sheet_chunks(self, chunk_rows: int) -> Iterator[RawChunk]:
@@ -522,6 +541,20 @@ def _line_layout(data: bytes) -> _LineLayout:
         blank_before=np.concatenate(([0], np.cumsum(blank))),
         may_span_lines=may_span,
     )
+
+
+def _delimiters_between(
+    data: bytes, starts: np.ndarray, ends: np.ndarray, delimiter: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """(fields, quoted) of the byte ranges ``starts[i]:ends[i]``: delimiters + 1, and
+    whether the range holds a quote (then the count needs the ``csv`` module)."""
+    low, high = int(starts.min()), int(ends.max())
+    window = np.frombuffer(data, dtype=np.uint8)[low:high]
+    begin, finish = starts - low, ends - low
+    delimiters = np.concatenate(([0], np.cumsum(window == ord(delimiter), dtype=np.int32)))
+    quotes = np.concatenate(([0], np.cumsum(window == 34, dtype=np.int32)))
+    fields = (delimiters[finish] - delimiters[begin]).astype(np.int64) + 1
+    return fields, (quotes[finish] - quotes[begin]) > 0
 
 
 def _nonblank_before(layout: _LineLayout, header_line: int) -> int:
