@@ -30,8 +30,13 @@ def _import(client: APIClient, name: str, data: bytes) -> ImportJob:
     response = client.post("/api/v1/imports/", {"file": SimpleUploadedFile(name, data)})
     assert response.status_code == 202, response.json()
     job_id = response.json()["id"]
+    # Finished, and so is the recompute it started (the test's teardown empties the tables).
     return wait_for(
-        lambda: ImportJob.objects.filter(pk=job_id, status__in=["succeeded", "failed"]).first()
+        lambda: (
+            ImportJob.objects.filter(pk=job_id, status__in=["succeeded", "failed"])
+            .exclude(recompute_status__in=["pending", "running"])
+            .first()
+        )
     )
 
 
