@@ -1591,3 +1591,15 @@ def plan_actions(*, user: AbstractBaseUser | AnonymousUser, plan: Plan) -> list[
     ):
         out.append("acknowledge")
     return out
+
+
+def plan_upload_get(*, user: AbstractBaseUser | AnonymousUser, plan: Plan, upload_id: int) -> Any:
+    """One sheet upload of a visible plan, or ``Http404``: the uploader's own (all for admins)."""
+    from django.shortcuts import get_object_or_404
+
+    from allocation.models import PlanUpload
+
+    uploads = PlanUpload.objects.filter(plan=plan)
+    if not viewer_scope(user=user).is_admin:
+        uploads = uploads.filter(created_by_id=user.pk)
+    return get_object_or_404(uploads, pk=upload_id)

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.db import OperationalError
 
-from allocation.models import Plan
+from allocation.models import Plan, PlanUpload
 
 
 @shared_task(
@@ -33,3 +33,14 @@ def plan_allocate_task(plan_id: int, revision: int, actor_id: int | None = None)
         return
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     plan_allocate(plan=plan, actor=actor)
+
+
+@shared_task(name="allocation.plan_sheet_upload", soft_time_limit=5 * 60, time_limit=6 * 60)
+def plan_upload_task(upload_id: int) -> None:
+    """Apply a stored plan sheet (``plan_upload_run``); a duplicate delivery does nothing."""
+    from allocation.services import plan_upload_run
+
+    upload = PlanUpload.objects.filter(pk=upload_id).first()
+    if upload is None:
+        return
+    plan_upload_run(upload=upload)

@@ -303,6 +303,7 @@ def _editor_strings() -> dict[str, str]:
         "paste_select": _("Select the cell where the pasted block should start."),
         "upload_rejected": _("The sheet was refused; nothing was changed:"),
         "upload_choose": _("Choose an XLSX file first."),
+        "upload_running": _("Sheet received; checking and applying it…"),
         "network": _("The server could not be reached. Nothing was changed."),
         "all_lines": _("all lines"),
         "year": pgettext("plan grid column", "Year"),

@@ -641,8 +641,3 @@ class DayExportInputSerializer(DayInputSerializer):
 
 class ExportInputSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=["xlsx", "csv"], default="xlsx")
-
-
-class UploadInputSerializer(serializers.Serializer):
-    file = serializers.FileField()
-    reason = serializers.CharField(required=False, allow_blank=True, default="")

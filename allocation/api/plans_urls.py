@@ -3,6 +3,7 @@
 from django.urls import path
 
 from allocation.api import plans_views as views
+from allocation.api import sheet_upload_views as uploads
 
 urlpatterns = [
     path("plans/", views.PlanListCreateApi.as_view(), name="api-plan-list"),
@@ -48,7 +49,12 @@ urlpatterns = [
         name="api-plan-constraints",
     ),
     path("plans/<int:pk>/export/", views.PlanExportApi.as_view(), name="api-plan-export"),
-    path("plans/<int:pk>/upload/", views.PlanUploadApi.as_view(), name="api-plan-upload"),
+    path("plans/<int:pk>/upload/", uploads.PlanUploadApi.as_view(), name="api-plan-upload"),
+    path(
+        "plans/<int:pk>/uploads/<int:upload_id>/",
+        uploads.PlanUploadDetailApi.as_view(),
+        name="api-plan-upload-detail",
+    ),
     path("plans/<int:pk>/days/", views.PlanDayListApi.as_view(), name="api-plan-days"),
     path(
         "plans/<int:pk>/days/export/",

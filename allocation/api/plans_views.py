@@ -23,7 +23,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -72,7 +71,6 @@ from allocation.services import (
     plan_respread,
     plan_scenario_create,
     plan_sheet_csv,
-    plan_sheet_upload,
     plan_sheet_xlsx,
     plan_submit,
     plan_update,
@@ -821,29 +819,6 @@ class PlanExportApi(APIView):
         if fmt == "xlsx":
             return _download(fmt, name, plan_sheet_xlsx(plan=plan, user=request.user))
         return _download(fmt, name, plan_sheet_csv(plan=plan, user=request.user))
-
-
-class PlanUploadApi(APIView):
-    """POST (managers, admins): upload an edited XLSX of the plan (multipart ``file``),
-    applied as one audited change or refused whole; ``errors`` name the sheet cells."""
-
-    permission_classes = [IsManagerOrAdmin]
-    parser_classes = [MultiPartParser]
-
-    @extend_schema(
-        request=s.UploadInputSerializer, responses={200: s.EditResultOutputSerializer, **ERRORS}
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        plan = _plan(request, pk)
-        data = s.UploadInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        result = plan_sheet_upload(
-            plan=plan,
-            file=data.validated_data["file"],
-            reason=data.validated_data["reason"],
-            actor=request.user,
-        )
-        return Response(s.edit_result_data(result))
 
 
 def _month_param(value: str) -> dt.date:

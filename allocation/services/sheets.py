@@ -51,7 +51,7 @@ from allocation.services.common import (
 )
 from allocation.services.editing import EditResult, _frozen, check_changed_constraints
 from allocation.services.storage import target_amounts_update
-from salesalloc.core.export import safe_text
+from salesalloc.core.export import safe_text, xlsx_text
 from salesalloc.core.money import from_cents, sheet_number_text, to_cents
 
 SHEET = "Targets"
@@ -138,7 +138,7 @@ def plan_sheet_rows(*, plan: Plan, user: AbstractBaseUser) -> SheetData:
 
 def _text_cell(sheet: Any, value: str, **style: Any) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=None)
-    cell.value = value
+    cell.value = xlsx_text(value)  # stored names may hold characters XML cannot
     cell.data_type = "s"  # a literal string: never evaluated as a formula
     for name, setting in style.items():
         setattr(cell, name, setting)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_DOWN, Context, Decimal, localcontext
 
 import numpy as np
 import pandas as pd
@@ -54,23 +54,40 @@ def _ascii_bytes(values: np.ndarray, width: int | None = None) -> tuple[np.ndarr
 
 
 _WS_BYTES = np.array([9, 10, 11, 12, 13, 32], dtype=np.uint8)
+# Control characters (C0, DEL, C1) and the two XML non-characters: never valid in a code, and
+# XLSX cannot even hold most of them.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
+_SPACING_CONTROLS = re.compile(r"[\t\n\r]+")
 
 
-def _text_scan(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(needs normalising, length): True for cells that are not plain ASCII without
-    surrounding whitespace; the length of the others (-1 for those that need it)."""
+def _text_scan(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(needs normalising, length, control): True for cells that are not plain ASCII without
+    surrounding whitespace; the length of the others (-1 for those that need it); whether
+    the others hold a control character (those that need normalising are checked later)."""
     need = np.zeros(len(values), dtype=bool)
     lengths = np.full(len(values), -1, dtype=np.int64)
+    control = np.zeros(len(values), dtype=bool)
     for start in range(0, len(values), _BLOCK):
         part = values[start : start + _BLOCK]
         chars, ascii_cells = _ascii_bytes(part)
-        length = (chars != 0).sum(axis=1)
+        present = chars != 0
+        length = present.sum(axis=1)
         last = chars[np.arange(len(part)), np.maximum(length - 1, 0)]
         spaced = np.isin(chars[:, 0], _WS_BYTES) | np.isin(last, _WS_BYTES)
         block_need = ~ascii_cells | spaced
+        # A NUL inside a cell shows as a gap: fewer bytes present than the last one's place.
+        reach = np.where(present, np.arange(chars.shape[1]), -1).max(axis=1) + 1
+        block_control = ((chars < 32) & present).any(axis=1) | (chars == 127).any(axis=1)
+        block_control |= reach > length
         need[start : start + len(part)] = block_need
         lengths[start : start + len(part)] = np.where(block_need, -1, length)
-    return need, lengths
+        control[start : start + len(part)] = block_control & ~block_need
+    # numpy drops trailing NULs from byte strings: look for NUL in the text itself.
+    plain = ~need
+    if plain.any():
+        nul = pd.Series(values[plain], dtype=object).str.contains("\x00", regex=False)
+        control[plain] |= nul.to_numpy(dtype=bool)
+    return need, lengths, control
 
 
 def normalise(values: np.ndarray) -> np.ndarray:
@@ -78,14 +95,20 @@ def normalise(values: np.ndarray) -> np.ndarray:
     return _normalised(np.asarray(values, dtype=object))[0]
 
 
-def _normalised(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    need, lengths = _text_scan(values)
+def _normalised(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    need, lengths, control = _text_scan(values)
     if need.any():
         values = values.copy()
         fixed = pd.Series(values[need], dtype=object).str.normalize("NFKC").str.strip()
         values[need] = fixed.to_numpy(dtype=object)
         lengths[need] = [len(v) for v in values[need]]
-    return values, lengths
+        control[need] = fixed.str.contains(CONTROL_CHARACTERS, regex=True).to_numpy(dtype=bool)
+    return values, lengths, control
+
+
+def control_text(value: str) -> str:
+    """``value`` with its control characters written as escapes (``Acme\\x0b``), for messages."""
+    return CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match.group()):02x}", value)
 
 
 @dataclass(frozen=True)
@@ -99,12 +122,40 @@ class Column:
     codes: np.ndarray
     uniques: np.ndarray
     unique_lengths: np.ndarray
+    unique_controls: np.ndarray | None = None  # holds a control character
 
     @classmethod
     def of(cls, values: pd.Series | np.ndarray) -> Column:
         codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
-        cleaned, lengths = _normalised(np.asarray(uniques, dtype=object))
-        return cls(codes=codes, uniques=cleaned, unique_lengths=lengths)
+        cleaned, lengths, controls = _normalised(np.asarray(uniques, dtype=object))
+        return cls(codes=codes, uniques=cleaned, unique_lengths=lengths, unique_controls=controls)
+
+    def controls(self) -> np.ndarray:
+        """Rows whose cell holds a control character."""
+        if self.unique_controls is None:
+            return np.zeros(len(self.codes), dtype=bool)
+        return self.rows(self.unique_controls)
+
+    def without_controls(self) -> Column:
+        """The column with line breaks and tabs as spaces and other control characters gone."""
+        if self.unique_controls is None or not self.unique_controls.any():
+            return self
+        uniques = self.uniques.copy()
+        lengths = self.unique_lengths.copy()
+        fixed = (
+            pd.Series(uniques[self.unique_controls], dtype=object)
+            .str.replace(_SPACING_CONTROLS, " ", regex=True)
+            .str.replace(CONTROL_CHARACTERS, "", regex=True)
+            .str.strip()
+        )
+        uniques[self.unique_controls] = fixed.to_numpy(dtype=object)
+        lengths[self.unique_controls] = fixed.str.len().to_numpy(dtype=np.int64)
+        return Column(
+            codes=self.codes,
+            uniques=uniques,
+            unique_lengths=lengths,
+            unique_controls=np.zeros(len(uniques), dtype=bool),
+        )
 
     def rows(self, per_unique: np.ndarray | pd.Series) -> np.ndarray:
         return np.asarray(per_unique)[self.codes]
@@ -206,13 +257,20 @@ def _decimals_careful(values: np.ndarray) -> np.ndarray:
 
 
 def _decimal_one(text: str, scale: int, max_int_digits: int) -> tuple[int, int]:
-    """One plain number too long for the character matrix, with the same rules."""
-    number = Decimal(text)
-    if number != number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_DOWN):
-        return 0, TOO_MANY_DECIMALS
-    if abs(number) >= Decimal(10) ** max_int_digits:
-        return 0, TOO_LARGE
-    return int(number.scaleb(scale)), OK
+    """One plain number too long for the character matrix, with the same rules.
+
+    Any length is exact: the arithmetic runs with as many digits as the text has (the
+    default 28-digit context would raise on a 25-digit amount at 4 places).
+    """
+    context = Context(prec=len(text) + scale + 2, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[])
+    with localcontext(context):
+        number = Decimal(text)
+        scaled = number.scaleb(scale)
+        if scaled != scaled.to_integral_value(rounding=ROUND_DOWN):
+            return 0, TOO_MANY_DECIMALS
+        if abs(number) >= Decimal(10) ** max_int_digits:
+            return 0, TOO_LARGE
+        return int(scaled), OK
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,14 @@ catches extra fields, and rows whose last cell came out empty are re-counted wit
 XLSX/XLS: the first sheet (python-calamine); the header is the first non-empty row; a
 row's number is its sheet row. Numbers are written with 15 significant digits before the
 text parsers see them, date cells as ISO dates.
+
+Bounds (``salesalloc.core.filelimits``, settings ``SALESALLOC_SHEET_*``/``XLSX_*``/``CSV_*``)
+are checked before anything is expanded: ``upload_check`` does what a web request can afford
+(zip directory and declared sheet dimensions; a CSV's first MB, line count and longest line);
+``source_open`` (the worker) also streams every workbook part to find the farthest cell
+before calamine lays out the grid. A run of 64 or more delimiters ending a CSV line (trailing
+empty fields) is cut to one delimiter before reading, so one such row cannot widen every
+chunk; a row with more than ``SALESALLOC_SHEET_MAX_COLUMNS`` fields fails the job naming it.
 """
 
 from __future__ import annotations
@@ -19,14 +27,25 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
+from python_calamine import load_workbook
 
+from salesalloc.core.filelimits import (
+    FileLimitError,
+    FileLimits,
+    sheet_extent_check,
+    text_lines_check,
+    xlsx_cells_check,
+    xlsx_upload_check,
+)
 from salesalloc.core.money import sheet_number_text
 
 TEXT_EXTENSIONS = {".csv", ".txt", ".tsv"}
@@ -34,6 +53,8 @@ SHEET_EXTENSIONS = {".xlsx", ".xlsm", ".xls"}
 DELIMITERS = (",", ";", "\t", "|")
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+TRIM_RUN = 64  # a run of this many delimiters ending a line is cut to one
+_SAW_FIELDS = re.compile(r"saw (\d+)")
 
 
 class FileFormatError(Exception):
@@ -71,7 +92,8 @@ class OrderSource:
     header_line: int
     encoding: str | None = None
     delimiter: str | None = None
-    _sheet_rows: list[list[object]] | None = None
+    max_columns: int = 256
+    _sheet: Any = None  # the calamine sheet (cells held by calamine, rows read lazily)
     _extra_width: int = 1
     _layout: _LineLayout | None = None
 
@@ -89,7 +111,7 @@ class OrderSource:
         """Data rows in the file, counted cheaply before parsing (exact unless a row is
         whitespace-only or a quoted cell spans lines)."""
         if self.kind != "csv":
-            return sum(1 for row in self._sheet_rows[self.header_line :] if _row_has_value(row))
+            return max(_sheet_size(self._sheet)[0] - self.header_line, 0)
         layout = self.layout
         return max(int(layout.nonblank_lines) - _nonblank_before(layout, self.header_line), 0)
 
@@ -150,12 +172,24 @@ class OrderSource:
                 cells.columns = range(width)
                 yield RawChunk(frame=cells.reset_index(drop=True), rows=lines, field_counts=counts)
         except pd.errors.ParserError as exc:
-            widest = _widest_row(self.data, self.encoding, self.delimiter)
-            if widest <= width + self._extra_width:
+            found = _SAW_FIELDS.search(str(exc))
+            fields = int(found.group(1)) if found else 0
+            if fields <= width + self._extra_width:
                 raise FileFormatError(
                     _("The file could not be read as CSV: %(error)s") % {"error": exc}
                 ) from exc
-            self._extra_width = widest - width
+            if fields > self.max_columns:
+                raise FileFormatError(
+                    _(
+                        "A row has %(fields)s fields; at most %(limit)s columns are read "
+                        "(SALESALLOC_SHEET_MAX_COLUMNS)."
+                    )
+                    % {"fields": f"{fields:,}", "limit": f"{self.max_columns:,}"}
+                ) from exc
+            # Widen enough for this row, and at least double, so few re-reads are needed.
+            self._extra_width = min(
+                max(fields - width, 2 * self._extra_width), self.max_columns - width
+            )
             raise SourceWidened from exc
 
     def _field_counts(
@@ -173,37 +207,96 @@ class OrderSource:
         for column in range(width, width + self._extra_width):
             extra |= (frame[column] != "").to_numpy()
         # pandas pads short rows with empty cells: re-count rows whose last cell is empty.
-        suspect = extra | (frame[width - 1] == "").to_numpy()
-        for position in np.flatnonzero(suspect):
-            line = int(lines[position])
-            start = layout.starts[line - 1]
-            end_line = line + int(span[position])
-            end = layout.starts[end_line] if end_line < len(layout.starts) else len(self.data)
+        suspect = np.flatnonzero(extra | (frame[width - 1] == "").to_numpy())
+        if not len(suspect):
+            return counts
+        first_line = lines[suspect]
+        end_line = first_line + span[suspect]
+        starts = layout.starts[first_line - 1]
+        ends = np.append(layout.starts, len(self.data))[np.minimum(end_line, len(layout.starts))]
+        careful = np.ones(len(suspect), dtype=bool)
+        if self._delimiter_is_a_byte():
+            # One physical line without quotes: its fields are its delimiters + 1 (vectorised,
+            # so a file of short rows costs no Python loop per row).
+            fields, quoted = _delimiters_between(self.data, starts, ends, self.delimiter or ",")
+            careful = quoted | (span[suspect] > 0)
+            fast = ~careful
+            counts[suspect[fast]] = np.where(fields[fast] != width, fields[fast], 0)
+        for position, start, end in zip(
+            suspect[careful], starts[careful], ends[careful], strict=True
+        ):
             text = self.data[start:end].decode(self.encoding or "utf-8", errors="replace")
             fields = next(csv.reader([text.rstrip("\r\n")], delimiter=self.delimiter), [])
             if len(fields) != width:
                 counts[position] = len(fields)
         return counts
 
+    def _delimiter_is_a_byte(self) -> bool:
+        """Whether the delimiter's byte never occurs inside a multi-byte character.
+
+        UTF-8 continuation bytes are >= 0x80; GB18030's second bytes include ``|`` (0x7C).
+        """
+        return (self.encoding or "utf-8").startswith("utf-8") or self.delimiter in {",", ";", "\t"}
+
     # --- XLSX / XLS ------------------------------------------------------------------------
     def _sheet_chunks(self, chunk_rows: int) -> Iterator[RawChunk]:
         width = len(self.header)
-        body = self._sheet_rows[self.header_line :]
-        numbers = [self.header_line + 1 + i for i, row in enumerate(body) if _row_has_value(row)]
-        rows = [_sheet_row_text(row, width) for row in body if _row_has_value(row)]
-        for start in range(0, len(rows), chunk_rows):
-            part = rows[start : start + chunk_rows]
-            frame = pd.DataFrame(part, columns=range(width), dtype=object)
-            yield RawChunk(
-                frame=frame,
-                rows=np.asarray(numbers[start : start + chunk_rows], dtype=np.int64),
-                field_counts=np.zeros(len(part), dtype=np.int64),
-            )
+        pad = [""] * int(self._sheet.start[1])  # calamine's rows begin at the first used column
+        numbers: list[int] = []
+        rows: list[list[str]] = []
+        for index, row in enumerate(self._sheet.iter_rows()):
+            if index < self.header_line or not _row_has_value(row):
+                continue
+            numbers.append(index + 1)
+            rows.append(_sheet_row_text([*pad, *row], width))
+            if len(rows) == chunk_rows:
+                yield _sheet_chunk(rows, numbers, width)
+                numbers, rows = [], []
+        if rows:
+            yield _sheet_chunk(rows, numbers, width)
+
+
+def _sheet_chunk(rows: list[list[str]], numbers: list[int], width: int) -> RawChunk:
+    return RawChunk(
+        frame=pd.DataFrame(rows, columns=range(width), dtype=object),
+        rows=np.asarray(numbers, dtype=np.int64),
+        field_counts=np.zeros(len(rows), dtype=np.int64),
+    )
 
 
 # --- Recognising the file ------------------------------------------------------------------
-def source_open(*, data: bytes, name: str) -> OrderSource:
-    """Recognise the file's format and read its header row; raise ``FileFormatError``."""
+@dataclass(frozen=True)
+class UploadFacts:
+    """What a web request learns cheaply: the kind, and for CSV the header from the first MB."""
+
+    kind: str
+    header: tuple[str, ...] | None
+
+
+def upload_check(*, data: bytes, name: str, limits: FileLimits) -> UploadFacts:
+    """Refuse what can be refused without parsing a sheet (``FileFormatError``).
+
+    Bounded work only: the extension and magic bytes; for a workbook its zip directory and
+    declared sheet dimensions; for text the first MB (encoding, delimiter, header) and a
+    block-wise count of lines and the longest line. Everything else is the worker's.
+    """
+    kind = _kind(data, name)
+    try:
+        if kind == "xlsx":
+            xlsx_upload_check(data, limits)
+        if kind != "csv":
+            return UploadFacts(kind=kind, header=None)
+        text_lines_check(data, limits)
+    except FileLimitError as exc:
+        raise FileFormatError(exc.message) from exc
+    head_bytes = data[:HEAD_BYTES]
+    encoding = detect_encoding(head_bytes, final=len(data) <= HEAD_BYTES)
+    head = _decode_head(data, encoding)
+    header, _line = _csv_header(head, _sniff_delimiter(head))
+    return UploadFacts(kind=kind, header=tuple(header))
+
+
+def _kind(data: bytes, name: str) -> str:
     suffix = PurePath(name).suffix.lower()
     if suffix and suffix not in TEXT_EXTENSIONS | SHEET_EXTENSIONS:
         raise FileFormatError(
@@ -212,58 +305,114 @@ def source_open(*, data: bytes, name: str) -> OrderSource:
     if not data.strip():
         raise FileFormatError(_("The file is empty."))
     if data.startswith(_ZIP_MAGIC):
-        return _sheet_open(data, "xlsx")
+        return "xlsx"
     if data.startswith(_OLE_MAGIC):
-        return _sheet_open(data, "xls")
+        return "xls"
     if suffix in {".xlsx", ".xlsm"}:
         raise FileFormatError(_("%(name)s is not a valid XLSX workbook.") % {"name": name})
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise FileFormatError(
             _("The file is UTF-16 text; save it as CSV UTF-8 (or GBK) and upload it again.")
         )
-    if b"\x00" in data[:65536]:
+    if b"\x00" in data:  # the CSV parser would silently cut a cell at a NUL
         raise FileFormatError(_("The file is binary, not CSV text or an Excel workbook."))
+    return "csv"
+
+
+def source_open(*, data: bytes, name: str, limits: FileLimits | None = None) -> OrderSource:
+    """Recognise the file's format and read its header row; raise ``FileFormatError``.
+
+    Every bound is checked before the sheet or the rows are expanded (see the module).
+    """
+    limits = limits or FileLimits.from_settings()
+    kind = _kind(data, name)
+    try:
+        if kind == "xlsx":
+            xlsx_cells_check(data, limits)
+        if kind != "csv":
+            return _sheet_open(data, kind, limits)
+        text_lines_check(data, limits)
+    except FileLimitError as exc:
+        raise FileFormatError(exc.message) from exc
     encoding = detect_encoding(data)
     head = _decode_head(data, encoding)
     delimiter = _sniff_delimiter(head)
     header, header_line = _csv_header(head, delimiter)
-    return OrderSource(
+    if len(header) > limits.max_columns:
+        raise FileFormatError(
+            _(
+                "The header has %(fields)s columns; at most %(limit)s columns are read "
+                "(SALESALLOC_SHEET_MAX_COLUMNS)."
+            )
+            % {"fields": f"{len(header):,}", "limit": f"{limits.max_columns:,}"}
+        )
+    source = OrderSource(
         kind="csv",
         data=data,
         header=tuple(header),
         header_line=header_line,
         encoding=encoding,
         delimiter=delimiter,
+        max_columns=limits.max_columns,
     )
+    if not source.layout.may_span_lines:
+        trimmed = _trailing_delimiters_cut(data, delimiter, encoding, len(header))
+        if trimmed is not data:
+            source.data, source._layout = trimmed, None
+    return source
 
 
-def detect_encoding(data: bytes) -> str:
-    """``utf-8-sig``, ``utf-8`` or ``gb18030`` (a superset of GBK); else ``FileFormatError``."""
+def _trailing_delimiters_cut(data: bytes, delimiter: str, encoding: str, width: int) -> bytes:
+    """Cut each run of ``TRIM_RUN``+ delimiters that ends a line to one delimiter.
+
+    The fields cut are empty trailing fields, which the reader ignores past the header (one
+    empty extra field is what the sentinel column catches); a row that really has more
+    fields, or fewer, is still reported. Only runs that end a line are touched, and only in
+    files without quoted line breaks.
+    """
+    mark = delimiter.encode(encoding)
+    run = max(TRIM_RUN, width + 1)
+    if mark * run not in data:  # the usual case: one fast substring search
+        return data
+    pattern = re.compile(re.escape(mark) + rb"{%d,}(?=\r?\n|\Z)" % run)
+    return pattern.sub(mark, data)
+
+
+def detect_encoding(data: bytes, *, final: bool = True) -> str:
+    """``utf-8-sig``, ``utf-8`` or ``gb18030`` (a superset of GBK); else ``FileFormatError``.
+
+    ``final=False``: ``data`` is the start of a file (a character may be cut at its end).
+    """
     if data.startswith(codecs.BOM_UTF8):
-        if _decodes(data[len(codecs.BOM_UTF8) :], "utf-8"):
+        if _decodes(data[len(codecs.BOM_UTF8) :], "utf-8", final=final):
             return "utf-8-sig"
-    elif _decodes(data, "utf-8"):
+    elif _decodes(data, "utf-8", final=final):
         return "utf-8"
-    elif _decodes(data, "gb18030"):
+    elif _decodes(data, "gb18030", final=final):
         return "gb18030"
     raise FileFormatError(
         _("The file's text is neither UTF-8 nor GBK/GB18030; save it as CSV UTF-8.")
     )
 
 
-def _decodes(data: bytes, encoding: str, block: int = 4 * 1024 * 1024) -> bool:
+def _decodes(
+    data: bytes, encoding: str, block: int = 4 * 1024 * 1024, *, final: bool = True
+) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     view = memoryview(data)
     try:
         for start in range(0, len(view), block):
             decoder.decode(view[start : start + block])
-        decoder.decode(b"", final=True)
+        decoder.decode(b"", final=final)
     except UnicodeDecodeError:
         return False
     return True
 
 
-def _decode_head(data: bytes, encoding: str, size: int = 1024 * 1024) -> str:
+HEAD_BYTES = 1024 * 1024
+
+
+def _decode_head(data: bytes, encoding: str, size: int = HEAD_BYTES) -> str:
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     return decoder.decode(data[:size], final=len(data) <= size)
 
@@ -296,26 +445,42 @@ def _csv_header(head: str, delimiter: str) -> tuple[list[str], int]:
     raise FileFormatError(_("The file has no header row."))
 
 
-def _sheet_open(data: bytes, kind: str) -> OrderSource:
-    from python_calamine import load_workbook
-
+def _sheet_open(data: bytes, kind: str, limits: FileLimits) -> OrderSource:
     try:
         workbook = load_workbook(io.BytesIO(data))
         sheet = workbook.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises several unrelated types
         raise FileFormatError(
             _("The workbook could not be read: %(error)s") % {"error": exc}
         ) from exc
-    for index, row in enumerate(rows):
+    try:  # XLS has no zip to stream: calamine's dimensions are the first look at the grid
+        rows, columns = _sheet_size(sheet)
+        sheet_extent_check(rows=rows, columns=columns, limits=limits)
+    except FileLimitError as exc:
+        raise FileFormatError(exc.message) from exc
+    pad = [""] * int(sheet.start[1])
+    for index, row in enumerate(sheet.iter_rows()):
         if _row_has_value(row):
-            header = [str(_cell_text(cell)).strip() for cell in row]
+            header = [str(_cell_text(cell)).strip() for cell in [*pad, *row]]
             while header and not header[-1]:
                 header.pop()
             return OrderSource(
-                kind=kind, data=data, header=tuple(header), header_line=index + 1, _sheet_rows=rows
+                kind=kind,
+                data=data,
+                header=tuple(header),
+                header_line=index + 1,
+                max_columns=limits.max_columns,
+                _sheet=sheet,
             )
     raise FileFormatError(_("The first sheet of the workbook is empty."))
+
+
+def _sheet_size(sheet: Any) -> tuple[int, int]:
+    """Rows and columns from A1 to the sheet's last cell (calamine's ``end`` is 0-based)."""
+    if not sheet.height:
+        return 0, 0
+    end_row, end_column = sheet.end
+    return int(end_row) + 1, int(end_column) + 1
 
 
 def _row_has_value(row: list[object]) -> bool:
@@ -378,6 +543,20 @@ def _line_layout(data: bytes) -> _LineLayout:
     )
 
 
+def _delimiters_between(
+    data: bytes, starts: np.ndarray, ends: np.ndarray, delimiter: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """(fields, quoted) of the byte ranges ``starts[i]:ends[i]``: delimiters + 1, and
+    whether the range holds a quote (then the count needs the ``csv`` module)."""
+    low, high = int(starts.min()), int(ends.max())
+    window = np.frombuffer(data, dtype=np.uint8)[low:high]
+    begin, finish = starts - low, ends - low
+    delimiters = np.concatenate(([0], np.cumsum(window == ord(delimiter), dtype=np.int32)))
+    quotes = np.concatenate(([0], np.cumsum(window == 34, dtype=np.int32)))
+    fields = (delimiters[finish] - delimiters[begin]).astype(np.int64) + 1
+    return fields, (quotes[finish] - quotes[begin]) > 0
+
+
 def _nonblank_before(layout: _LineLayout, header_line: int) -> int:
     """Non-blank lines up to and including the header line."""
     return header_line - int(layout.blank_before[header_line])
@@ -406,8 +585,3 @@ def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
             empty &= (part[column] == "").to_numpy()
         blank[candidates] = empty
     return blank
-
-
-def _widest_row(data: bytes, encoding: str | None, delimiter: str | None) -> int:
-    text = io.StringIO(data.decode(encoding or "utf-8", errors="replace"))
-    return max((len(fields) for fields in csv.reader(text, delimiter=delimiter or ",")), default=0)

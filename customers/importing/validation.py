@@ -28,6 +28,7 @@ from customers.importing.parsing import (
     Column,
     DateParts,
     Decimals,
+    control_text,
     date_order_decide,
     date_parts_parse,
     dates_resolve,
@@ -60,6 +61,11 @@ TEXT_LIMITS = {
     "address": 300,
 }
 CUSTOMER_COLUMNS = {"customer_name": "name"} | {name: name for name in CUSTOMER_FIELDS[1:]}
+# Control characters: a row error in codes (a key must be exactly what the person typed);
+# in names and free text, line breaks and tabs become spaces and the rest is dropped.
+CODE_FIELDS = ("order_id", "customer_code", "salesperson_code", "product_line", "sku")
+FREE_TEXT_FIELDS = ("product_name", *CUSTOMER_FIELDS)
+SHOWN_CHARACTERS = 100  # a cell quoted in a message is cut to this length
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,9 @@ class Lookups:
 _MESSAGES: dict[str, Callable[[dict], str]] = {
     "blank": lambda p: _("%(column)s is empty.") % p,
     "too_long": lambda p: _("'%(value)s' is longer than %(limit)s characters.") % p,
+    "control_character": lambda p: (
+        _("'%(value)s' contains a control character, which a code may not contain.") % p
+    ),
     "bad_date": lambda p: _("'%(value)s' is not a date (e.g. 2019-03-05 or 3/5/2019).") % p,
     "bad_number": lambda p: _("'%(value)s' is not a number.") % p,
     "too_many_decimals": lambda p: _("'%(value)s' has more than %(limit)s decimal places.") % p,
@@ -185,7 +194,7 @@ class ErrorLog:
                 "row": int(record["row"]),
                 "column": record["column"],
                 "message": _MESSAGES[record["code"]](
-                    {k: v for k, v in record.items() if not _is_missing(v)}
+                    {k: _shown(v) for k, v in record.items() if not _is_missing(v)}
                 ),
             }
             for record in records
@@ -194,6 +203,14 @@ class ErrorLog:
 
 def _is_array(value: object) -> bool:
     return isinstance(value, (np.ndarray, pd.Series, list))
+
+
+def _shown(value: object) -> object:
+    """A cell as a message quotes it: control characters escaped, long text cut."""
+    if not isinstance(value, str):
+        return value
+    value = control_text(value)
+    return value if len(value) <= SHOWN_CHARACTERS else value[:SHOWN_CHARACTERS] + "…"
 
 
 def _is_missing(value: object) -> bool:
@@ -261,6 +278,14 @@ class OrderFileValidator:
                 expected=len(plan.headers),
             )
         cols = {name: Column.of(chunk.frame[index]) for name, index in plan.columns.items()}
+        for name in CODE_FIELDS:
+            if name in cols:
+                self._error(
+                    ok & cols[name].controls(), rows, name, "control_character", value=cols[name]
+                )
+        for name in FREE_TEXT_FIELDS:
+            if name in cols:
+                cols[name] = cols[name].without_controls()
         out: dict[str, np.ndarray] = {"row": rows, "ok": ok}
         for name in ("order_id", "customer_code"):
             self._error(ok & cols[name].blank(), rows, name, "blank")

@@ -45,7 +45,9 @@ from customers.importing.reading import (
     FileFormatError,
     OrderSource,
     SourceWidened,
+    UploadFacts,
     source_open,
+    upload_check,
 )
 from customers.importing.staging import Staging, staging_build
 from customers.importing.store import StoreConflict
@@ -61,6 +63,7 @@ from customers.signals import orders_imported
 from customers.tasks import import_orders_task
 from salesalloc.core.background import enqueue_on_commit
 from salesalloc.core.exceptions import ApplicationError, ScopeError
+from salesalloc.core.filelimits import FileLimits
 from salesalloc.core.heartbeat import heartbeat, pause_for_crash_tests, stale_q, worker_name
 from salesalloc.core.outages import BrokerUnavailableError
 from salesalloc.core.users import acting_user
@@ -68,6 +71,7 @@ from salesalloc.core.users import acting_user
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+WIDEN_ATTEMPTS = 10  # re-reads of a CSV whose rows have extra fields (the width doubles)
 SYSTEM_SCOPE = ViewerScope(user_id=None, is_admin=True, managed_paths=(), salesperson_id=None)
 
 
@@ -105,18 +109,22 @@ def import_job_create(
     """Check an uploaded order file, store it and queue its import (after commit).
 
     Refused before any row is parsed: larger than ``SALESALLOC_IMPORT_MAX_BYTES``
-    (``FileTooLarge``); not CSV/XLSX/XLS, binary, or text that is not UTF-8/GBK/GB18030
-    (``FileRejected``); a header row lacking a required field even after ``mapping``
-    (``FileRejected`` naming the missing fields and the headers found). Only admins and
-    managers may import (``ScopeError``); ``actor=None`` is the system. ``enqueue=False``
-    leaves the job queued for the caller to run (the management command).
+    (``FileTooLarge``); not CSV/XLSX/XLS, binary, text whose first MB is not
+    UTF-8/GBK/GB18030, a workbook whose zip directory or declared sheet dimensions are over
+    the limits, text with too many lines or too long a line (``FileRejected`` naming the
+    limit); a CSV header lacking a required field even after ``mapping`` (``FileRejected``
+    naming the missing fields and the headers found). A workbook's header, and everything
+    else that needs parsing, is checked by the job (which then fails with the same message).
+    Only admins and managers may import (``ScopeError``); ``actor=None`` is the system.
+    ``enqueue=False`` leaves the job queued for the caller to run (the management command).
     """
     _importer_scope(actor)
     if mode not in {choice.value for choice in ImportJob.Mode}:
         raise ValidationError({"mode": _("Unknown import mode %(mode)s.") % {"mode": mode}})
     data = _upload_read(file)
-    source = _source(data, original_name)
-    _plan_checked(source, mapping)
+    facts = _upload_facts(data, original_name)
+    if facts.header is not None:
+        _plan_checked(facts.header, mapping)
     job = ImportJob(
         mode=mode,
         original_name=(original_name or "upload")[:255],
@@ -180,16 +188,17 @@ def _too_large(size: int, limit: int) -> FileTooLarge:
     )
 
 
-def _source(data: bytes, name: str) -> OrderSource:
+def _upload_facts(data: bytes, name: str) -> UploadFacts:
+    """Bounded checks only (no sheet is parsed in the request; see ``upload_check``)."""
     try:
-        return source_open(data=data, name=name or "")
+        return upload_check(data=data, name=name or "", limits=FileLimits.from_settings())
     except FileFormatError as exc:
         raise FileRejected(exc.message) from exc
 
 
-def _plan_checked(source: OrderSource, mapping: ColumnMapping | None) -> ColumnPlan:
+def _plan_checked(header: tuple[str, ...], mapping: ColumnMapping | None) -> ColumnPlan:
     """The file's column plan; ``FileRejected`` when a required field has no column."""
-    plan = column_plan(source.header, mapping.columns if mapping is not None else None)
+    plan = column_plan(header, mapping.columns if mapping is not None else None)
     missing = plan.missing_required(has_territory_rules=TerritoryRule.objects.exists())
     if missing:
         hints = {
@@ -197,12 +206,12 @@ def _plan_checked(source: OrderSource, mapping: ColumnMapping | None) -> ColumnP
             "salesperson_code": _("salesperson_code (or territory rules)"),
         }
         fields = ", ".join(hints.get(name, name) for name in missing)
-        headers = ", ".join(h for h in source.header if h) or _("(none)")
+        headers = ", ".join(h for h in header if h) or _("(none)")
         message = _("The file has no column for %(fields)s. Headers found: %(headers)s.") % {
             "fields": fields,
             "headers": headers,
         }
-        raise FileRejected(message, extra={"missing": missing, "headers": list(source.header)})
+        raise FileRejected(message, extra={"missing": missing, "headers": list(header)})
     return plan
 
 
@@ -305,7 +314,7 @@ def _job_execute(job: ImportJob, progress: Progress | None, started: float) -> N
     except FileFormatError as exc:
         raise _JobFailed(exc.message) from exc
     try:
-        plan = _plan_checked(source, job.mapping)
+        plan = _plan_checked(source.header, job.mapping)
     except FileRejected as exc:  # the mapping or the rules changed since the upload
         raise _JobFailed(exc.message) from exc
     date_order = job.mapping.date_order if job.mapping is not None else "auto"
@@ -363,7 +372,7 @@ def _file_validate(
 ) -> ValidatedFile:
     chunk_rows = max(int(settings.SALESALLOC_IMPORT_CHUNK_ROWS), 1)
     lookups = _lookups(scope)
-    for _attempt in range(3):
+    for _attempt in range(WIDEN_ATTEMPTS):
         estimate = source.rows_estimate()
         report(0, estimate)
         validator = OrderFileValidator(

@@ -1,9 +1,14 @@
-"""CSV/XLSX downloads that are safe from formula injection.
+"""CSV/XLSX downloads that are safe from formula injection and from stored control characters.
 
-A text cell that starts with ``= + - @`` (or a tab/CR) would run as a formula when the
-file is opened in Excel or WPS. In CSV such text gets a leading apostrophe (OWASP's advice);
-in XLSX it is written as an explicit string cell, which Excel never evaluates. Numbers,
-dates and Decimals are written as values, so a negative amount stays a number.
+A text cell that starts with ``= + - @ ; |`` (or a tab/CR/LF) would run as a formula, or be
+split by a DDE-style separator, when the file is opened in Excel, WPS or LibreOffice. In CSV
+such text gets a leading apostrophe (OWASP's advice); in XLSX it is written as an explicit
+string cell, which Excel never evaluates. Numbers, dates and Decimals are written as values,
+so a negative amount stays a number.
+
+XML (so XLSX) cannot hold most control characters; text already stored with one (entered
+before imports refused them, or through another door) is written without them
+(``xlsx_text``) instead of failing the whole download. CSV keeps the text as stored.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
@@ -19,7 +25,9 @@ from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-RISKY_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+RISKY_PREFIXES = ("=", "+", "-", "@", ";", "|", "\t", "\r", "\n")
+# What XML 1.0 (and so openpyxl) refuses: C0 controls except tab, LF and CR, and U+FFFE/FFFF.
+XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -29,6 +37,11 @@ def safe_text(value: str) -> str:
     if value and value.startswith(RISKY_PREFIXES):
         return "'" + value
     return value
+
+
+def xlsx_text(value: str) -> str:
+    """``value`` without the characters an XLSX cell cannot hold."""
+    return XLSX_ILLEGAL.sub("", value)
 
 
 def _csv_value(value: Any) -> str:
@@ -66,7 +79,7 @@ def xlsx_bytes(
     def cell(value: Any) -> WriteOnlyCell:
         if isinstance(value, str):
             out = WriteOnlyCell(worksheet, value=None)
-            out.value = value
+            out.value = xlsx_text(value)
             out.data_type = "s"
             return out
         if isinstance(value, dt.datetime) and value.tzinfo is not None:

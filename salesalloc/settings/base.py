@@ -256,6 +256,28 @@ SALESALLOC_IMPORT_CHUNK_ROWS = env.int("SALESALLOC_IMPORT_CHUNK_ROWS", default=1
 # per row (the order tables are locked exclusively until such an import commits).
 SALESALLOC_IMPORT_BULK_ROWS = env.int("SALESALLOC_IMPORT_BULK_ROWS", default=200_000)
 
+# --- Uploaded files: bounds checked before a sheet or CSV is expanded ------------------------
+# (salesalloc/core/filelimits.py; imports and plan-sheet uploads alike). A sheet's grid is
+# counted from A1 to its farthest cell, so one cell at XFD1048576 is 17 billion cells.
+SALESALLOC_SHEET_MAX_ROWS = env.int("SALESALLOC_SHEET_MAX_ROWS", default=1_048_576)
+SALESALLOC_SHEET_MAX_COLUMNS = env.int("SALESALLOC_SHEET_MAX_COLUMNS", default=256)
+SALESALLOC_SHEET_MAX_CELLS = env.int("SALESALLOC_SHEET_MAX_CELLS", default=5_000_000)
+SALESALLOC_XLSX_MAX_UNCOMPRESSED_BYTES = env.int(
+    "SALESALLOC_XLSX_MAX_UNCOMPRESSED_BYTES", default=256 * 1024 * 1024
+)
+SALESALLOC_XLSX_MAX_MEMBER_BYTES = env.int(
+    "SALESALLOC_XLSX_MAX_MEMBER_BYTES", default=200 * 1024 * 1024
+)
+SALESALLOC_XLSX_MAX_COMPRESSION_RATIO = env.int(
+    "SALESALLOC_XLSX_MAX_COMPRESSION_RATIO", default=100
+)
+SALESALLOC_CSV_MAX_LINES = env.int("SALESALLOC_CSV_MAX_LINES", default=2_000_000)
+SALESALLOC_CSV_MAX_LINE_BYTES = env.int("SALESALLOC_CSV_MAX_LINE_BYTES", default=64 * 1024)
+# An edited plan sheet (the editor's XLSX upload), before it is unpacked.
+SALESALLOC_PLAN_UPLOAD_MAX_BYTES = env.int(
+    "SALESALLOC_PLAN_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024
+)
+
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -1085,6 +1085,7 @@
 
   // --- upload ---------------------------------------------------------------------------------
 
+  var UPLOAD_POLL_MS = 500;
   var uploadForm = document.getElementById("upload-form");
   if (uploadForm) {
     var uploadErrors = document.getElementById("upload-errors");
@@ -1103,29 +1104,53 @@
       var button = uploadForm.querySelector("button[type=submit]");
       button.disabled = true;
       setBusy(1);
+      // The server answers 202 with a job at once and reads the sheet in the background:
+      // poll the job until it has been applied or refused.
+      function showRefusal(body) {
+        uploadErrors.innerHTML = "";
+        var p = document.createElement("p");
+        p.textContent = S.upload_rejected + " " + (body.message || "");
+        uploadErrors.appendChild(p);
+        var errors = body.errors || [];
+        if (errors.length) {
+          var list = document.createElement("ul");
+          errors.forEach(function (error) {
+            var li = document.createElement("li");
+            li.textContent = (error.cell ? error.cell + ": " : "") + error.message;
+            list.appendChild(li);
+          });
+          uploadErrors.appendChild(list);
+        }
+        uploadErrors.hidden = false;
+      }
+      function finished(job) {
+        if (job.status === "queued" || job.status === "running") {
+          return new Promise(function (resolve) { setTimeout(resolve, UPLOAD_POLL_MS); })
+            .then(function () { return request("GET", job.url); })
+            .then(function (response) {
+              if (!response.ok) return { status: "failed", message: response.body.message };
+              return finished(response.body);
+            });
+        }
+        return Promise.resolve(job);
+      }
       request("POST", cfg.api.upload, data, true).then(function (response) {
         if (!response.ok) {
-          uploadErrors.innerHTML = "";
-          var p = document.createElement("p");
-          p.textContent = S.upload_rejected + " " + (response.body.message || "");
-          uploadErrors.appendChild(p);
-          var errors = response.body.errors || [];
-          if (errors.length) {
-            var list = document.createElement("ul");
-            errors.forEach(function (error) {
-              var li = document.createElement("li");
-              li.textContent = (error.cell ? error.cell + ": " : "") + error.message;
-              list.appendChild(li);
-            });
-            uploadErrors.appendChild(list);
-          }
-          uploadErrors.hidden = false;
+          showRefusal(response.body);
           return;
         }
-        state.revision = response.body.revision;
-        uploadForm.reset();
-        return refreshAfterChange().then(function () {
-          say(fmt(S.uploaded, { count: response.body.changes.length }));
+        say(S.upload_running);
+        return finished(response.body).then(function (job) {
+          if (job.status !== "succeeded") {
+            say("");
+            showRefusal(job);
+            return;
+          }
+          state.revision = job.result.revision;
+          uploadForm.reset();
+          return refreshAfterChange().then(function () {
+            say(fmt(S.uploaded, { count: job.result.leaf_count }));
+          });
         });
       }).finally(function () {
         button.disabled = false;

@@ -28,3 +28,25 @@ def test_xlsx_text_cells_are_strings_and_numbers_stay_numbers():
     assert sheet["A2"].value == "=1+1"
     assert sheet["A2"].data_type == "s"
     assert sheet["B2"].value == -5.25
+
+
+def test_separator_and_whitespace_prefixes_are_neutralised_too():
+    for text in (";cmd", "|calc", "\tx", "\rx", "=1", "+1", "-1", "@x"):
+        assert safe_text(text) == "'" + text
+    text = "".join(csv_rows(["name"], [[";a"], ["|b"]]))
+    assert text.lstrip("\ufeff").splitlines()[1:] == ["';a", "'|b"]
+
+
+def test_xlsx_writes_stored_control_characters_by_leaving_them_out():
+    data = xlsx_bytes(["na\x00me"], [["Acme\x0bCo\x1f", "tab\tand\nline"], ["\ufffeok"]])
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
+        ["name", None],
+        ["AcmeCo", "tab\tand\nline"],
+        ["ok", None],
+    ]
+
+
+def test_csv_keeps_stored_text_as_it_is():
+    text = "".join(csv_rows(["name"], [["Acme\x0bCo"]]))
+    assert text.lstrip("\ufeff").split("\r\n")[1] == "Acme\x0bCo"

@@ -323,3 +323,24 @@ def test_xlsx_cells_become_text_like_a_csv() -> None:
 def test_files_that_cannot_be_order_files_are_refused(data: bytes, name: str, message: str) -> None:
     with pytest.raises(FileFormatError, match=message):
         source_open(data=data, name=name)
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "encoding"),
+    [(",", "utf-8"), (";", "gb18030"), ("|", "gb18030"), ("\t", "utf-8"), ("|", "utf-8")],
+)
+def test_field_counts_are_the_same_on_the_fast_and_the_quoted_path(delimiter, encoding) -> None:
+    # 丨 (U+4E28) is 0xD8 0x7C in GB18030: its second byte is "|", not a delimiter.
+    rows = [
+        ["订单号", "日期", "金额"],
+        ["A丨", "2019-01-01", ""],
+        ["B", "2019-01-02"],
+        ["C", "", "", ""],
+        ['"D,x|y;z"', "2019-01-04", ""],
+        ['"E"', "", "", "", ""],
+    ]
+    text = "\n".join(delimiter.join(row) for row in rows) + "\n"
+    _source, frame, rows_read, counts = read_all(text.encode(encoding))
+    assert rows_read == [2, 3, 4, 5, 6]
+    assert counts == [0, 2, 4, 0, 5]
+    assert frame.iloc[3, 0] == "D,x|y;z"

@@ -9,14 +9,16 @@ S-N1 and S-N2 with 30,000 each, i.e. 2,500 a month (the cents fall to the earlie
 
 from __future__ import annotations
 
+import io
 import time
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
-from allocation.models import Plan, TargetCell
-from allocation.services import plan_allocate, plan_create
+from allocation.models import Plan, PlanUpload, TargetCell
+from allocation.services import plan_allocate, plan_create, plan_sheet_xlsx
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -38,6 +40,25 @@ def plan(company) -> Plan:
         actor=admin,
     )
     return plan_allocate(plan=draft, actor=admin)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def edited_sheet(plan: Plan, company: Any) -> bytes:
+    """The manager's sheet with 100 moved from S-N2's to S-N1's chairs in November 2024."""
+    book = load_workbook(io.BytesIO(plan_sheet_xlsx(plan=plan, user=company.users["manager"])))
+    sheet = book["Targets"]
+    header = [c.value for c in sheet[1]]
+    month = header.index("2024-11") + 1
+    line = header.index("Product line")
+    for row in sheet.iter_rows(min_row=2):
+        if row[line].value == "FUR-CH" and row[0].value in ("S-N1", "S-N2"):
+            target = sheet.cell(row=row[0].row, column=month)
+            target.value = float(target.value) + (100 if row[0].value == "S-N1" else -100)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def open_editor(page: Any, plan: Plan) -> None:
@@ -126,7 +147,7 @@ def test_admin_creates_and_allocates_a_plan(page, sign_in, company):
     assert plan.status == Plan.Status.DRAFT
 
 
-def test_manager_edits_locks_pastes_and_switches_product_line(page, sign_in, plan):
+def test_manager_edits_locks_pastes_and_switches_product_line(page, sign_in, plan, company):
     sign_in(page, "manager")
     open_editor(page, plan)
     # Only the manager's subtree: NORTH on top, the south is absent.
@@ -259,6 +280,24 @@ def test_manager_edits_locks_pastes_and_switches_product_line(page, sign_in, pla
     refused = page.locator("#upload-errors")
     refused.wait_for()
     assert "nothing was changed" in refused.inner_text().lower()
+
+    # An edited sheet is answered at once and applied in the background; the page polls the
+    # job and shows the result: November moves 100 from S-N2's chairs to S-N1's.
+    november = {key: amount(page, key, "2024-11") for key in ("s:S-N1", "s:S-N2")}
+    page.get_by_label("Edited XLSX").set_input_files(
+        files=[{"name": "plan.xlsx", "mimeType": XLSX, "buffer": edited_sheet(plan, company)}]
+    )
+    page.get_by_role("button", name="Upload", exact=True).click()
+    page.wait_for_function(
+        "() => document.querySelector('#grid-status').textContent"
+        ".startsWith('Sheet applied as one change: 2 cells')"
+    )
+    wait_idle(page)
+    assert page.locator("#upload-errors").is_hidden()
+    assert amount(page, "s:S-N1", "2024-11") == november["s:S-N1"] + 100
+    assert amount(page, "s:S-N2", "2024-11") == november["s:S-N2"] - 100
+    upload = PlanUpload.objects.get(plan=plan, status=PlanUpload.Status.SUCCEEDED)
+    assert upload.result["leaf_count"] == 2
 
 
 def test_editor_in_chinese(page, sign_in, plan):

@@ -7,8 +7,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from allocation.models import PlanChange
+from allocation.models import Plan, PlanChange, PlanUpload
 from tests.allocation.test_plan_support import make_plan
+from tests.hostile_files import far_cell_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -47,42 +48,141 @@ def test_the_csv_download(client_as, plan):
     assert client_as("admin").get(_url(plan, "export"), {"format": "pdf"}).status_code == 400
 
 
-def test_an_upload_round_trip_applies_an_offset_change(client_as, plan):
-    client = client_as("manager")
+def _sheet(client, plan, **cells):
     book = load_workbook(io.BytesIO(client.get(_url(plan, "export")).content))
-    book["Targets"]["G2"] = 300
-    book["Targets"]["G3"] = 200
+    for ref, value in cells.items():
+        book["Targets"][ref] = value
     buffer = io.BytesIO()
     book.save(buffer)
     buffer.seek(0)
     buffer.name = "plan.xlsx"
+    return buffer
 
-    response = client.post(
-        _url(plan, "upload"), {"file": buffer, "reason": "weekly"}, format="multipart"
-    )
 
-    assert response.status_code == 200
-    assert (response.json()["revision"], response.json()["leaf_count"]) == (2, 2)
+def _upload(client, plan, file, capture, **data):
+    """POST the sheet (202 at once), let the job run after commit, GET the finished job."""
+    with capture(execute=True):
+        response = client.post(_url(plan, "upload"), {"file": file, **data}, format="multipart")
+    assert response.status_code == 202, response.json()
+    queued = response.json()
+    assert queued["status"] == "queued"
+    assert queued["url"] == f"/api/v1/plans/{plan.pk}/uploads/{queued['id']}/"
+    finished = client.get(queued["url"])
+    assert finished.status_code == 200
+    return finished.json()
+
+
+def test_an_upload_round_trip_applies_an_offset_change(
+    client_as, plan, django_capture_on_commit_callbacks
+):
+    client = client_as("manager")
+    sheet = _sheet(client, plan, G2=300, G3=200)
+
+    job = _upload(client, plan, sheet, django_capture_on_commit_callbacks, reason="weekly")
+
+    assert job["status"] == "succeeded"
+    assert (job["result"]["revision"], job["result"]["leaf_count"]) == (2, 2)
+    assert (job["code"], job["message"], job["errors"]) == ("", "", [])
     assert PlanChange.objects.filter(plan=plan, action="upload", reason="weekly").count() == 2
 
 
-def test_a_refused_upload_lists_the_sheet_cells(client_as, plan):
+def test_a_refused_upload_lists_the_sheet_cells(
+    client_as, plan, django_capture_on_commit_callbacks
+):
     client = client_as("admin")
-    book = load_workbook(io.BytesIO(client.get(_url(plan, "export")).content))
-    book["Targets"]["G2"] = "12,5x"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
-    buffer.name = "plan.xlsx"
 
-    response = client.post(_url(plan, "upload"), {"file": buffer}, format="multipart")
+    job = _upload(
+        client, plan, _sheet(client, plan, G2="12,5x"), django_capture_on_commit_callbacks
+    )
+
+    assert {key: job[key] for key in ("status", "code", "message", "errors", "result")} == {
+        "status": "failed",
+        "code": "cells_rejected",
+        "message": "Nothing was changed: 1 problem(s) in the sheet.",
+        "errors": [{"cell": "G2", "message": "“12,5x” is not an amount."}],
+        "result": None,
+    }
+    assert not PlanChange.objects.filter(plan=plan, action="upload").exists()
+
+
+def test_a_file_that_is_not_a_workbook_is_refused_at_once(client_as, plan):
+    file = io.BytesIO(b"not a workbook")
+    file.name = "plan.xlsx"
+
+    response = client_as("manager").post(_url(plan, "upload"), {"file": file}, format="multipart")
 
     assert response.status_code == 400
     assert response.json() == {
-        "message": "Nothing was changed: 1 problem(s) in the sheet.",
+        "message": "Nothing was changed: this is not an XLSX workbook.",
         "code": "cells_rejected",
-        "errors": [{"cell": "G2", "message": "“12,5x” is not an amount."}],
+        "errors": [{"cell": None, "message": "this is not an XLSX workbook."}],
     }
+    assert not PlanUpload.objects.exists()
+
+
+def test_a_far_cell_is_refused_before_the_workbook_is_opened(client_as, plan):
+    file = io.BytesIO(far_cell_xlsx())
+    file.name = "plan.xlsx"
+
+    response = client_as("manager").post(_url(plan, "upload"), {"file": file}, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "Nothing was changed: The sheet reaches column 16,384; at most 256 columns are read "
+        "(SALESALLOC_SHEET_MAX_COLUMNS)."
+    )
+    assert not PlanUpload.objects.exists()
+
+
+def test_a_hidden_far_cell_fails_the_job_naming_the_limit(
+    client_as, plan, django_capture_on_commit_callbacks
+):
+    file = io.BytesIO(far_cell_xlsx(dimension="A1"))
+    file.name = "plan.xlsx"
+
+    job = _upload(client_as("manager"), plan, file, django_capture_on_commit_callbacks)
+
+    assert (job["status"], job["code"]) == ("failed", "cells_rejected")
+    assert job["errors"] == [
+        {
+            "cell": None,
+            "message": "The sheet reaches column 16,384; at most 256 columns are read "
+            "(SALESALLOC_SHEET_MAX_COLUMNS).",
+        }
+    ]
+
+
+def test_a_sheet_over_the_size_limit_is_413(client_as, plan, settings):
+    settings.SALESALLOC_PLAN_UPLOAD_MAX_BYTES = 100
+    client = client_as("manager")
+
+    response = client.post(_url(plan, "upload"), {"file": _sheet(client, plan)}, format="multipart")
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "file_too_large"
+
+
+def test_a_plan_that_is_not_a_draft_refuses_the_upload_at_once(client_as, plan):
+    client = client_as("manager")
+    sheet = _sheet(client, plan)
+    plan.status = Plan.Status.SUBMITTED
+    plan.save(update_fields=["status"])
+
+    response = client.post(_url(plan, "upload"), {"file": sheet}, format="multipart")
+
+    assert response.status_code == 409
+    assert not PlanUpload.objects.exists()
+
+
+def test_an_upload_is_seen_by_its_uploader_and_admins_only(
+    client_as, plan, django_capture_on_commit_callbacks
+):
+    client = client_as("manager")
+    job = _upload(client, plan, _sheet(client, plan), django_capture_on_commit_callbacks)
+
+    assert client_as("admin").get(job["url"]).status_code == 200
+    assert client_as("other_manager").get(job["url"]).status_code == 404
+    assert client_as("rep").get(job["url"]).status_code == 403
 
 
 def test_only_managers_and_admins_upload(client_as, plan):
