@@ -4,18 +4,20 @@ After an import::
 
     customers.import_orders (task) --commit--> customers.signals.orders_imported(job_id)
       -> on_orders_imported: RecomputeRun(kind=import), then the chain
-         salesalloc.refresh_actuals_for_import(run, job) -> salesalloc.recompute_finish(run)
+         salesalloc.refresh_actuals_for_import(run, job)
+         -> salesalloc.refresh_tiers_today(run) -> salesalloc.recompute_finish(run)
 
 Every night (``CELERY_BEAT_SCHEDULE`` in settings) and on ``manage.py recompute``::
 
     salesalloc.recompute_all -> RecomputeRun(kind=nightly|manual), then the chord
       [salesalloc.refresh_actuals_for_people(run, ids) for each chunk of salespeople]
-      -> salesalloc.recompute_finish(run)
+      -> salesalloc.refresh_tiers_today(run) -> salesalloc.recompute_finish(run)
 
 Steps are thin, idempotent tasks over services (delete-and-rebuild under row locks), so a
-retried or doubled run gives the same rows. Later stages (tiers, KPIs, commissions, alerts)
-join the chain/chord here. ``SALESALLOC_RECOMPUTE_CHUNKS`` splits the nightly run across
-workers (1 = a single set-based pass, fastest on one machine).
+retried or doubled run gives the same rows. The tiers step refreshes today's snapshot
+(``customers.tiers``); later stages (KPIs, commissions, alerts) join the chain/chord here.
+``SALESALLOC_RECOMPUTE_CHUNKS`` splits the nightly run across workers (1 = a single
+set-based pass, fastest on one machine).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from customers.services import (
     order_actuals_refresh,
 )
 from customers.signals import orders_imported
+from customers.tiers.services import tier_daily_refresh
 from performance.models import RecomputeRun
 from performance.services import (
     recompute_run_finish,
@@ -103,6 +106,21 @@ def refresh_actuals_for_people_task(run_id: int, salesperson_ids: list[int] | No
     return written
 
 
+# --- tiers step (issue 7): today's tier snapshot, at most one per day, replaced ------------
+
+TIER_STEPS = 1
+
+
+@shared_task(name="salesalloc.refresh_tiers_today", **STEP_OPTIONS)
+def refresh_tiers_today_task(*_results: Any, run_id: int, kind: str) -> int:
+    """Recompute today's daily tier snapshot (after the actuals; idempotent)."""
+    with _step(run_id):
+        tier_run = tier_daily_refresh(kind=kind)
+        # rows_written counts actual cells (the recompute command reports it so).
+        recompute_run_step_done(run_id=run_id)
+    return tier_run.pk
+
+
 @shared_task(name="salesalloc.recompute_finish", acks_late=True, max_retries=3)
 def recompute_finish_task(*_results: Any, run_id: int) -> None:
     """Close the run and tell the import job its recompute is done."""
@@ -124,10 +142,13 @@ def recompute_after_import(*, job_id: int) -> RecomputeRun | None:
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None:
         return None
-    run = recompute_run_start(kind=RecomputeRun.Kind.IMPORT, steps_total=1, import_job=job)
+    run = recompute_run_start(
+        kind=RecomputeRun.Kind.IMPORT, steps_total=1 + TIER_STEPS, import_job=job
+    )
     import_job_recompute_mark(job_id=job.pk, status=ImportJob.RecomputeStatus.RUNNING)
     flow = chain(
         refresh_actuals_for_import_task.si(run.pk, job.pk),
+        refresh_tiers_today_task.si(run_id=run.pk, kind=RecomputeRun.Kind.IMPORT),
         recompute_finish_task.si(run_id=run.pk),
     )
     _launch(flow)
@@ -162,17 +183,25 @@ def recompute_all(
     count = chunks if chunks is not None else settings.SALESALLOC_RECOMPUTE_CHUNKS
     ids = list(Salesperson.objects.order_by("pk").values_list("pk", flat=True))
     parts = _chunks(ids, count)
-    run = recompute_run_start(kind=kind, steps_total=len(parts), actor=actor)
+    total = len(parts) + TIER_STEPS
+    run = recompute_run_start(kind=kind, steps_total=total, actor=actor)
     if inline:
         for done, part in enumerate(parts, start=1):
             refresh_actuals_for_people_task.apply(args=(run.pk, part), throw=True)
             if progress is not None:
-                progress(done, len(parts))
+                progress(done, total)
+        refresh_tiers_today_task.apply(kwargs={"run_id": run.pk, "kind": kind}, throw=True)
+        if progress is not None:
+            progress(total, total)
         recompute_finish_task.apply(kwargs={"run_id": run.pk}, throw=True)
         run.refresh_from_db()
         return run
     header = [refresh_actuals_for_people_task.si(run.pk, part) for part in parts]
-    _launch(chord(header, recompute_finish_task.si(run_id=run.pk)))
+    body = chain(
+        refresh_tiers_today_task.si(run_id=run.pk, kind=kind),
+        recompute_finish_task.si(run_id=run.pk),
+    )
+    _launch(chord(header, body))
     return run
 
 

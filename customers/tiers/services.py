@@ -121,7 +121,9 @@ def _rows_write(rows: pd.DataFrame, *, use_copy: bool | None = None) -> int:
         table = CustomerTier._meta.db_table
         with connection.cursor() as cursor:
             raw = cursor.cursor
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT CSV)") as copy:
+            # An empty tier is "", not NULL: CSV COPY reads unquoted empty fields as NULL.
+            sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT CSV, FORCE_NOT_NULL (tier))"
+            with raw.copy(sql) as copy:
                 copy.write(buffer.getvalue())
         return len(rows)
     now = timezone.now()

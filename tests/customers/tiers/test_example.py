@@ -14,7 +14,7 @@ from fractions import Fraction
 import pytest
 
 from customers.models import Customer, Order, OrderLine
-from customers.tiers.models import CustomerTier, TierRun
+from customers.tiers.models import CustomerTier, TierRule, TierRun
 from customers.tiers.services import tier_rule_create, tier_run_compute, tier_run_create
 from tests.customers.tiers.example import AS_OF, EXPECTED, ORDERS, RULES, WINDOW_DAYS
 
@@ -191,3 +191,13 @@ def test_a_run_before_any_order_is_empty(example):
     run = tier_run_compute(run=tier_run_create(as_of=AS_OF.replace(year=2020), enqueue=False))
     assert run.customers == 0
     assert run.status == TierRun.Status.SUCCEEDED
+
+
+@pytest.mark.parametrize("use_copy", [None, False], ids=["native", "portable"])
+def test_without_rules_the_tier_is_empty(example, use_copy):
+    TierRule.objects.all().delete()
+    run = tier_run_create(as_of=AS_OF, window_days=WINDOW_DAYS, enqueue=False)
+
+    run = tier_run_compute(run=run, use_copy=use_copy)
+
+    assert set(CustomerTier.objects.filter(run=run).values_list("tier", flat=True)) == {""}
