@@ -284,3 +284,13 @@ def test_settings_and_run_start_from_the_rule_page(tier_world, django_capture_on
 
     run = TierRun.objects.latest("pk")
     assert (run.status, run.window_days, str(run.abc_a)) == ("succeeded", 90, "0.7000")
+
+
+def test_pages_speak_chinese(tier_world):
+    client = _as(tier_world, "manager")
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get("/customers/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "等级分布" in html
+    assert "重要价值客户" in html or "忠诚客户" in html  # segment names
+    matrix = client.get("/tiers/migration/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "迁移矩阵" in matrix
