@@ -3,7 +3,7 @@
 A ``TierRun`` computes RFM scores, a named segment, an ABC class and a rule tier for every
 customer with orders in its window, and stores them as ``CustomerTier`` rows: one per
 customer per run, never changed afterwards except when a *daily* run (the automatic snapshot
-of a day, refreshed after each import and nightly) is recomputed in place. History and
+of a day, refreshed after each import and nightly) is replaced by a new one. History and
 migration matrices read these rows, so they stay readable when the rules change.
 """
 
@@ -166,7 +166,7 @@ class TierRun(TimeStampedModel):
     window_days = models.PositiveIntegerField(_("window (days)"), null=True, blank=True)
     abc_a = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.80"))
     abc_b = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.95"))
-    # The automatic snapshot of its day: at most one per date, recomputed in place.
+    # The automatic snapshot of its day: at most one per date, replaced on refresh.
     daily = models.BooleanField(default=False)
     config = models.JSONField(default=dict, blank=True, help_text="Rules and map used.")
     customers = models.IntegerField(_("customers"), default=0)
@@ -204,9 +204,19 @@ class TierRun(TimeStampedModel):
 class CustomerTier(TimeStampedModel):
     """A customer's RFM figures, scores, segment, ABC class and tier in one run."""
 
-    run = models.ForeignKey(TierRun, on_delete=models.CASCADE, related_name="rows")
+    # A run writes 50,000 rows in one COPY: no database-level foreign keys (their deferred
+    # per-row checks cost more than the insert) and no separate run index (the unique key
+    # starts with it). Rows are only written by ``tier_run_compute`` from existing
+    # customers under the run's lock; deletes cascade in the ORM.
+    run = models.ForeignKey(
+        TierRun, on_delete=models.CASCADE, related_name="rows", db_index=False, db_constraint=False
+    )
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="tiers", db_index=False
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="tiers",
+        db_index=False,
+        db_constraint=False,
     )
     last_order_date = models.DateField(_("last order"))
     recency_days = models.IntegerField(_("days since last order"))

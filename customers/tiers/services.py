@@ -205,46 +205,37 @@ def tier_run_fail(*, run_id: int, error: str) -> None:
 
 
 def tier_daily_refresh(*, day: dt.date | None = None, kind: str = TierRun.Kind.NIGHTLY) -> TierRun:
-    """(Re)compute the automatic snapshot of ``day`` (today): at most one per date.
+    """Replace the automatic snapshot of ``day`` (today): at most one per date.
 
-    The day's daily run is created on first use and recomputed in place afterwards, so
-    several imports in one day leave one readable snapshot, with the current settings.
+    Under the tier settings row's lock (so concurrent refreshes queue), the day's daily run
+    and its rows are deleted and a new run is computed with the current settings. Several
+    imports in one day thus leave one readable snapshot. A new run id (rather than
+    rewriting the old rows in place) lets the bulk insert skip the dead index entries of
+    the replaced rows.
     """
     day = day or timezone.localdate()
-    defaults = tier_settings_get()
     with transaction.atomic():
-        run = TierRun.objects.select_for_update().filter(as_of=day, daily=True).first()
-        if run is None:
-            try:
-                with transaction.atomic():
-                    run = TierRun.objects.create(
-                        kind=kind,
-                        as_of=day,
-                        daily=True,
-                        window_days=defaults.window_days,
-                        abc_a=defaults.abc_a,
-                        abc_b=defaults.abc_b,
-                        status=TierRun.Status.RUNNING,
-                        started_at=timezone.now(),
-                    )
-            except IntegrityError:  # a concurrent refresh created it first
-                run = TierRun.objects.select_for_update().get(as_of=day, daily=True)
-        run.kind = kind
-        run.window_days = defaults.window_days
-        run.abc_a, run.abc_b = defaults.abc_a, defaults.abc_b
-        run.status = TierRun.Status.RUNNING
-        run.started_at = timezone.now()
-        run.save(
-            update_fields=[
-                "kind",
-                "window_days",
-                "abc_a",
-                "abc_b",
-                "status",
-                "started_at",
-                "updated_at",
-            ]
+        try:
+            with transaction.atomic():
+                TierSettings.objects.get_or_create(pk=1)
+        except IntegrityError:  # created concurrently
+            pass
+        defaults = TierSettings.objects.select_for_update().get(pk=1)
+        old = TierRun.objects.filter(as_of=day, daily=True)
+        CustomerTier.objects.filter(run__in=old).delete()
+        old.delete()
+        run = TierRun(
+            kind=kind,
+            as_of=day,
+            daily=True,
+            window_days=defaults.window_days,
+            abc_a=defaults.abc_a,
+            abc_b=defaults.abc_b,
+            status=TierRun.Status.RUNNING,
+            started_at=timezone.now(),
         )
+        run.full_clean(validate_constraints=False)
+        run.save()
         return tier_run_compute(run=run)
 
 

@@ -56,9 +56,10 @@ def test_each_import_refreshes_todays_single_snapshot(company):
     _line(company, "K2", "SO-2", dt.date(2019, 4, 1), "50")
     job = _import([[company.rep.pk, "2019-04-01"]])
 
-    # then the same daily run is recomputed in place, not duplicated
+    # then today's daily run is replaced, not duplicated
     again = TierRun.objects.get(daily=True)
-    assert again.pk == first.pk
+    assert again.pk != first.pk
+    assert not CustomerTier.objects.filter(run_id=first.pk).exists()
     assert again.customers == 2
     assert set(CustomerTier.objects.filter(run=again).values_list("customer__code", flat=True)) == {
         "K1",
