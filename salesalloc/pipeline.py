@@ -41,6 +41,7 @@ from customers.services import (
     order_actuals_refresh,
 )
 from customers.signals import orders_imported
+from customers.tiers.selectors import import_job_customer_ids
 from customers.tiers.services import tier_daily_refresh
 from performance.models import RecomputeRun
 from performance.services import (
@@ -112,10 +113,17 @@ TIER_STEPS = 1
 
 
 @shared_task(name="salesalloc.refresh_tiers_today", **STEP_OPTIONS)
-def refresh_tiers_today_task(*_results: Any, run_id: int, kind: str) -> int:
-    """Recompute today's daily tier snapshot (after the actuals; idempotent)."""
+def refresh_tiers_today_task(
+    *_results: Any, run_id: int, kind: str, job_id: int | None = None
+) -> int:
+    """Refresh today's daily tier snapshot (after the actuals; idempotent).
+
+    After an import (``job_id``) only the customers it wrote are re-aggregated; nightly,
+    everything is recomputed.
+    """
+    customer_ids = None if job_id is None else import_job_customer_ids(job_id=job_id)
     with _step(run_id):
-        tier_run = tier_daily_refresh(kind=kind)
+        tier_run = tier_daily_refresh(kind=kind, customer_ids=customer_ids)
         # rows_written counts actual cells (the recompute command reports it so).
         recompute_run_step_done(run_id=run_id)
     return tier_run.pk
@@ -148,7 +156,7 @@ def recompute_after_import(*, job_id: int) -> RecomputeRun | None:
     import_job_recompute_mark(job_id=job.pk, status=ImportJob.RecomputeStatus.RUNNING)
     flow = chain(
         refresh_actuals_for_import_task.si(run.pk, job.pk),
-        refresh_tiers_today_task.si(run_id=run.pk, kind=RecomputeRun.Kind.IMPORT),
+        refresh_tiers_today_task.si(run_id=run.pk, kind=RecomputeRun.Kind.IMPORT, job_id=job.pk),
         recompute_finish_task.si(run_id=run.pk),
     )
     _launch(flow)

@@ -63,7 +63,9 @@ JOIN {customers} c ON c.id = o.customer_id
 """
 
 
-def order_rfm_frame(*, as_of: dt.date, window_days: int | None = None) -> pd.DataFrame:
+def order_rfm_frame(
+    *, as_of: dt.date, window_days: int | None = None, customer_ids: list[int] | None = None
+) -> pd.DataFrame:
     """One row per customer with orders in the window (the engine's input).
 
     Set-based, one SQL statement of two hash aggregates: orders per customer (last order
@@ -73,6 +75,7 @@ def order_rfm_frame(*, as_of: dt.date, window_days: int | None = None) -> pd.Dat
     without a ``COUNT(DISTINCT)``, which would sort a million lines. The net amount comes
     back in integer units of 0.0001, exact on PostgreSQL (``numeric``) and on SQLite (each
     4-place amount is rounded to its units before summing, so no float sum is kept).
+    ``customer_ids`` restricts it to those customers (index scans; an incremental refresh).
     """
     where = "order_date < %s"
     params: list[Any] = [as_of]
@@ -80,6 +83,14 @@ def order_rfm_frame(*, as_of: dt.date, window_days: int | None = None) -> pd.Dat
     if start is not None:
         where += " AND order_date >= %s"
         params.append(start)
+    if customer_ids is not None:
+        ids = sorted({int(i) for i in customer_ids}) or [0]
+        if connection.vendor == "postgresql":
+            where += " AND customer_id = ANY(%s)"
+            params.append(ids)
+        else:
+            where += f" AND customer_id IN ({', '.join(['%s'] * len(ids))})"
+            params.extend(ids)
     if connection.vendor == "postgresql":
         units = "CAST(SUM(amount) * 10000 AS BIGINT)"
     else:
@@ -102,6 +113,47 @@ def order_rfm_frame(*, as_of: dt.date, window_days: int | None = None) -> pd.Dat
         frame[column] = frame[column].astype("int64")
     frame["last_order_date"] = pd.to_datetime(frame["last_order_date"])
     return frame
+
+
+_SNAPSHOT_SQL = """
+SELECT t.customer_id, c.code, c.region, c.state, t.last_order_date, t.frequency,
+       {units} AS monetary_units, t.recency_days, t.r, t.f, t.m, t.segment, t.abc, t.tier
+FROM {rows} t JOIN {customers} c ON c.id = t.customer_id
+WHERE t.run_id = %s
+"""
+SNAPSHOT_COLUMNS = [
+    "customer_id", "code", "region", "state", "last_order_date", "frequency", "monetary_units",
+    "recency_days", "r", "f", "m", "segment", "abc", "tier",
+]  # fmt: skip
+
+
+def tier_run_rows_frame(*, run: TierRun) -> pd.DataFrame:
+    """A run's stored rows with the customers' attributes, money in units (one query)."""
+    if connection.vendor == "postgresql":
+        units = "CAST(t.monetary * 10000 AS BIGINT)"
+    else:
+        units = "CAST(ROUND(t.monetary * 10000) AS INTEGER)"
+    sql = _SNAPSHOT_SQL.format(
+        units=units, rows=CustomerTier._meta.db_table, customers=Customer._meta.db_table
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [run.pk])
+        rows = cursor.fetchall()
+    frame = pd.DataFrame.from_records(rows, columns=SNAPSHOT_COLUMNS)
+    for column in ("customer_id", "frequency", "monetary_units", "recency_days", "r", "f", "m"):
+        frame[column] = frame[column].astype("int64")
+    frame["last_order_date"] = pd.to_datetime(frame["last_order_date"])
+    return frame
+
+
+def import_job_customer_ids(*, job_id: int) -> list[int]:
+    """Customers whose order lines an import wrote (inserted or changed)."""
+    return list(
+        OrderLine.objects.filter(import_job_id=job_id)
+        .order_by()
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
 
 
 def tier_settings_get() -> TierSettings:

@@ -37,9 +37,11 @@ class TierRunCreateInputSerializer(serializers.Serializer):
 
 
 class TierRunOutputSerializer(serializers.ModelSerializer):
+    """A run as every role sees it: ``customers`` counts the whole run; the run's revenue
+    total is left out, since salespeople may not see the company's figures."""
+
     abc_a = ThresholdField(read_only=True)
     abc_b = ThresholdField(read_only=True)
-    monetary_total = MoneyField(max_digits=18, decimal_places=4, read_only=True)
 
     class Meta:
         model = TierRun
@@ -53,7 +55,6 @@ class TierRunOutputSerializer(serializers.ModelSerializer):
             "abc_b",
             "kind",
             "daily",
-            "monetary_total",
             "created_at",
             "started_at",
             "finished_at",

@@ -191,3 +191,14 @@ def test_abc_is_monotone_in_monetary(data, a):
         in_a = positive[rank == 0].sum()
         assert in_a >= a * total
         assert in_a - positive[rank == 0].min() < a * total
+
+
+def test_segment_map_from_settings_is_validated_and_used_by_runs():
+    # covered against the database in test_pipeline / test_views; here the pure contract:
+    mapping = engine.segment_map_validate(
+        [{"segment": "everyone", "r": [1, 5], "fm": [1, 5]}, *engine.DEFAULT_SEGMENT_MAP]
+    )
+    result = engine.tiers_compute(
+        frame([1, 2, 3]), as_of=AS_OF, config=engine.TierConfig(segment_map=mapping)
+    )
+    assert set(result["segment"]) == {"everyone"}
