@@ -294,3 +294,21 @@ def test_pages_speak_chinese(tier_world):
     assert "重要价值客户" in html or "忠诚客户" in html  # segment names
     matrix = client.get("/tiers/migration/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "迁移矩阵" in matrix
+
+
+def test_pages_work_before_any_snapshot(company):
+    client = Client()
+    client.force_login(company.users["manager"])
+    page = client.get("/customers/")
+    assert page.status_code == 200
+    assert "No tier snapshot yet" in page.content.decode()
+    assert "At least two tier snapshots" in client.get("/tiers/migration/").content.decode()
+
+
+def test_customers_page_query_count_does_not_grow_with_rows(
+    tier_world, django_assert_max_num_queries
+):
+    client = _as(tier_world, "manager")
+    client.get("/customers/")  # warm the session
+    with django_assert_max_num_queries(16):
+        assert client.get("/customers/").status_code == 200
