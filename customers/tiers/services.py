@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.tiers import engine
 from customers.tiers.models import CustomerTier, TierRule, TierRun, TierSettings
@@ -35,8 +37,22 @@ from customers.tiers.selectors import (
 _BATCH = 5000
 
 
+# The engine speaks English (it has no Django); the messages people see are translated here.
+_MESSAGES = {
+    "Enter a decimal number such as 0.80.": gettext_lazy("Enter a decimal number such as 0.80."),
+    "Must be more than 0 and at most 1.": gettext_lazy("Must be more than 0 and at most 1."),
+    "Use at most 4 decimal places.": gettext_lazy("Use at most 4 decimal places."),
+    "The B threshold must be greater than the A threshold.": gettext_lazy(
+        "The B threshold must be greater than the A threshold."
+    ),
+}
+
+
 def _config_error(exc: engine.ConfigError) -> ValidationError:
-    return ValidationError({exc.field: [exc.message]})
+    message = _MESSAGES.get(exc.message)
+    if message is None:  # the segment map's detailed messages
+        message = _("Invalid segment mapping: %(detail)s") % {"detail": exc.message}
+    return ValidationError({exc.field: [message]})
 
 
 @transaction.atomic
@@ -65,7 +81,7 @@ def tier_run_create(
         raise _config_error(exc) from exc
     window = defaults.window_days if window_days is None else window_days
     if window is not None and not 1 <= window <= 36_500:
-        raise ValidationError({"window_days": ["Must be between 1 and 36500 days."]})
+        raise ValidationError({"window_days": [_("Must be between 1 and 36500 days.")]})
     run = TierRun(
         kind=kind,
         as_of=as_of,

@@ -244,3 +244,14 @@ def test_tier_endpoints_are_in_the_openapi_schema(client_as, company):
     ]  # fmt: skip
     migration = schema["components"]["schemas"]["MigrationRowOutput"]["properties"]
     assert list(migration) == ["from", "to", "customers", "monetary"]
+
+
+def test_threshold_errors_speak_the_callers_language(tier_world, client_as):
+    response = client_as("admin").post(
+        "/api/v1/tier-runs/",
+        {"as_of": "2019-07-01", "abc_a": "0.9", "abc_b": "0.8"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"abc_b": ["B 类阈值必须大于 A 类阈值。"]}
