@@ -77,3 +77,7 @@ class ImportJobAdmin(ReadOnlyAdmin):
         "created_at",
     )
     list_filter = ("status",)
+
+
+# The tiers package's admin registers here (its models live under this app's label).
+import customers.tiers.admin  # noqa: E402, F401

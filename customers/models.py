@@ -293,3 +293,21 @@ class ImportJob(HeartbeatModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.original_name} ({self.status})"
+
+
+# The tiers package keeps its own models under this app's label (CONVENTIONS §1).
+from customers.tiers.models import CustomerTier, TierRule, TierRun, TierSettings  # noqa: E402
+
+__all__ = [
+    "ColumnMapping",
+    "Customer",
+    "CustomerTier",
+    "ImportJob",
+    "Order",
+    "OrderLine",
+    "Product",
+    "TerritoryRule",
+    "TierRule",
+    "TierRun",
+    "TierSettings",
+]

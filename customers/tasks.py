@@ -29,3 +29,9 @@ def import_orders_task(job_id: int) -> None:
     if job is None:
         return
     import_job_run(job=job)
+
+
+# The tiers package's tasks register with the worker through this module.
+from customers.tiers.tasks import tier_run_compute_task  # noqa: E402
+
+__all__ = ["import_orders_task", "tier_run_compute_task"]

@@ -1,10 +1,11 @@
 """Browser pages."""
 
-from django.urls import path
+from django.urls import include, path
 
 from customers import views
 
 urlpatterns = [
+    path("", include("customers.tiers.urls")),
     path("orders/", views.order_list, name="order-list"),
     path("orders/export.<str:fmt>", views.order_export, name="order-export"),
     path("imports/", views.import_list, name="import-list"),

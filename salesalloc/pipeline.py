@@ -3,14 +3,15 @@
 After an import::
 
     customers.import_orders (task) --commit--> customers.signals.orders_imported(job_id)
-      -> on_orders_imported: RecomputeRun(kind=import, steps={"import": job}), then the chain
-         salesalloc.refresh_actuals_for_import(run, job) -> salesalloc.recompute_finish(run)
+      -> on_orders_imported: RecomputeRun(kind=import, steps={"import": job, "tiers": …}),
+         then the chain salesalloc.refresh_actuals_for_import(run, job)
+         -> salesalloc.refresh_tiers_today(run) -> salesalloc.recompute_finish(run)
 
 Every night (``CELERY_BEAT_SCHEDULE`` in settings) and on ``manage.py recompute``::
 
     salesalloc.recompute_all -> RecomputeRun(kind=nightly|manual, steps={"people-1": ids, …}),
       then the chord [salesalloc.refresh_actuals_for_people(run, ids, step) for each chunk]
-      -> salesalloc.recompute_finish(run)
+      -> salesalloc.refresh_tiers_today(run) -> salesalloc.recompute_finish(run)
 
 Steps are thin, idempotent tasks over services (delete-and-rebuild under row locks),
 acknowledged late and rejected on worker loss, so a retried, doubled or redelivered step
@@ -20,7 +21,8 @@ step runs it keeps the run's heartbeat fresh. Every task of a flow carries the e
 marks the run failed. ``salesalloc.sweep_stale_work`` (beat, every
 ``SALESALLOC_SWEEP_SECONDS``) runs each app's sweeper: stale imports are re-queued or
 failed, stale runs resumed with the steps left (``recompute_run_resume``) or failed.
-Later stages (tiers, KPIs, commissions, alerts) join the chain/chord here.
+The tiers step refreshes today's snapshot (``customers.tiers``) once the actuals are in;
+later stages (KPIs, commissions, alerts) join after it the same way.
 ``SALESALLOC_RECOMPUTE_CHUNKS`` splits the nightly run across workers (1 = a single
 set-based pass, fastest on one machine).
 """
@@ -50,6 +52,8 @@ from customers.services import (
 )
 from customers.services.recovery import import_jobs_sweep
 from customers.signals import orders_imported
+from customers.tiers.selectors import import_job_customer_ids
+from customers.tiers.services import tier_daily_refresh
 from performance.models import RecomputeRun
 from performance.services import (
     recompute_run_finish,
@@ -65,6 +69,7 @@ from salesalloc.core.outages import BrokerUnavailableError
 logger = logging.getLogger(__name__)
 
 IMPORT_STEP = "import"
+TIERS_STEP = "tiers"  # after every actuals step: {"kind": RecomputeRun.Kind, "job": id | None}
 STEP_OPTIONS: dict[str, Any] = {
     "acks_late": True,  # every step is idempotent
     "reject_on_worker_lost": True,  # a killed worker's step goes back to the queue
@@ -136,6 +141,25 @@ def refresh_actuals_for_people_task(
     return written
 
 
+@shared_task(name="salesalloc.refresh_tiers_today", **STEP_OPTIONS)
+def refresh_tiers_today_task(
+    *_results: Any, run_id: int, kind: str, job_id: int | None = None
+) -> int | None:
+    """Refresh today's daily tier snapshot, after the actuals (idempotent: replaced).
+
+    After an import (``job_id``) only the customers it wrote are re-aggregated; nightly,
+    everything is recomputed.
+    """
+    if _run_succeeded(run_id):
+        return None
+    customer_ids = None if job_id is None else import_job_customer_ids(job_id=job_id)
+    with _step(run_id):
+        tier_run = tier_daily_refresh(kind=kind, customer_ids=customer_ids)
+        # rows_written counts actual cells (the recompute command reports it so).
+        recompute_run_step_done(run_id=run_id, step=TIERS_STEP)
+    return tier_run.pk
+
+
 @shared_task(name="salesalloc.recompute_finish", acks_late=True, max_retries=3)
 def recompute_finish_task(*_results: Any, run_id: int) -> None:
     """Close the run (and the import's recompute status)."""
@@ -158,7 +182,9 @@ def recompute_after_import(*, job_id: int) -> RecomputeRun | None:
     if job is None:
         return None
     run = recompute_run_start(
-        kind=RecomputeRun.Kind.IMPORT, steps={IMPORT_STEP: job.pk}, import_job=job
+        kind=RecomputeRun.Kind.IMPORT,
+        steps={IMPORT_STEP: job.pk, TIERS_STEP: {"kind": RecomputeRun.Kind.IMPORT, "job": job.pk}},
+        import_job=job,
     )
     import_job_recompute_mark(job_id=job.pk, status=ImportJob.RecomputeStatus.RUNNING)
     _launch(_flow(run.pk, run.steps), run.pk)
@@ -192,11 +218,14 @@ def recompute_all(
     """
     count = chunks if chunks is not None else settings.SALESALLOC_RECOMPUTE_CHUNKS
     ids = list(Salesperson.objects.order_by("pk").values_list("pk", flat=True))
-    steps = {f"people-{n}": part for n, part in enumerate(_chunks(ids, count), start=1)}
+    steps: dict[str, Any] = {
+        f"people-{n}": part for n, part in enumerate(_chunks(ids, count), start=1)
+    }
+    steps[TIERS_STEP] = {"kind": kind, "job": None}
     run = recompute_run_start(kind=kind, steps=steps, actor=actor)
     if inline:
-        for done, (key, part) in enumerate(steps.items(), start=1):
-            refresh_actuals_for_people_task.apply(args=(run.pk, part, key), throw=True)
+        for done, (key, args) in enumerate(steps.items(), start=1):
+            _step_signature(run.pk, key, args).apply(throw=True)
             if progress is not None:
                 progress(done, len(steps))
         recompute_finish_task.apply(kwargs={"run_id": run.pk}, throw=True)
@@ -249,19 +278,32 @@ def sweep_stale_work_task() -> dict[str, list[int]]:
 def _step_signature(run_id: int, key: str, args: Any) -> Signature:
     if key == IMPORT_STEP:
         return refresh_actuals_for_import_task.si(run_id, args)
+    if key == TIERS_STEP:
+        return refresh_tiers_today_task.si(run_id=run_id, kind=args["kind"], job_id=args["job"])
     return refresh_actuals_for_people_task.si(run_id, args, key)
 
 
 def _flow(run_id: int, steps: dict[str, Any]) -> Signature:
-    """The steps (a chain for one, a chord for several) then the finish; errback on each."""
+    """The actuals steps (a chain for one, a chord for several), then the tiers step, then the
+    finish; the errback on each. A resumed run passes only the steps left."""
     errback = recompute_failed_task.s(run_id=run_id)
-    finish = recompute_finish_task.si(run_id=run_id).on_error(errback)
-    header = [_step_signature(run_id, key, args).on_error(errback) for key, args in steps.items()]
+    tail = [
+        _step_signature(run_id, key, args).on_error(errback)
+        for key, args in steps.items()
+        if key == TIERS_STEP
+    ]
+    tail.append(recompute_finish_task.si(run_id=run_id).on_error(errback))
+    header = [
+        _step_signature(run_id, key, args).on_error(errback)
+        for key, args in steps.items()
+        if key != TIERS_STEP
+    ]
+    body = chain(*tail) if len(tail) > 1 else tail[0]
     if not header:
-        return finish
+        return body
     if len(header) == 1:
-        return chain(header[0], finish)
-    return chord(header, finish)
+        return chain(header[0], *tail)
+    return chord(header, body)
 
 
 def _launch(flow: Signature, run_id: int) -> None:

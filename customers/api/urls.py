@@ -1,10 +1,11 @@
 """REST API routes (mounted under /api/v1/)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from customers.api import views
 
 urlpatterns = [
+    path("", include("customers.tiers.api.urls")),
     path("customers/", views.CustomerListApi.as_view(), name="api-customer-list"),
     path("customers/export/", views.CustomerExportApi.as_view(), name="api-customer-export"),
     path("customers/<int:pk>/", views.CustomerDetailApi.as_view(), name="api-customer-detail"),

@@ -41,6 +41,7 @@ from customers.services import (
 from salesalloc.core.money import MoneySum
 from salesalloc.demo import COMPANY_CODE
 from salesalloc.demo.plan import demo_plan_create
+from salesalloc.demo.tiers import demo_tiers_create
 from salesalloc.pipeline import recompute_all
 
 SUPERSTORE_CSV = Path(__file__).with_name("superstore.csv")
@@ -95,6 +96,7 @@ class DemoSummary:
     territory_rules: int = 0
     import_job_id: int | None = None
     plan_id: int | None = None
+    tier_runs: int = 0
     lines_imported: int = 0
     net_sales: Decimal = Decimal(0)
     logins: list[tuple[str, str, str]] = field(default_factory=list)
@@ -249,6 +251,7 @@ def demo_load(*, progress: Callable[[int, int], None] | None = None) -> DemoSumm
         # actuals now, so compute them here too (idempotent, same rows).
         recompute_all(kind="manual", actor=admin, inline=True)
     plan = demo_plan_create(actor=admin)
+    summary.tier_runs = len(demo_tiers_create(actor=admin))
     summary.import_job_id = job.pk
     summary.plan_id = plan.pk
     summary.lines_imported = job.rows_imported

@@ -11,6 +11,7 @@ from django.db.models import Sum
 from allocation.models import ActualCell, OrgUnit, Plan, Salesperson, TargetCell
 from allocation.selectors import salesperson_list
 from customers.models import Customer, Order, OrderLine, TerritoryRule
+from salesalloc.core.money import MoneySum
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +92,40 @@ def test_load_demo_twice_changes_nothing(demo):
     assert "already loaded" in out.getvalue()
     assert OrderLine.objects.count() == 9_994
     assert Plan.objects.count() == 1
+
+
+def test_demo_has_quarterly_2019_tier_snapshots_with_migrations(demo):
+    from customers.tiers.engine import migration_matrix
+    from customers.tiers.models import CustomerTier, TierRule, TierRun
+    from customers.tiers.selectors import tier_snapshot_frame
+
+    runs = list(TierRun.objects.filter(kind="demo").order_by("as_of"))
+    assert [run.as_of.isoformat() for run in runs] == [
+        "2019-01-01",
+        "2019-04-01",
+        "2019-07-01",
+        "2019-10-01",
+        "2020-01-01",
+    ]
+    assert all(run.status == "succeeded" and run.window_days == 365 for run in runs)
+    last = runs[-1]
+    # every customer with an order in 2019 is in the last snapshot, their 2019 net exactly
+    in_2019 = OrderLine.objects.filter(order_date__year=2019)
+    assert last.customers == in_2019.values("customer").distinct().count()
+    assert last.monetary_total == in_2019.aggregate(s=MoneySum("amount"))["s"]
+    assert set(CustomerTier.objects.filter(run=last).values_list("abc", flat=True)) == {
+        "A",
+        "B",
+        "C",
+    }
+    assert TierRule.objects.count() == 5
+    assert CustomerTier.objects.filter(run=last).exclude(tier="").count() == last.customers
+    cells = migration_matrix(
+        tier_snapshot_frame(rows=CustomerTier.objects.filter(run=runs[0])),
+        tier_snapshot_frame(rows=CustomerTier.objects.filter(run=last)),
+        by="abc",
+    )
+    moved = cells[(cells["from"] != cells["to"])]["customers"].sum()
+    assert moved > 0
+    # the import's own recompute also made today's daily snapshot
+    assert TierRun.objects.filter(daily=True, kind="import", status="succeeded").count() == 1

@@ -7,7 +7,7 @@ import pytest
 from django.db.models import Sum
 
 from allocation.models import ActualCell
-from customers.models import ImportJob
+from customers.models import CustomerTier, ImportJob, TierRun
 from customers.signals import orders_imported
 from performance.models import RecomputeRun
 from salesalloc.pipeline import recompute_all
@@ -47,8 +47,10 @@ def test_nightly_chord_runs_on_the_worker(lines, on_worker):
 
     done = wait_for(lambda: _finished(run.pk))
 
-    assert (done.status, done.steps_done, done.steps_total) == ("succeeded", 2, 2)
+    assert (done.status, done.steps_done, done.steps_total) == ("succeeded", 3, 3)
     assert ActualCell.objects.aggregate(s=Sum("amount"))["s"] == Decimal("14.75")
+    daily = TierRun.objects.get(daily=True)
+    assert (daily.status, daily.kind, daily.customers) == ("succeeded", "nightly", 1)
 
 
 def test_import_signal_recomputes_on_the_worker_after_commit(lines, on_worker):
@@ -61,6 +63,9 @@ def test_import_signal_recomputes_on_the_worker_after_commit(lines, on_worker):
     wait_for(lambda: ImportJob.objects.get(pk=job.pk).recompute_status == "succeeded")
     assert ActualCell.objects.get(salesperson=lines.rep).amount == Decimal("10.5")
     assert not ActualCell.objects.filter(salesperson=lines.south_rep).exists()
+    daily = TierRun.objects.get(daily=True)
+    assert (daily.kind, daily.customers) == ("import", 1)
+    assert CustomerTier.objects.get(run=daily).monetary == Decimal("14.75")
 
 
 def test_two_recomputes_at_once_give_the_same_rows(lines, on_worker):
