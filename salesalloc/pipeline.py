@@ -45,6 +45,7 @@ from performance.services import (
     recompute_run_start,
     recompute_run_step_done,
 )
+from performance.tracking.services import tracking_cache_invalidate
 from salesalloc.core.background import run_in_background
 
 logger = logging.getLogger(__name__)
@@ -105,7 +106,8 @@ def refresh_actuals_for_people_task(run_id: int, salesperson_ids: list[int] | No
 
 @shared_task(name="salesalloc.recompute_finish", acks_late=True, max_retries=3)
 def recompute_finish_task(*_results: Any, run_id: int) -> None:
-    """Close the run and tell the import job its recompute is done."""
+    """Close the run, drop cached tracking figures and tell the import job it is done."""
+    tracking_cache_invalidate()
     run = recompute_run_finish(run_id=run_id)
     if run is not None and run.import_job_id is not None:
         status = (

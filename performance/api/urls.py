@@ -1,5 +1,7 @@
-"""REST API routes (mounted under /api/v1/)."""
+"""REST API routes (mounted under /api/v1/): each concern's own routes."""
 
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("performance.tracking.api.urls")),
+]

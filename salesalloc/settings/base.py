@@ -219,3 +219,5 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "salesalloc.core.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SALESALLOC_RECOMPUTE_CHUNKS = env.int("SALESALLOC_RECOMPUTE_CHUNKS", default=1)
+# Attainment figures are cached per viewer until the next recompute (0 = no cache).
+SALESALLOC_TRACKING_CACHE_SECONDS = env.int("SALESALLOC_TRACKING_CACHE_SECONDS", default=600)

@@ -13,3 +13,4 @@ SALESALLOC_BACKGROUND_THREAD = False
 MEDIA_ROOT = tempfile.mkdtemp(prefix="salesalloc-test-media-")
 DEBUG = False
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute"}}
+SALESALLOC_TRACKING_CACHE_SECONDS = 0  # tests that cache turn it on themselves

@@ -1,0 +1,401 @@
+"""Reads for tracking: attainment, pace and forecasts of one node and its children.
+
+A node is the company, an org unit or a salesperson (DESIGN §7 "Attainment"), optionally
+narrowed to one product line. Its children are the org units and the salespeople directly
+under it (a salesperson's children are product lines). All sums are ``GROUP BY`` queries
+over the plan grid (``TargetCell``) and the actuals grid (``ActualCell``) at month grain,
+grouped straight into the children with a ``CASE``; only the month ``as_of`` falls in reads
+order lines, and only that month's, through the (salesperson, order date) index. So a
+request costs the same dozen small queries whatever the data size; the result is cached
+until the next recompute (``performance.tracking.services.tracking_cache_invalidate``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
+from django.db.models import BigIntegerField, Case, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Cast, Round
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from allocation import calendars
+from allocation.models import ActualCell, OrgUnit, Plan, ProductLine, Salesperson, TargetCell
+from allocation.selectors import ViewerScope, viewer_scope
+from customers.models import OrderLine
+from performance.tracking import engine
+from performance.tracking.engine import Figures
+
+NODE_COMPANY = "company"
+NODE_ORG_UNIT = "org_unit"
+NODE_SALESPERSON = "salesperson"
+NODE_PRODUCT_LINE = "product_line"
+CACHE_VERSION_KEY = "tracking:version"
+OTHER = -1  # rows under the node but under none of its children
+
+
+@dataclass(frozen=True)
+class Node:
+    """A point of the tree the figures are about."""
+
+    kind: str  # NODE_COMPANY, NODE_ORG_UNIT, NODE_SALESPERSON or NODE_PRODUCT_LINE
+    code: str
+    name: str
+    org_kind: str = ""  # an org unit's kind (region, team...), for labels
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The query parameter that selects this node (a product line selects nothing)."""
+        if self.kind == NODE_SALESPERSON:
+            return {"salesperson": self.code}
+        if self.kind in (NODE_COMPANY, NODE_ORG_UNIT):
+            return {"org_unit": self.code}
+        return {}
+
+
+@dataclass(frozen=True)
+class NodeFigures:
+    node: Node
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class Attainment:
+    year: int
+    as_of: dt.date
+    plan: Plan | None
+    node: Node
+    breadcrumbs: list[Node]
+    product_line: ProductLine | None
+    figures: Figures
+    children: list[NodeFigures] = field(default_factory=list)
+    # What the children are: "org_unit" (units and people) or "product_line".
+    children_kind: str = NODE_ORG_UNIT
+
+
+def _cents(column: str = "amount") -> Any:
+    return Cast(Round(Sum(column) * 100), BigIntegerField())
+
+
+def _not_found(what: str, code: str) -> Http404:
+    return Http404(
+        _("No %(what)s with code “%(code)s” is visible to you.") % {"what": what, "code": code}
+    )
+
+
+def _sees_unit(scope: ViewerScope, unit: OrgUnit) -> bool:
+    return scope.is_admin or any(unit.path.startswith(path) for path in scope.managed_paths)
+
+
+def _sees_person(scope: ViewerScope, person: Salesperson) -> bool:
+    return _sees_unit(scope, person.org_unit) or person.pk == scope.salesperson_id
+
+
+def _unit_node(unit: OrgUnit) -> Node:
+    kind = NODE_COMPANY if unit.parent_id is None else NODE_ORG_UNIT
+    return Node(kind=kind, code=unit.code, name=unit.name, org_kind=unit.kind)
+
+
+def tracking_node_get(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    org_unit: str | None = None,
+    salesperson: str | None = None,
+) -> OrgUnit | Salesperson:
+    """The org unit or salesperson asked for, or the viewer's own node by default.
+
+    Default: the company for admins, the (first) managed unit for managers, themselves for
+    salespeople. A code outside the viewer's scope answers 404, like a missing one.
+    """
+    scope = viewer_scope(user=user)
+    if salesperson:
+        person = Salesperson.objects.select_related("org_unit").filter(code=salesperson).first()
+        if person is None or not _sees_person(scope, person):
+            raise _not_found(_("salesperson"), salesperson)
+        return person
+    if org_unit:
+        unit = OrgUnit.objects.filter(code=org_unit).first()
+        if unit is None or not _sees_unit(scope, unit):
+            raise _not_found(_("org unit"), org_unit)
+        return unit
+    if scope.is_admin:
+        unit = OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
+    elif scope.is_manager:
+        unit = OrgUnit.objects.filter(path=scope.managed_paths[0]).first()
+    elif scope.salesperson_id is not None:
+        return Salesperson.objects.select_related("org_unit").get(pk=scope.salesperson_id)
+    else:
+        unit = None
+    if unit is None:
+        raise Http404(_("There is nothing for you to track yet."))
+    return unit
+
+
+def tracking_plan_get(*, year: int) -> Plan | None:
+    """The published plan (not a scenario) of fiscal year ``year``; the latest if several."""
+    return (
+        Plan.objects.filter(
+            status=Plan.Status.PUBLISHED, scenario_of__isnull=True, fiscal_year=year
+        )
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+
+
+def _breadcrumbs(scope: ViewerScope, target: OrgUnit | Salesperson) -> list[Node]:
+    """The visible ancestors of the node, top first, ending with the node itself."""
+    unit = target.org_unit if isinstance(target, Salesperson) else target
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    units = sorted(OrgUnit.objects.filter(pk__in=ids), key=lambda u: u.depth)
+    crumbs = [_unit_node(u) for u in units if _sees_unit(scope, u)]
+    if isinstance(target, Salesperson):
+        crumbs.append(Node(kind=NODE_SALESPERSON, code=target.code, name=target.name))
+    return crumbs
+
+
+@dataclass(frozen=True)
+class _Grouping:
+    """How rows under the node map to its children: a base filter and a CASE key."""
+
+    base: Q
+    key: Any
+    children: list[Node]
+    kind: str
+
+
+def _grouping(target: OrgUnit | Salesperson, product_line: ProductLine | None) -> _Grouping:
+    pl_q = Q(**{"product_line__path__startswith": product_line.path}) if product_line else Q()
+    whens: list[When] = []
+    children: list[Node] = []
+    if isinstance(target, Salesperson):
+        base = Q(**{"salesperson_id": target.pk}) & pl_q
+        lines = ProductLine.objects.filter(parent=product_line).order_by("code")
+        for line in lines:
+            whens.append(
+                When(
+                    Q(**{"product_line__path__startswith": line.path}),
+                    then=Value(len(children)),
+                )
+            )
+            children.append(Node(kind=NODE_PRODUCT_LINE, code=line.code, name=line.name))
+        kind = NODE_PRODUCT_LINE
+    else:
+        base = Q(**{"salesperson__org_unit__path__startswith": target.path}) & pl_q
+        for unit in OrgUnit.objects.filter(parent=target).order_by("code"):
+            whens.append(
+                When(
+                    Q(**{"salesperson__org_unit__path__startswith": unit.path}),
+                    then=Value(len(children)),
+                )
+            )
+            children.append(_unit_node(unit))
+        for person in Salesperson.objects.filter(org_unit=target).order_by("code"):
+            whens.append(When(Q(**{"salesperson_id": person.pk}), then=Value(len(children))))
+            children.append(Node(kind=NODE_SALESPERSON, code=person.code, name=person.name))
+        kind = NODE_ORG_UNIT
+    key = (
+        Case(*whens, default=Value(OTHER), output_field=IntegerField())
+        if whens
+        else Value(OTHER, output_field=IntegerField())
+    )
+    return _Grouping(base=base, key=key, children=children, kind=kind)
+
+
+def attainment_get(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    year: int,
+    as_of: dt.date,
+    org_unit: str | None = None,
+    salesperson: str | None = None,
+    product_line: str | None = None,
+) -> Attainment:
+    """Attainment, pace and forecasts of one visible node and its children (DESIGN §7).
+
+    Raises ``Http404`` for a node or product line the viewer cannot see. Cached per viewer
+    and arguments until the next recompute or a newly published plan.
+    """
+    scope = viewer_scope(user=user)
+    target = tracking_node_get(user=user, org_unit=org_unit, salesperson=salesperson)
+    line = None
+    if product_line:
+        line = ProductLine.objects.filter(code=product_line).first()
+        if line is None:
+            raise _not_found(_("product line"), product_line)
+    plan = tracking_plan_get(year=year)
+    timeout = settings.SALESALLOC_TRACKING_CACHE_SECONDS
+    key = None
+    if timeout:
+        version = cache.get_or_set(CACHE_VERSION_KEY, 1, None)
+        raw = ":".join(
+            str(part)
+            for part in (
+                scope.is_admin,
+                scope.managed_paths,
+                scope.salesperson_id,
+                year,
+                as_of,
+                type(target).__name__,
+                target.pk,
+                line.pk if line else "",
+                plan.pk if plan else "",
+                plan.revision if plan else "",
+            )
+        )
+        key = f"tracking:attainment:{version}:{hashlib.sha256(raw.encode()).hexdigest()}"
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    result = _attainment_compute(
+        scope=scope, target=target, line=line, plan=plan, year=year, as_of=as_of
+    )
+    if key is not None:
+        cache.set(key, result, timeout)
+    return result
+
+
+def _attainment_compute(
+    *,
+    scope: ViewerScope,
+    target: OrgUnit | Salesperson,
+    line: ProductLine | None,
+    plan: Plan | None,
+    year: int,
+    as_of: dt.date,
+) -> Attainment:
+    months = engine.fiscal_months(year, plan.start_month if plan else 1)
+    first, after = months[0], engine.add_months(months[-1], 1)
+    index = {month: k for k, month in enumerate(months)}
+    whole = engine.whole_months(months, as_of)
+    partial = whole < len(months) and as_of >= first
+    current = months[whole] if partial else None
+    history_end = as_of.replace(day=1)  # months before it are over (or as_of's month is)
+    if engine.month_end(history_end) <= as_of:
+        history_end = engine.add_months(history_end, 1)
+
+    group = _grouping(target, line)
+    keys = [*range(len(group.children)), OTHER]
+
+    targets: dict[int, list[int]] | None = None
+    current_totals: dict[int, list[int]] = defaultdict(list)
+    if plan is not None:
+        targets = {key: [0] * len(months) for key in keys}
+        rows = (
+            TargetCell.objects.filter(group.base, plan=plan, month__gte=first, month__lt=after)
+            .annotate(child=group.key)
+            .order_by()
+            .values_list("child", "month")
+            .annotate(c=_cents())
+        )
+        for child, month, cents in rows:
+            targets[child][index[month]] += int(cents or 0)
+        if current is not None and targets_sum(targets, whole) > 0:
+            per_person = (
+                TargetCell.objects.filter(group.base, plan=plan, month=current)
+                .annotate(child=group.key)
+                .order_by()
+                .values_list("child", "salesperson_id")
+                .annotate(c=_cents())
+            )
+            for child, _person, cents in per_person:
+                current_totals[child].append(int(cents or 0))
+
+    actuals = {key: [0] * len(months) for key in keys}
+    history: dict[int, dict[dt.date, int]] = {key: {} for key in keys}
+    rows = (
+        ActualCell.objects.filter(group.base, month__lt=max(after, history_end))
+        .annotate(child=group.key)
+        .order_by()
+        .values_list("child", "month")
+        .annotate(c=_cents())
+    )
+    for child, month, cents in rows:
+        value = int(cents or 0)
+        if month in index:
+            actuals[child][index[month]] += value
+        if month < history_end:
+            history[child][month] = history[child].get(month, 0) + value
+
+    current_actual: dict[int, int] = {}
+    current_expected: dict[int, int] = {}
+    if current is not None:
+        lines = (
+            OrderLine.objects.filter(
+                group.base,
+                order_date__gte=current,
+                order_date__lte=as_of,
+            )
+            .annotate(child=group.key)
+            .order_by()
+            .values_list("child")
+            .annotate(c=_cents())
+        )
+        current_actual = {child: int(cents or 0) for child, cents in lines}
+        country = (plan.method_config or {}).get("country", "CN") if plan else "CN"
+        days = calendars.working_days(current, engine.month_end(current), country=country)
+        current_expected = {
+            child: engine.day_targets_to_date(month_totals=totals, working_days=days, as_of=as_of)
+            for child, totals in current_totals.items()
+        }
+
+    def figures(selected: list[int]) -> Figures:
+        series: dict[dt.date, int] = defaultdict(int)
+        for key in selected:
+            for month, value in history[key].items():
+                series[month] += value
+        return engine.node_figures(
+            months=months,
+            as_of=as_of,
+            targets=None
+            if targets is None
+            else [sum(targets[k][m] for k in selected) for m in range(len(months))],
+            actuals=[sum(actuals[k][m] for k in selected) for m in range(len(months))],
+            current_actual=sum(current_actual.get(k, 0) for k in selected),
+            current_expected=sum(current_expected.get(k, 0) for k in selected),
+            history=_monthly_series(series, history_end),
+        )
+
+    children = [
+        NodeFigures(node=node, figures=figures([k])) for k, node in enumerate(group.children)
+    ]
+    node = (
+        Node(kind=NODE_SALESPERSON, code=target.code, name=target.name)
+        if isinstance(target, Salesperson)
+        else _unit_node(target)
+    )
+    return Attainment(
+        year=year,
+        as_of=as_of,
+        plan=plan,
+        node=node,
+        breadcrumbs=_breadcrumbs(scope, target),
+        product_line=line,
+        figures=figures(keys),
+        children=children,
+        children_kind=group.kind,
+    )
+
+
+def targets_sum(targets: dict[int, list[int]], month_index: int) -> int:
+    """The total target of one fiscal month over every child."""
+    return sum(values[month_index] for values in targets.values())
+
+
+def _monthly_series(values: dict[dt.date, int], end: dt.date) -> list[int]:
+    """Monthly values from the first month with a figure up to (not including) ``end``."""
+    nonzero = [month for month, value in values.items() if value]
+    if not nonzero:
+        return []
+    month = min(nonzero)
+    out = []
+    while month < end:
+        out.append(values.get(month, 0))
+        month = engine.add_months(month, 1)
+    return out
