@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from performance import views
+from performance.tracking import views as tracking_views
 
 urlpatterns = [
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/", tracking_views.dashboard, name="dashboard"),
 ]

@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
-from django.db.models import BigIntegerField, Case, IntegerField, Q, Sum, Value, When
+from django.db.models import BigIntegerField, Case, IntegerField, Max, Min, Q, Sum, Value, When
 from django.db.models.functions import Cast, Round
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -399,3 +399,104 @@ def _monthly_series(values: dict[dt.date, int], end: dt.date) -> list[int]:
         out.append(values.get(month, 0))
         month = engine.add_months(month, 1)
     return out
+
+
+@dataclass(frozen=True)
+class PivotCell:
+    target: int | None
+    actual: int
+
+    @property
+    def attainment(self) -> Any:
+        return engine.ratio(self.actual, self.target)
+
+
+@dataclass(frozen=True)
+class Pivot:
+    """A node's children × top-level product lines: the fiscal year's target and actual."""
+
+    columns: list[Node]
+    rows: list[tuple[Node, list[PivotCell]]]
+    totals: list[PivotCell]
+
+
+def pivot_get(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    year: int,
+    org_unit: str | None = None,
+    salesperson: str | None = None,
+) -> Pivot:
+    """Targets and actuals of the node's children by top-level product line (two queries)."""
+    target = tracking_node_get(user=user, org_unit=org_unit, salesperson=salesperson)
+    plan = tracking_plan_get(year=year)
+    months = engine.fiscal_months(year, plan.start_month if plan else 1)
+    first, after = months[0], engine.add_months(months[-1], 1)
+    group = _grouping(target, None)
+    lines = list(ProductLine.objects.filter(parent__isnull=True).order_by("code"))
+    columns = [Node(kind=NODE_PRODUCT_LINE, code=pl.code, name=pl.name) for pl in lines]
+    pl_key = Case(
+        *[
+            When(product_line__path__startswith=pl.path, then=Value(i))
+            for i, pl in enumerate(lines)
+        ],
+        default=Value(OTHER),
+        output_field=IntegerField(),
+    )
+    n_rows, n_cols = len(group.children), len(lines)
+    actual = [[0] * n_cols for _ in range(n_rows)]
+    goal: list[list[int]] | None = None
+    if plan is not None:
+        goal = [[0] * n_cols for _ in range(n_rows)]
+        rows = (
+            TargetCell.objects.filter(group.base, plan=plan, month__gte=first, month__lt=after)
+            .annotate(child=group.key, pl=pl_key)
+            .order_by()
+            .values_list("child", "pl")
+            .annotate(c=_cents())
+        )
+        for child, pl, cents in rows:
+            if child != OTHER and pl != OTHER:
+                goal[child][pl] += int(cents or 0)
+    rows = (
+        ActualCell.objects.filter(group.base, month__gte=first, month__lt=after)
+        .annotate(child=group.key, pl=pl_key)
+        .order_by()
+        .values_list("child", "pl")
+        .annotate(c=_cents())
+    )
+    for child, pl, cents in rows:
+        if child != OTHER and pl != OTHER:
+            actual[child][pl] += int(cents or 0)
+
+    def cell(r: int, c: int) -> PivotCell:
+        return PivotCell(target=None if goal is None else goal[r][c], actual=actual[r][c])
+
+    return Pivot(
+        columns=columns,
+        rows=[(node, [cell(r, c) for c in range(n_cols)]) for r, node in enumerate(group.children)],
+        totals=[
+            PivotCell(
+                target=None if goal is None else sum(goal[r][c] for r in range(n_rows)),
+                actual=sum(actual[r][c] for r in range(n_rows)),
+            )
+            for c in range(n_cols)
+        ],
+    )
+
+
+def tracking_years(*, user: AbstractBaseUser | AnonymousUser, today: dt.date) -> list[int]:
+    """Fiscal years worth offering: published plans, years with actuals and this year."""
+    from allocation.selectors import actual_cell_list
+
+    years = set(
+        Plan.objects.filter(status=Plan.Status.PUBLISHED, scenario_of__isnull=True)
+        .order_by()
+        .values_list("fiscal_year", flat=True)
+        .distinct()
+    )
+    span = actual_cell_list(user=user).order_by().aggregate(first=Min("month"), last=Max("month"))
+    if span["first"] is not None:
+        years.update(range(span["first"].year, span["last"].year + 1))
+    years.add(today.year)
+    return sorted(years, reverse=True)
