@@ -240,3 +240,15 @@ def whole_months_between(*, history_end: dt.date, month: dt.date) -> int:
         first_open = add_months(first_open, 1)
     gap = (month.year * 12 + month.month) - (first_open.year * 12 + first_open.month)
     return max(gap, 0)
+
+
+def competition_ranks(values: Sequence[Fraction | None]) -> list[int | None]:
+    """Rank values high to low, 1 = best; equal values share a rank ("1, 2, 2, 4").
+
+    None (no target, nothing expected) is not ranked.
+    """
+    ordered = sorted((v for v in values if v is not None), reverse=True)
+    first_at: dict[Fraction, int] = {}
+    for position, value in enumerate(ordered, start=1):
+        first_at.setdefault(value, position)
+    return [None if v is None else first_at[v] for v in values]

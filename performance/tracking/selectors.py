@@ -21,7 +21,18 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
-from django.db.models import BigIntegerField, Case, IntegerField, Max, Min, Q, Sum, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Round
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -168,12 +179,34 @@ class _Grouping:
     key: Any
     children: list[Node]
     kind: str
+    remap: dict[int, int] | None = None  # raw key (a salesperson id) -> child index
+
+    def slot(self, raw: int) -> int:
+        return raw if self.remap is None else self.remap.get(raw, OTHER)
 
 
-def _grouping(target: OrgUnit | Salesperson, product_line: ProductLine | None) -> _Grouping:
+def _grouping(
+    target: OrgUnit | Salesperson, product_line: ProductLine | None, *, people: bool = False
+) -> _Grouping:
+    """Children of the node; ``people``: every salesperson under an org unit instead."""
     pl_q = Q(**{"product_line__path__startswith": product_line.path}) if product_line else Q()
     whens: list[When] = []
     children: list[Node] = []
+    if people and isinstance(target, OrgUnit):
+        persons = Salesperson.objects.filter(org_unit__path__startswith=target.path).order_by(
+            "code"
+        )
+        remap = {}
+        for person in persons:
+            remap[person.pk] = len(children)
+            children.append(Node(kind=NODE_SALESPERSON, code=person.code, name=person.name))
+        return _Grouping(
+            base=Q(salesperson__org_unit__path__startswith=target.path) & pl_q,
+            key=F("salesperson_id"),
+            children=children,
+            kind=NODE_SALESPERSON,
+            remap=remap,
+        )
     if isinstance(target, Salesperson):
         base = Q(**{"salesperson_id": target.pk}) & pl_q
         lines = ProductLine.objects.filter(parent=product_line).order_by("code")
@@ -269,6 +302,7 @@ def _attainment_compute(
     plan: Plan | None,
     year: int,
     as_of: dt.date,
+    people: bool = False,
 ) -> Attainment:
     months = engine.fiscal_months(year, plan.start_month if plan else 1)
     first, after = months[0], engine.add_months(months[-1], 1)
@@ -280,7 +314,7 @@ def _attainment_compute(
     if engine.month_end(history_end) <= as_of:
         history_end = engine.add_months(history_end, 1)
 
-    group = _grouping(target, line)
+    group = _grouping(target, line, people=people)
     keys = [*range(len(group.children)), OTHER]
 
     targets: dict[int, list[int]] | None = None
@@ -294,8 +328,8 @@ def _attainment_compute(
             .values_list("child", "month")
             .annotate(c=_cents())
         )
-        for child, month, cents in rows:
-            targets[child][index[month]] += int(cents or 0)
+        for raw, month, cents in rows:
+            targets[group.slot(raw)][index[month]] += int(cents or 0)
         if current is not None and targets_sum(targets, whole) > 0:
             per_person = (
                 TargetCell.objects.filter(group.base, plan=plan, month=current)
@@ -304,8 +338,8 @@ def _attainment_compute(
                 .values_list("child", "salesperson_id")
                 .annotate(c=_cents())
             )
-            for child, _person, cents in per_person:
-                current_totals[child].append(int(cents or 0))
+            for raw, _person, cents in per_person:
+                current_totals[group.slot(raw)].append(int(cents or 0))
 
     actuals = {key: [0] * len(months) for key in keys}
     history: dict[int, dict[dt.date, int]] = {key: {} for key in keys}
@@ -316,7 +350,8 @@ def _attainment_compute(
         .values_list("child", "month")
         .annotate(c=_cents())
     )
-    for child, month, cents in rows:
+    for raw, month, cents in rows:
+        child = group.slot(raw)
         value = int(cents or 0)
         if month in index:
             actuals[child][index[month]] += value
@@ -337,7 +372,9 @@ def _attainment_compute(
             .values_list("child")
             .annotate(c=_cents())
         )
-        current_actual = {child: int(cents or 0) for child, cents in lines}
+        for raw, cents in lines:
+            slot = group.slot(raw)
+            current_actual[slot] = current_actual.get(slot, 0) + int(cents or 0)
         country = (plan.method_config or {}).get("country", "CN") if plan else "CN"
         days = calendars.working_days(current, engine.month_end(current), country=country)
         current_expected = {
@@ -500,3 +537,71 @@ def tracking_years(*, user: AbstractBaseUser | AnonymousUser, today: dt.date) ->
         years.update(range(span["first"].year, span["last"].year + 1))
     years.add(today.year)
     return sorted(years, reverse=True)
+
+
+RANK_BY = ("attainment", "pace")
+
+
+@dataclass(frozen=True)
+class RankRow:
+    rank: int | None
+    node: Node
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class Ranking:
+    year: int
+    as_of: dt.date
+    group: Node
+    by: str
+    rows: list[RankRow]
+    peers: int  # salespeople in the peer group (a salesperson sees only their own row)
+
+
+def ranking_get(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    year: int,
+    as_of: dt.date,
+    org_unit: str | None = None,
+    by: str = "attainment",
+) -> Ranking:
+    """Salespeople of a peer group (an org unit's subtree) ranked by attainment or pace.
+
+    Managers and admins rank any visible unit (default: their own node). A salesperson sees
+    only their own row and rank within their team; nobody else's figures.
+    """
+    scope = viewer_scope(user=user)
+    node = tracking_node_get(user=user, org_unit=org_unit)
+    own_only = isinstance(node, Salesperson)
+    unit = node.org_unit if isinstance(node, Salesperson) else node
+    result = _attainment_compute(
+        scope=scope,
+        target=unit,
+        line=None,
+        plan=tracking_plan_get(year=year),
+        year=year,
+        as_of=as_of,
+        people=True,
+    )
+    metric = "pace" if by == "pace" else "attainment"
+    values = [getattr(child.figures, metric) for child in result.children]
+    ranks = engine.competition_ranks(values)
+    rows = sorted(
+        (
+            RankRow(rank=rank, node=child.node, figures=child.figures)
+            for rank, child in zip(ranks, result.children, strict=True)
+        ),
+        key=lambda row: (row.rank is None, row.rank or 0, row.node.code),
+    )
+    if own_only:
+        rows = [row for row in rows if row.node.code == node.code]
+    return Ranking(
+        year=year,
+        as_of=as_of,
+        group=_unit_node(unit),
+        by=metric,
+        rows=rows,
+        peers=len(result.children),
+    )

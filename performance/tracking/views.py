@@ -322,3 +322,242 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "as_of": as_of,
         },
     )
+
+
+# --- Variance report -------------------------------------------------------------------------
+
+
+class VarianceForm(forms.Form):
+    year = forms.TypedChoiceField(label=gettext_lazy("Fiscal year"), coerce=int, required=False)
+    period = forms.ChoiceField(
+        label=gettext_lazy("Period"),
+        required=False,
+        choices=[
+            ("month", gettext_lazy("Month")),
+            ("quarter", gettext_lazy("Quarter")),
+            ("year", gettext_lazy("Year")),
+        ],
+    )
+    by = forms.ChoiceField(
+        label=gettext_lazy("Rows"),
+        required=False,
+        choices=[
+            ("salesperson", gettext_lazy("Salesperson")),
+            ("team", gettext_lazy("Team")),
+            ("department", gettext_lazy("Department")),
+            ("region", gettext_lazy("Region")),
+        ],
+    )
+    org_unit = forms.ChoiceField(label=gettext_lazy("Org unit"), required=False)
+    product_line = forms.ChoiceField(label=gettext_lazy("Product line"), required=False)
+    split = forms.BooleanField(label=gettext_lazy("Split by product line"), required=False)
+    sort = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: Any,
+        years: list[int],
+        units: list[OrgUnit],
+        lines: list[ProductLine],
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(year, f"FY{year}") for year in years]
+        self.fields["org_unit"].choices = [("", _("Everything you can see"))] + [
+            (unit.code, ("\u2003" * unit.depth) + f"{unit.code} {unit.name}") for unit in units
+        ]
+        self.fields["product_line"].choices = [("", _("All product lines"))] + [
+            (line.code, ("\u2003" * line.depth) + f"{line.code} {line.name}") for line in lines
+        ]
+
+
+def _variance_columns() -> list[tuple[str, str]]:
+    return [
+        ("name", _("Name")),
+        ("period", _("Period")),
+        ("product_line", _("Product line")),
+        ("target", _("Target")),
+        ("achieved", _("Achieved")),
+        ("variance", _("Variance")),
+        ("attainment", _("Attainment")),
+    ]
+
+
+@login_required
+def variance_report(request: HttpRequest) -> HttpResponse:
+    """Target vs achieved by person or unit × period × product line; CSV/XLSX export."""
+    from django.core.exceptions import PermissionDenied
+
+    from allocation.selectors import org_unit_list
+    from performance.tracking.variance import variance_report_get
+    from salesalloc.core.export import export_response
+
+    scope = viewer_scope(user=request.user)
+    if scope.role == "none":
+        raise PermissionDenied
+    today = timezone.localdate()
+    years = tracking_years(user=request.user, today=today)
+    units = list(org_unit_list(user=request.user).order_by("path")) if scope.can_manage else []
+    lines = list(ProductLine.objects.order_by("path"))
+    form = VarianceForm(request.GET or None, years=years, units=units, lines=lines)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    year = data.get("year") or today.year
+    period = data.get("period") or "month"
+    by = data.get("by") or "salesperson"
+    sort = data.get("sort") or "name"
+    report = variance_report_get(
+        user=request.user,
+        year=year,
+        period=period,
+        by=by,
+        org_unit=data.get("org_unit") or None,
+        product_line=data.get("product_line") or None,
+        split_product_lines=bool(data.get("split")),
+        sort=sort,
+    )
+    fmt = request.GET.get("export")
+    if fmt in ("csv", "xlsx"):
+        header = [label for _key, label in _variance_columns()]
+        header[0:1] = [_("Code"), _("Name")]
+        return export_response(
+            fmt,
+            filename=f"variance-FY{year}-{period}",
+            header=header,
+            rows=(
+                [
+                    row.code,
+                    row.name,
+                    row.period,
+                    row.product_line,
+                    _money(row.target),
+                    from_cents(row.achieved),
+                    _money(row.variance),
+                    None
+                    if row.attainment is None
+                    else Decimal(row.attainment.numerator) / Decimal(row.attainment.denominator),
+                ]
+                for row in report.rows
+            ),
+        )
+    params = {k: v for k, v in request.GET.items() if k not in ("sort", "export")}
+    columns = []
+    for key, label in _variance_columns():
+        next_sort = f"-{key}" if sort == key else key
+        columns.append(
+            {
+                "key": key,
+                "label": label,
+                "url": f"?{urlencode({**params, 'sort': next_sort})}",
+                "sorted": "ascending"
+                if sort == key
+                else ("descending" if sort == f"-{key}" else ""),
+                "num": key in ("target", "achieved", "variance", "attainment"),
+            }
+        )
+    rows = [
+        {
+            "code": row.code,
+            "name": row.name,
+            "period": row.period,
+            "product_line": row.product_line,
+            "target": _money(row.target),
+            "achieved": from_cents(row.achieved),
+            "variance": _money(row.variance),
+            "attainment": _percent(row.attainment),
+            "band": band(row.attainment),
+        }
+        for row in report.rows
+    ]
+    total = report.total
+    return render(
+        request,
+        "performance/variance_report.html",
+        {
+            "form": form,
+            "report": report,
+            "columns": columns,
+            "rows": rows,
+            "total": {
+                "target": _money(total.target),
+                "achieved": from_cents(total.achieved),
+                "variance": _money(total.variance),
+                "attainment": _percent(total.attainment),
+            },
+            "export_csv": f"?{urlencode({**params, 'sort': sort, 'export': 'csv'})}",
+            "export_xlsx": f"?{urlencode({**params, 'sort': sort, 'export': 'xlsx'})}",
+        },
+    )
+
+
+# --- Ranking ---------------------------------------------------------------------------------
+
+
+@login_required
+def ranking(request: HttpRequest) -> HttpResponse:
+    """A leaderboard of the salespeople in a peer group by attainment or pace."""
+    from django.core.exceptions import PermissionDenied
+
+    from allocation.selectors import org_unit_list
+    from performance.tracking.selectors import ranking_get, tracking_plan_get
+
+    scope = viewer_scope(user=request.user)
+    if scope.role == "none":
+        raise PermissionDenied
+    today = timezone.localdate()
+    years = tracking_years(user=request.user, today=today)
+    units = list(org_unit_list(user=request.user).order_by("path")) if scope.can_manage else []
+    form = RankingForm(request.GET or None, years=years, units=units)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    year = data.get("year") or today.year
+    plan = tracking_plan_get(year=year)
+    as_of = data.get("as_of") or _default_as_of(year, plan.start_month if plan else 1, today)
+    by = data.get("by") or "attainment"
+    result = ranking_get(
+        user=request.user,
+        year=year,
+        as_of=as_of,
+        org_unit=(data.get("org_unit") or None) if scope.can_manage else None,
+        by=by,
+    )
+    form = RankingForm(
+        initial={"year": year, "as_of": as_of, "by": by, "org_unit": result.group.code},
+        years=years,
+        units=units,
+    )
+    rows = [
+        {
+            "rank": row.rank,
+            "node": row.node,
+            "url": dashboard_url(year=year, as_of=as_of, node=row.node),
+            **_row(row.figures),
+            "attainment_band": band(row.figures.attainment),
+        }
+        for row in result.rows
+    ]
+    return render(
+        request,
+        "performance/ranking.html",
+        {"form": form, "result": result, "rows": rows, "scope": scope, "as_of": as_of},
+    )
+
+
+class RankingForm(forms.Form):
+    year = forms.TypedChoiceField(label=gettext_lazy("Fiscal year"), coerce=int, required=False)
+    as_of = forms.DateField(
+        label=gettext_lazy("As of"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    org_unit = forms.ChoiceField(label=gettext_lazy("Peer group"), required=False)
+    by = forms.ChoiceField(
+        label=gettext_lazy("Rank by"),
+        required=False,
+        choices=[("attainment", gettext_lazy("Attainment")), ("pace", gettext_lazy("Pace"))],
+    )
+
+    def __init__(self, *args: Any, years: list[int], units: list[OrgUnit], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(year, f"FY{year}") for year in years]
+        self.fields["org_unit"].choices = [("", "")] + [
+            (unit.code, ("\u2003" * unit.depth) + f"{unit.code} {unit.name}") for unit in units
+        ]
