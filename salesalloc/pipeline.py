@@ -4,13 +4,18 @@ After an import::
 
     customers.import_orders (task) --commit--> customers.signals.orders_imported(job_id)
       -> on_orders_imported: RecomputeRun(kind=import), then the chain
-         salesalloc.refresh_actuals_for_import(run, job) -> salesalloc.recompute_finish(run)
+         salesalloc.refresh_actuals_for_import(run, job) -> salesalloc.recompute_alerts(run)
+         -> salesalloc.recompute_finish(run)
 
 Every night (``CELERY_BEAT_SCHEDULE`` in settings) and on ``manage.py recompute``::
 
     salesalloc.recompute_all -> RecomputeRun(kind=nightly|manual), then the chord
       [salesalloc.refresh_actuals_for_people(run, ids) for each chunk of salespeople]
+      -> salesalloc.recompute_alerts(run) -> salesalloc.remind_unacknowledged(run)
       -> salesalloc.recompute_finish(run)
+
+``recompute_alerts`` reconciles the risk alerts with what the fresh actuals show (one live
+alert per condition); ``recompute_finish`` also drops the cached attainment figures.
 
 Steps are thin, idempotent tasks over services (delete-and-rebuild under row locks), so a
 retried or doubled run gives the same rows. Later stages (tiers, KPIs, commissions, alerts)
@@ -39,7 +44,9 @@ from customers.services import (
     order_actuals_refresh,
 )
 from customers.signals import orders_imported
+from performance.alerts.services import alerts_recompute
 from performance.models import RecomputeRun
+from performance.notifications.services import notifications_remind_unacknowledged
 from performance.services import (
     recompute_run_finish,
     recompute_run_start,
@@ -104,6 +111,24 @@ def refresh_actuals_for_people_task(run_id: int, salesperson_ids: list[int] | No
     return written
 
 
+@shared_task(name="salesalloc.recompute_alerts", **STEP_OPTIONS)
+def recompute_alerts_task(*_results: Any, run_id: int) -> int:
+    """Open, update and close risk alerts from the fresh figures (idempotent)."""
+    with _step(run_id):
+        result = alerts_recompute()
+        recompute_run_step_done(run_id=run_id, rows_written=result.opened + result.updated)
+    return result.opened
+
+
+@shared_task(name="salesalloc.remind_unacknowledged", **STEP_OPTIONS)
+def remind_unacknowledged_task(*_results: Any, run_id: int) -> int:
+    """Remind salespeople of targets they have not acknowledged (once a day at most)."""
+    with _step(run_id):
+        sent = notifications_remind_unacknowledged()
+        recompute_run_step_done(run_id=run_id, rows_written=sent)
+    return sent
+
+
 @shared_task(name="salesalloc.recompute_finish", acks_late=True, max_retries=3)
 def recompute_finish_task(*_results: Any, run_id: int) -> None:
     """Close the run, drop cached tracking figures and tell the import job it is done."""
@@ -126,10 +151,11 @@ def recompute_after_import(*, job_id: int) -> RecomputeRun | None:
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None:
         return None
-    run = recompute_run_start(kind=RecomputeRun.Kind.IMPORT, steps_total=1, import_job=job)
+    run = recompute_run_start(kind=RecomputeRun.Kind.IMPORT, steps_total=2, import_job=job)
     import_job_recompute_mark(job_id=job.pk, status=ImportJob.RecomputeStatus.RUNNING)
     flow = chain(
         refresh_actuals_for_import_task.si(run.pk, job.pk),
+        recompute_alerts_task.si(run_id=run.pk),
         recompute_finish_task.si(run_id=run.pk),
     )
     _launch(flow)
@@ -164,17 +190,27 @@ def recompute_all(
     count = chunks if chunks is not None else settings.SALESALLOC_RECOMPUTE_CHUNKS
     ids = list(Salesperson.objects.order_by("pk").values_list("pk", flat=True))
     parts = _chunks(ids, count)
-    run = recompute_run_start(kind=kind, steps_total=len(parts), actor=actor)
+    total = len(parts) + 2  # the actuals chunks, then alerts and reminders
+    run = recompute_run_start(kind=kind, steps_total=total, actor=actor)
     if inline:
         for done, part in enumerate(parts, start=1):
             refresh_actuals_for_people_task.apply(args=(run.pk, part), throw=True)
             if progress is not None:
-                progress(done, len(parts))
+                progress(done, total)
+        for done, step in enumerate((recompute_alerts_task, remind_unacknowledged_task), 1):
+            step.apply(kwargs={"run_id": run.pk}, throw=True)
+            if progress is not None:
+                progress(len(parts) + done, total)
         recompute_finish_task.apply(kwargs={"run_id": run.pk}, throw=True)
         run.refresh_from_db()
         return run
     header = [refresh_actuals_for_people_task.si(run.pk, part) for part in parts]
-    _launch(chord(header, recompute_finish_task.si(run_id=run.pk)))
+    body = chain(
+        recompute_alerts_task.si(run_id=run.pk),
+        remind_unacknowledged_task.si(run_id=run.pk),
+        recompute_finish_task.si(run_id=run.pk),
+    )
+    _launch(chord(header, body))
     return run
 
 

@@ -28,6 +28,7 @@ from allocation.planning import MONTHS, respread_rows
 from allocation.selectors import plan_leaves_frame, plan_structure_get, viewer_scope
 from allocation.services.common import audit, plan_lock, rule_error
 from allocation.services.storage import target_cells_delete, target_cells_insert
+from allocation.signals import acknowledgement_recorded, plan_status_changed
 from salesalloc.core.exceptions import ConflictError, ScopeError
 from salesalloc.core.money import from_cents
 
@@ -71,6 +72,7 @@ def _transition(
         reason=comment,
         details={"from": old, "to": to},
     )
+    plan_status_changed.send(sender=Plan, plan=plan, action=action, actor=actor, comment=comment)
     return plan
 
 
@@ -478,4 +480,5 @@ def acknowledgement_record(
     change.salesperson_id = scope.salesperson_id
     change.cell = row.salesperson.code
     change.save()
+    acknowledgement_recorded.send(sender=Acknowledgement, acknowledgement=row, actor=actor)
     return row

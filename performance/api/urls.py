@@ -4,4 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("performance.tracking.api.urls")),
+    path("", include("performance.alerts.api.urls")),
 ]

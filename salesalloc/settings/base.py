@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "salesalloc.core.context_processors.navigation",
+                "performance.context_processors.badges",
             ],
         },
     },
@@ -228,3 +229,16 @@ SALESALLOC_ALERT_FORECAST_SHORTFALL = env.str("SALESALLOC_ALERT_FORECAST_SHORTFA
 SALESALLOC_ALERT_TOP_CUSTOMER_SHARE = env.str("SALESALLOC_ALERT_TOP_CUSTOMER_SHARE", default="0.50")
 SALESALLOC_ALERT_HHI = env.str("SALESALLOC_ALERT_HHI", default="0.25")
 SALESALLOC_ALERT_UNACKNOWLEDGED_DAYS = env.int("SALESALLOC_ALERT_UNACKNOWLEDGED_DAYS", default=7)
+
+# --- E-mail (notifications): printed to the console unless SMTP is configured ----------------
+EMAIL_BACKEND = env.str(
+    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="salesalloc@localhost")
+# Links in e-mails start with this address.
+SALESALLOC_SITE_URL = env.str("SALESALLOC_SITE_URL", default="http://localhost:8000")

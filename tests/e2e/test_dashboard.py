@@ -64,7 +64,8 @@ def test_director_drills_from_the_company_to_a_salesperson(page, sign_in, tracke
     # breadcrumbs go back up, keeping the year and the date
     crumbs.get_by_role("link", name="North", exact=True).click()
     page.wait_for_url("**org_unit=NORTH*")
-    assert "year=2019" in page.url and "as_of=2019-03-15" in page.url
+    assert "year=2019" in page.url
+    assert "as_of=2019-03-15" in page.url
 
 
 def test_pickers_change_the_year_and_date(page, sign_in, tracked):
@@ -98,7 +99,8 @@ def test_dashboard_fits_a_phone(new_page, sign_in, tracked):
     assert overflow <= 0
     for key in ("target", "actual_to_date", "expected_to_date", "pace", "forecast"):
         box = page.locator(f"[data-kpi={key}]").bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 375, key
+        assert box["x"] >= 0, key
+        assert box["x"] + box["width"] <= 375, key
     toggle = page.get_by_role("button", name="Menu")
     assert toggle.is_visible()
 

@@ -159,7 +159,7 @@ def test_chart_data_is_json_script_and_escapes_names(tracked):
 
 def test_dashboard_queries_are_bounded(tracked, django_assert_max_num_queries):
     client = _as(tracked, "admin")
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(28):  # constant: see the API test for growth
         assert client.get("/dashboard/", Q).status_code == 200
 
 

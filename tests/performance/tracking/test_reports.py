@@ -135,7 +135,8 @@ def test_salesperson_sees_only_their_own_rank(tracked):
     html = html.content.decode()
     rows = _table(html, "table-ranking")
     assert len(rows) == 1
-    assert rows[0][0] == "1" and rows[0][1].startswith("S-N1")
+    assert rows[0][0] == "1"
+    assert rows[0][1].startswith("S-N1")
     assert "Ned North" not in html
     assert "2 salespeople in North team" in html
 
