@@ -18,4 +18,5 @@ urlpatterns = [
     ),
     path("inbox/", notification_views.inbox, name="inbox"),
     path("inbox/read/", notification_views.inbox_mark_read, name="inbox-read"),
+    path("badges/", notification_views.nav_badges, name="nav-badges"),
 ]

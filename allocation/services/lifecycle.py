@@ -94,10 +94,27 @@ def plan_submit(*, plan: Plan, actor: AbstractBaseUser | None = None, comment: s
 
 
 @transaction.atomic
-def plan_approve(*, plan: Plan, actor: AbstractBaseUser | None = None, comment: str = "") -> Plan:
-    """Submitted -> approved."""
+def plan_approve(
+    *,
+    plan: Plan,
+    actor: AbstractBaseUser | None = None,
+    comment: str = "",
+    override_four_eyes: bool = False,
+) -> Plan:
+    """Submitted -> approved, by someone other than the submitter (four-eyes).
+
+    Only an admin who says so explicitly (``override_four_eyes``) approves their own plan.
+    """
     plan = plan_lock(plan=plan)
     _require(plan, {Status.SUBMITTED}, _("approve"))
+    own = actor is not None and plan.submitted_by_id == actor.pk
+    if own and not (override_four_eyes and viewer_scope(user=actor).is_admin):
+        raise ConflictError(
+            _(
+                "You submitted this plan, so someone else approves it (four-eyes). "
+                "An administrator may override this explicitly."
+            )
+        )
     return _transition(
         plan=plan,
         to=Status.APPROVED,

@@ -71,7 +71,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "salesalloc.core.context_processors.navigation",
-                "performance.context_processors.badges",
             ],
         },
     },

@@ -89,7 +89,8 @@ def test_alerts_page_and_navigation_count(alerts):
     open_count = Alert.objects.filter(
         salesperson__org_unit__path__startswith=alerts.north.path, status="open"
     ).count()
-    assert f'data-count="alerts">{open_count}<' in html
+    assert open_count > 0
+    assert client.get("/badges/").json()["alerts"] == open_count
     assert "Sam South" not in html
     alert = Alert.objects.get(kind="pace", salesperson=alerts.north_peer)
     response = client.post(f"/alerts/{alert.pk}/resolve/", {"comment": "Coached"})
