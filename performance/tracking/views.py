@@ -38,6 +38,7 @@ from performance.tracking.selectors import (
     pivot_get,
     tracking_years,
 )
+from salesalloc.core.db import use_replica
 from salesalloc.core.money import from_cents
 
 
@@ -158,6 +159,7 @@ def _cumulative(values: list[int | None]) -> list[str | None]:
 
 
 @login_required
+@use_replica
 def dashboard(request: HttpRequest) -> HttpResponse:
     """One node's tiles, cumulative chart, children (drill-down) and product-line pivot."""
     scope = viewer_scope(user=request.user)
@@ -384,6 +386,7 @@ def _variance_columns() -> list[tuple[str, str]]:
 
 
 @login_required
+@use_replica
 def variance_report(request: HttpRequest) -> HttpResponse:
     """Target vs achieved by person or unit × period × product line; CSV/XLSX export."""
     from django.core.exceptions import PermissionDenied
@@ -493,6 +496,7 @@ def variance_report(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@use_replica
 def ranking(request: HttpRequest) -> HttpResponse:
     """A leaderboard of the salespeople in a peer group by attainment or pace."""
     from django.core.exceptions import PermissionDenied

@@ -13,4 +13,8 @@ SALESALLOC_BACKGROUND_THREAD = False
 MEDIA_ROOT = tempfile.mkdtemp(prefix="salesalloc-test-media-")
 DEBUG = False
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute"}}
+# A second alias that mirrors the test database, so the replica router is tested for real;
+# the router uses it only where a test sets SALESALLOC_REPLICA_ALIAS = "replica".
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+SALESALLOC_REPLICA_ALIAS = ""
 SALESALLOC_TRACKING_CACHE_SECONDS = 0  # tests that cache turn it on themselves

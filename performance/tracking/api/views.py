@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from performance.tracking.api.serializers import AttainmentInputSerializer, attainment_data
 from performance.tracking.selectors import attainment_get
+from salesalloc.core.db import replica_reads
 from salesalloc.core.permissions import HasRole
 
 
@@ -27,12 +28,13 @@ class AttainmentGetApi(APIView):
         params = AttainmentInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        result = attainment_get(
-            user=request.user,
-            year=data["year"],
-            as_of=data["as_of"],
-            org_unit=data.get("org_unit"),
-            salesperson=data.get("salesperson"),
-            product_line=data.get("product_line"),
-        )
+        with replica_reads():
+            result = attainment_get(
+                user=request.user,
+                year=data["year"],
+                as_of=data["as_of"],
+                org_unit=data.get("org_unit"),
+                salesperson=data.get("salesperson"),
+                product_line=data.get("product_line"),
+            )
         return Response(attainment_data(result))
