@@ -175,7 +175,7 @@ def node_figures(
     """
     n = len(months)
     whole = whole_months(months, as_of)
-    partial = whole < n and as_of >= months[0]
+    partial = whole < n and months[whole] <= as_of
     actual_to_date = sum(actuals[:whole]) + (current_actual if partial else 0)
     if targets is None:
         target = expected = None

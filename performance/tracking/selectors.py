@@ -188,57 +188,61 @@ class _Grouping:
 def _grouping(
     target: OrgUnit | Salesperson, product_line: ProductLine | None, *, people: bool = False
 ) -> _Grouping:
-    """Children of the node; ``people``: every salesperson under an org unit instead."""
-    pl_q = Q(**{"product_line__path__startswith": product_line.path}) if product_line else Q()
-    whens: list[When] = []
+    """Children of the node and how grid rows map to them; ``people``: every salesperson
+    under an org unit instead of the units and people directly below it.
+
+    Rows are filtered by id lists and grouped by ``salesperson_id`` (or ``product_line_id``
+    under a salesperson), columns the grids' unique keys cover; ``remap`` turns each id into
+    its child, so no query joins the org tree.
+    """
+    base = Q()
+    if product_line is not None:
+        line_ids = ProductLine.objects.filter(path__startswith=product_line.path)
+        base &= Q(product_line_id__in=list(line_ids.values_list("pk", flat=True)))
     children: list[Node] = []
-    if people and isinstance(target, OrgUnit):
-        persons = Salesperson.objects.filter(org_unit__path__startswith=target.path).order_by(
-            "code"
-        )
-        remap = {}
-        for person in persons:
-            remap[person.pk] = len(children)
-            children.append(Node(kind=NODE_SALESPERSON, code=person.code, name=person.name))
+    remap: dict[int, int] = {}
+    if isinstance(target, Salesperson):
+        parent_path = product_line.path if product_line else ""
+        tops = list(ProductLine.objects.filter(parent=product_line).order_by("code"))
+        children = [Node(kind=NODE_PRODUCT_LINE, code=line.code, name=line.name) for line in tops]
+        for pk, path in ProductLine.objects.filter(path__startswith=parent_path).values_list(
+            "pk", "path"
+        ):
+            for index, line in enumerate(tops):
+                if path.startswith(line.path):
+                    remap[pk] = index
         return _Grouping(
-            base=Q(salesperson__org_unit__path__startswith=target.path) & pl_q,
-            key=F("salesperson_id"),
+            base=base & Q(salesperson_id=target.pk),
+            key=F("product_line_id"),
             children=children,
-            kind=NODE_SALESPERSON,
+            kind=NODE_PRODUCT_LINE,
             remap=remap,
         )
-    if isinstance(target, Salesperson):
-        base = Q(**{"salesperson_id": target.pk}) & pl_q
-        lines = ProductLine.objects.filter(parent=product_line).order_by("code")
-        for line in lines:
-            whens.append(
-                When(
-                    Q(**{"product_line__path__startswith": line.path}),
-                    then=Value(len(children)),
-                )
-            )
-            children.append(Node(kind=NODE_PRODUCT_LINE, code=line.code, name=line.name))
-        kind = NODE_PRODUCT_LINE
-    else:
-        base = Q(**{"salesperson__org_unit__path__startswith": target.path}) & pl_q
-        for unit in OrgUnit.objects.filter(parent=target).order_by("code"):
-            whens.append(
-                When(
-                    Q(**{"salesperson__org_unit__path__startswith": unit.path}),
-                    then=Value(len(children)),
-                )
-            )
-            children.append(_unit_node(unit))
-        for person in Salesperson.objects.filter(org_unit=target).order_by("code"):
-            whens.append(When(Q(**{"salesperson_id": person.pk}), then=Value(len(children))))
-            children.append(Node(kind=NODE_SALESPERSON, code=person.code, name=person.name))
-        kind = NODE_ORG_UNIT
-    key = (
-        Case(*whens, default=Value(OTHER), output_field=IntegerField())
-        if whens
-        else Value(OTHER, output_field=IntegerField())
+    persons = list(
+        Salesperson.objects.filter(org_unit__path__startswith=target.path)
+        .order_by("code")
+        .values_list("pk", "code", "name", "org_unit_id", "org_unit__path")
     )
-    return _Grouping(base=base, key=key, children=children, kind=kind)
+    base &= Q(salesperson_id__in=[pk for pk, *_ in persons])
+    if people:
+        for pk, code, name, *_ in persons:
+            remap[pk] = len(children)
+            children.append(Node(kind=NODE_SALESPERSON, code=code, name=name))
+        kind = NODE_SALESPERSON
+    else:
+        units = list(OrgUnit.objects.filter(parent=target).order_by("code"))
+        children = [_unit_node(unit) for unit in units]
+        for pk, code, name, unit_id, path in persons:
+            if unit_id == target.pk:
+                remap[pk] = len(children)
+                children.append(Node(kind=NODE_SALESPERSON, code=code, name=name))
+                continue
+            for index, unit in enumerate(units):
+                if path.startswith(unit.path):
+                    remap[pk] = index
+                    break
+        kind = NODE_ORG_UNIT
+    return _Grouping(base=base, key=F("salesperson_id"), children=children, kind=kind, remap=remap)
 
 
 def attainment_get(
@@ -308,7 +312,7 @@ def _attainment_compute(
     first, after = months[0], engine.add_months(months[-1], 1)
     index = {month: k for k, month in enumerate(months)}
     whole = engine.whole_months(months, as_of)
-    partial = whole < len(months) and as_of >= first
+    partial = whole < len(months) and months[whole] <= as_of
     current = months[whole] if partial else None
     history_end = as_of.replace(day=1)  # months before it are over (or as_of's month is)
     if engine.month_end(history_end) <= as_of:
@@ -317,40 +321,61 @@ def _attainment_compute(
     group = _grouping(target, line, people=people)
     keys = [*range(len(group.children)), OTHER]
 
+    by_person = group.kind != NODE_PRODUCT_LINE  # rows keyed by salesperson id
     targets: dict[int, list[int]] | None = None
     current_totals: dict[int, list[int]] = defaultdict(list)
     if plan is not None:
         targets = {key: [0] * len(months) for key in keys}
-        rows = (
-            TargetCell.objects.filter(group.base, plan=plan, month__gte=first, month__lt=after)
+        if by_person:
+            target_rows = [
+                (raw, month, cents)
+                for raw, month, cents in _grid_totals(kind="targets", plan=plan, line=line)
+                if raw in group.remap and first <= month < after
+            ]
+        else:
+            target_rows = list(
+                TargetCell.objects.filter(group.base, plan=plan, month__gte=first, month__lt=after)
+                .annotate(child=group.key)
+                .order_by()
+                .values_list("child", "month")
+                .annotate(c=_cents())
+            )
+        for raw, month, cents in target_rows:
+            targets[group.slot(raw)][index[month]] += int(cents or 0)
+        if current is not None and targets_sum(targets, whole) > 0:
+            if by_person:  # the rows are already one per salesperson and month
+                for raw, month, cents in target_rows:
+                    if month == current:
+                        current_totals[group.slot(raw)].append(int(cents or 0))
+            else:
+                per_person = (
+                    TargetCell.objects.filter(group.base, plan=plan, month=current)
+                    .annotate(child=group.key)
+                    .order_by()
+                    .values_list("child", "salesperson_id")
+                    .annotate(c=_cents())
+                )
+                for raw, _person, cents in per_person:
+                    current_totals[group.slot(raw)].append(int(cents or 0))
+
+    actuals = {key: [0] * len(months) for key in keys}
+    history: dict[int, dict[dt.date, int]] = {key: {} for key in keys}
+    until = max(after, history_end)
+    if by_person:
+        actual_rows = [
+            row
+            for row in _grid_totals(kind="actuals", plan=None, line=line)
+            if row[0] in group.remap and row[1] < until
+        ]
+    else:
+        actual_rows = list(
+            ActualCell.objects.filter(group.base, month__lt=until)
             .annotate(child=group.key)
             .order_by()
             .values_list("child", "month")
             .annotate(c=_cents())
         )
-        for raw, month, cents in rows:
-            targets[group.slot(raw)][index[month]] += int(cents or 0)
-        if current is not None and targets_sum(targets, whole) > 0:
-            per_person = (
-                TargetCell.objects.filter(group.base, plan=plan, month=current)
-                .annotate(child=group.key)
-                .order_by()
-                .values_list("child", "salesperson_id")
-                .annotate(c=_cents())
-            )
-            for raw, _person, cents in per_person:
-                current_totals[group.slot(raw)].append(int(cents or 0))
-
-    actuals = {key: [0] * len(months) for key in keys}
-    history: dict[int, dict[dt.date, int]] = {key: {} for key in keys}
-    rows = (
-        ActualCell.objects.filter(group.base, month__lt=max(after, history_end))
-        .annotate(child=group.key)
-        .order_by()
-        .values_list("child", "month")
-        .annotate(c=_cents())
-    )
-    for raw, month, cents in rows:
+    for raw, month, cents in actual_rows:
         child = group.slot(raw)
         value = int(cents or 0)
         if month in index:
@@ -418,6 +443,41 @@ def _attainment_compute(
         children=children,
         children_kind=group.kind,
     )
+
+
+def _grid_totals(
+    *, kind: str, plan: Plan | None, line: ProductLine | None
+) -> list[tuple[int, dt.date, int]]:
+    """(salesperson id, month, cents) of the whole target or actuals grid, product lines
+    summed (only those under ``line`` when given): one ``GROUP BY`` over the grid.
+
+    Cached per cache generation (the recompute starts a new one) and plan revision, so
+    every org node's figures are sums over these rows instead of a scan of the grid.
+    """
+    timeout = settings.SALESALLOC_TRACKING_CACHE_SECONDS
+    key = None
+    if timeout:
+        version = cache.get_or_set(CACHE_VERSION_KEY, 1, None)
+        key = (
+            f"tracking:grid:{version}:{kind}:{plan.pk if plan else ''}:"
+            f"{plan.revision if plan else ''}:{line.pk if line else ''}"
+        )
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    rows = TargetCell.objects.filter(plan=plan) if kind == "targets" else ActualCell.objects.all()
+    if line is not None:
+        lines = ProductLine.objects.filter(path__startswith=line.path).values_list("pk", flat=True)
+        rows = rows.filter(product_line_id__in=list(lines))
+    result = [
+        (int(sp), month, int(cents or 0))
+        for sp, month, cents in rows.order_by()
+        .values_list("salesperson_id", "month")
+        .annotate(c=_cents())
+    ]
+    if key is not None:
+        cache.set(key, result, timeout)
+    return result
 
 
 def targets_sum(targets: dict[int, list[int]], month_index: int) -> int:
@@ -492,7 +552,8 @@ def pivot_get(
             .values_list("child", "pl")
             .annotate(c=_cents())
         )
-        for child, pl, cents in rows:
+        for raw, pl, cents in rows:
+            child = group.slot(raw)
             if child != OTHER and pl != OTHER:
                 goal[child][pl] += int(cents or 0)
     rows = (
@@ -502,7 +563,8 @@ def pivot_get(
         .values_list("child", "pl")
         .annotate(c=_cents())
     )
-    for child, pl, cents in rows:
+    for raw, pl, cents in rows:
+        child = group.slot(raw)
         if child != OTHER and pl != OTHER:
             actual[child][pl] += int(cents or 0)
 

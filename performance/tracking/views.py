@@ -222,7 +222,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     short_format = pgettext("date format of a month on a chart axis", "M")
     whole = engine.whole_months([row.month for row in figures.months], as_of)
     open_from = whole + (
-        1 if whole < len(figures.months) and as_of >= figures.months[0].month else 0
+        1 if whole < len(figures.months) and figures.months[whole].month <= as_of else 0
     )
     actual_series: list[int | None] = [
         row.actual if k < whole else None for k, row in enumerate(figures.months)

@@ -205,5 +205,11 @@ def test_cached_until_the_recompute_invalidates(tracked, client_as, settings):
 
     order_actuals_refresh()
     assert admin.get(URL, params).json()["actual"] == "3000.00"  # still cached
+    company = {"as_of": "2019-03-15"}
+    assert admin.get(URL, company).json()["actual"] == "6205.00"
+    line(dt.date(2019, 2, 3), tracked.rep, tracked.chairs, "1.00")
+    order_actuals_refresh()
+    assert admin.get(URL, company).json()["actual"] == "6205.00"  # the grid's sums, cached
     tracking_cache_invalidate()
     assert admin.get(URL, params).json()["actual"] == "3005.00"
+    assert admin.get(URL, company).json()["actual"] == "6206.00"
