@@ -524,9 +524,30 @@ def pivot_get(
     org_unit: str | None = None,
     salesperson: str | None = None,
 ) -> Pivot:
-    """Targets and actuals of the node's children by top-level product line (two queries)."""
+    """Targets and actuals of the node's children by top-level product line (two queries).
+
+    Cached like the attainment figures, until the next recompute or plan revision.
+    """
     target = tracking_node_get(user=user, org_unit=org_unit, salesperson=salesperson)
     plan = tracking_plan_get(year=year)
+    timeout = settings.SALESALLOC_TRACKING_CACHE_SECONDS
+    key = None
+    if timeout:
+        version = cache.get_or_set(CACHE_VERSION_KEY, 1, None)
+        key = (
+            f"tracking:pivot:{version}:{year}:{type(target).__name__}:{target.pk}:"
+            f"{plan.pk if plan else ''}:{plan.revision if plan else ''}"
+        )
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    result = _pivot_compute(target=target, plan=plan, year=year)
+    if key is not None:
+        cache.set(key, result, timeout)
+    return result
+
+
+def _pivot_compute(*, target: OrgUnit | Salesperson, plan: Plan | None, year: int) -> Pivot:
     months = engine.fiscal_months(year, plan.start_month if plan else 1)
     first, after = months[0], engine.add_months(months[-1], 1)
     group = _grouping(target, None)
