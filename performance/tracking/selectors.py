@@ -245,6 +245,14 @@ def _grouping(
     return _Grouping(base=base, key=F("salesperson_id"), children=children, kind=kind, remap=remap)
 
 
+@dataclass(frozen=True)
+class Resolved:
+    """A node and plan the caller already looked up (``tracking_node_get``, ``..._plan_get``)."""
+
+    target: OrgUnit | Salesperson
+    plan: Plan | None
+
+
 def attainment_get(
     *,
     user: AbstractBaseUser | AnonymousUser,
@@ -253,6 +261,7 @@ def attainment_get(
     org_unit: str | None = None,
     salesperson: str | None = None,
     product_line: str | None = None,
+    resolved: Resolved | None = None,
 ) -> Attainment:
     """Attainment, pace and forecasts of one visible node and its children (DESIGN §7).
 
@@ -260,13 +269,17 @@ def attainment_get(
     and arguments until the next recompute or a newly published plan.
     """
     scope = viewer_scope(user=user)
-    target = tracking_node_get(user=user, org_unit=org_unit, salesperson=salesperson)
+    target = (
+        resolved.target
+        if resolved
+        else tracking_node_get(user=user, org_unit=org_unit, salesperson=salesperson)
+    )
     line = None
     if product_line:
         line = ProductLine.objects.filter(code=product_line).first()
         if line is None:
             raise _not_found(_("product line"), product_line)
-    plan = tracking_plan_get(year=year)
+    plan = resolved.plan if resolved else tracking_plan_get(year=year)
     timeout = settings.SALESALLOC_TRACKING_CACHE_SECONDS
     key = None
     if timeout:
@@ -523,13 +536,17 @@ def pivot_get(
     year: int,
     org_unit: str | None = None,
     salesperson: str | None = None,
+    resolved: Resolved | None = None,
 ) -> Pivot:
     """Targets and actuals of the node's children by top-level product line (two queries).
 
     Cached like the attainment figures, until the next recompute or plan revision.
     """
-    target = tracking_node_get(user=user, org_unit=org_unit, salesperson=salesperson)
-    plan = tracking_plan_get(year=year)
+    if resolved is not None:
+        target, plan = resolved.target, resolved.plan
+    else:
+        target = tracking_node_get(user=user, org_unit=org_unit, salesperson=salesperson)
+        plan = tracking_plan_get(year=year)
     timeout = settings.SALESALLOC_TRACKING_CACHE_SECONDS
     key = None
     if timeout:
@@ -606,8 +623,22 @@ def _pivot_compute(*, target: OrgUnit | Salesperson, plan: Plan | None, year: in
 
 
 def tracking_years(*, user: AbstractBaseUser | AnonymousUser, today: dt.date) -> list[int]:
-    """Fiscal years worth offering: published plans, years with actuals and this year."""
+    """Fiscal years worth offering: published plans, years with actuals and this year.
+
+    Cached per scope until the next recompute.
+    """
     from allocation.selectors import actual_cell_list
+
+    scope = viewer_scope(user=user)
+    timeout = settings.SALESALLOC_TRACKING_CACHE_SECONDS
+    key = None
+    if timeout:
+        version = cache.get_or_set(CACHE_VERSION_KEY, 1, None)
+        raw = f"{scope.is_admin}:{scope.managed_paths}:{scope.salesperson_id}:{today}"
+        key = f"tracking:years:{version}:{hashlib.sha256(raw.encode()).hexdigest()}"
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
 
     years = set(
         Plan.objects.filter(status=Plan.Status.PUBLISHED, scenario_of__isnull=True)
@@ -619,7 +650,10 @@ def tracking_years(*, user: AbstractBaseUser | AnonymousUser, today: dt.date) ->
     if span["first"] is not None:
         years.update(range(span["first"].year, span["last"].year + 1))
     years.add(today.year)
-    return sorted(years, reverse=True)
+    result = sorted(years, reverse=True)
+    if key is not None:
+        cache.set(key, result, timeout)
+    return result
 
 
 RANK_BY = ("attainment", "pace")

@@ -171,18 +171,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form = DashboardForm(request.GET or None, years=years, lines=lines)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     year = data.get("year") or today.year
-    from performance.tracking.selectors import tracking_plan_get
+    from performance.tracking.selectors import Resolved, tracking_node_get, tracking_plan_get
 
     plan = tracking_plan_get(year=year)
     as_of = data.get("as_of") or _default_as_of(year, plan.start_month if plan else 1, today)
     product_line = data.get("product_line") or ""
+    resolved = Resolved(
+        target=tracking_node_get(
+            user=request.user,
+            org_unit=data.get("org_unit") or None,
+            salesperson=data.get("salesperson") or None,
+        ),
+        plan=plan,
+    )
     result = attainment_get(
         user=request.user,
         year=year,
         as_of=as_of,
-        org_unit=data.get("org_unit") or None,
-        salesperson=data.get("salesperson") or None,
         product_line=product_line or None,
+        resolved=resolved,
     )
     form = DashboardForm(
         initial={
@@ -263,7 +270,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ]
     pivot = None
     if result.children_kind == NODE_ORG_UNIT and result.children:
-        raw = pivot_get(user=request.user, year=year, **result.node.query)
+        raw = pivot_get(user=request.user, year=year, resolved=resolved)
         pivot = {
             "columns": raw.columns,
             "rows": [
