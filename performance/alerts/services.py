@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BigIntegerField, Sum
+from django.db.models import BigIntegerField, Max, Sum
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -160,7 +160,9 @@ def _worse(condition: Condition, earlier: Alert) -> bool:
 def alerts_recompute(
     *, as_of: dt.date | None = None, actor: AbstractBaseUser | None = None
 ) -> AlertsRecomputeResult:
-    """Evaluate every rule as of ``as_of`` (default today) and reconcile the live alerts.
+    """Evaluate every rule as of ``as_of`` and reconcile the live alerts.
+
+    ``as_of`` defaults to today, or to the last order date when no order is that recent.
 
     Idempotent: one live alert per condition key (a partial unique constraint backs it);
     the live alerts are locked in primary-key order so two recomputes cannot interleave.
@@ -168,7 +170,11 @@ def alerts_recompute(
     from performance.notifications.services import notify_alert_opened
 
     today = timezone.localdate()
-    as_of = as_of or today
+    if as_of is None:
+        # The data's "now": today, or the last order date when the orders stop earlier
+        # (historic data, a demo), so pace and concentration speak of real figures.
+        last = OrderLine.objects.aggregate(last=Max("order_date"))["last"]
+        as_of = min(today, last) if last else today
     thresholds = alert_thresholds()
     conditions: list[Condition] = []
     plan = tracking_plan_get(year=as_of.year)

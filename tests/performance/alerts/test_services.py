@@ -130,3 +130,10 @@ def test_a_dispute_reaches_the_manager_and_its_resolution_goes_back(tracked):
     alerts_recompute(as_of=AS_OF)
     assert Alert.objects.filter(kind="dispute").count() == 1
     assert Alert.objects.get(kind="dispute").status == "resolved"
+
+
+def test_without_a_date_the_recompute_speaks_of_the_last_order_date(tracked):
+    # the orders stop on 20 March 2019: the 2019 plan's pace is judged then, not today
+    alerts_recompute()
+    behind = set(Alert.objects.filter(kind="pace").values_list("salesperson__code", flat=True))
+    assert behind == {"S-N2", "S-S1"}
