@@ -116,7 +116,7 @@ def recompute_alerts_task(*_results: Any, run_id: int) -> int:
     """Open, update and close risk alerts from the fresh figures (idempotent)."""
     with _step(run_id):
         result = alerts_recompute()
-        recompute_run_step_done(run_id=run_id, rows_written=result.opened + result.updated)
+        recompute_run_step_done(run_id=run_id)  # rows_written counts actual cells only
     return result.opened
 
 
@@ -125,7 +125,7 @@ def remind_unacknowledged_task(*_results: Any, run_id: int) -> int:
     """Remind salespeople of targets they have not acknowledged (once a day at most)."""
     with _step(run_id):
         sent = notifications_remind_unacknowledged()
-        recompute_run_step_done(run_id=run_id, rows_written=sent)
+        recompute_run_step_done(run_id=run_id)
     return sent
 
 

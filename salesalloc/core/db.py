@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 
 _REPLICA = ContextVar("salesalloc_replica_reads", default=False)
 
@@ -61,4 +62,5 @@ class ReplicaRouter:
         return True  # the replica holds the same rows as the primary
 
     def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool | None:
-        return False if db == replica_alias() else None
+        # Only the primary is migrated; a replica follows it (and a test mirror is it).
+        return False if db != DEFAULT_DB_ALIAS else None

@@ -170,6 +170,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AlertStatusEnum": "performance.alerts.models.Alert.Status",
+        "AlertLevelEnum": "performance.alerts.models.Alert.Level",
+        "AlertKindEnum": "performance.alerts.models.Alert.Kind",
+        "StatusEnum": "customers.models.ImportJob.Status",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------
