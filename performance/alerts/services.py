@@ -16,7 +16,7 @@ from fractions import Fraction
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, Max, Sum
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
@@ -136,6 +136,22 @@ def alert_owner(*, salesperson: Salesperson) -> AbstractBaseUser | None:
     return None
 
 
+ALERTS_LOCK_ID = 0x5A1E_A1E7  # any constant: one lock for every alerts recompute
+
+
+def _reconcile_lock() -> None:
+    """Serialise alerts recomputes for the rest of the transaction.
+
+    Two recomputes at once (an import's and the nightly one) would both open the alert of a
+    new condition; the partial unique key would refuse the second. PostgreSQL: a
+    transaction-level advisory lock. SQLite needs none: its transactions start IMMEDIATE
+    (settings), so writers already take turns.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ALERTS_LOCK_ID])
+
+
 def _settled_by_people(keys: list[str]) -> dict[str, Alert]:
     """The latest alert per key that a person resolved (one query)."""
     out: dict[str, Alert] = {}
@@ -165,10 +181,11 @@ def alerts_recompute(
     ``as_of`` defaults to today, or to the last order date when no order is that recent.
 
     Idempotent: one live alert per condition key (a partial unique constraint backs it);
-    the live alerts are locked in primary-key order so two recomputes cannot interleave.
+    recomputes take turns (``_reconcile_lock``), so two at once give the same alerts.
     """
     from performance.notifications.services import notify_alert_opened
 
+    _reconcile_lock()
     today = timezone.localdate()
     if as_of is None:
         # The data's "now": today, or the last order date when the orders stop earlier
