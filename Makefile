@@ -78,3 +78,4 @@ bench: install-dev
 	$(BIN)/python bench/allocation_bench.py
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/recompute_bench.py
+	$(BIN)/python bench/dashboard_bench.py

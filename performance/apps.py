@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class PerformanceConfig(AppConfig):
     name = "performance"
     verbose_name = _("Performance")
+
+    def ready(self) -> None:
+        # Plan lifecycle and acknowledgements (allocation.signals) -> notifications.
+        from performance.notifications import receivers  # noqa: F401

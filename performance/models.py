@@ -1,10 +1,12 @@
-"""Evaluative data: recompute runs now; KPIs, scorecards and commissions build on it."""
+"""Evaluative data: recompute runs here; each concern's models live in its own package."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from performance.alerts.models import Alert  # noqa: F401  (each concern's models, one app)
+from performance.notifications.models import Notification  # noqa: F401
 from salesalloc.core.models import HeartbeatModel, TimeStampedModel
 
 

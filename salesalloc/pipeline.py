@@ -3,15 +3,17 @@
 After an import::
 
     customers.import_orders (task) --commit--> customers.signals.orders_imported(job_id)
-      -> on_orders_imported: RecomputeRun(kind=import, steps={"import": job, "tiers": …}),
-         then the chain salesalloc.refresh_actuals_for_import(run, job)
-         -> salesalloc.refresh_tiers_today(run) -> salesalloc.recompute_finish(run)
+      -> on_orders_imported: RecomputeRun(kind=import, steps={"import": job, "tiers": …,
+         "alerts": None}), then the chain salesalloc.refresh_actuals_for_import(run, job)
+         -> salesalloc.refresh_tiers_today(run) -> salesalloc.recompute_alerts(run)
+         -> salesalloc.recompute_finish(run)
 
 Every night (``CELERY_BEAT_SCHEDULE`` in settings) and on ``manage.py recompute``::
 
     salesalloc.recompute_all -> RecomputeRun(kind=nightly|manual, steps={"people-1": ids, …}),
       then the chord [salesalloc.refresh_actuals_for_people(run, ids, step) for each chunk]
-      -> salesalloc.refresh_tiers_today(run) -> salesalloc.recompute_finish(run)
+      -> salesalloc.refresh_tiers_today(run) -> salesalloc.recompute_alerts(run)
+      -> salesalloc.remind_unacknowledged(run) -> salesalloc.recompute_finish(run)
 
 Steps are thin, idempotent tasks over services (delete-and-rebuild under row locks),
 acknowledged late and rejected on worker loss, so a retried, doubled or redelivered step
@@ -21,8 +23,11 @@ step runs it keeps the run's heartbeat fresh. Every task of a flow carries the e
 marks the run failed. ``salesalloc.sweep_stale_work`` (beat, every
 ``SALESALLOC_SWEEP_SECONDS``) runs each app's sweeper: stale imports are re-queued or
 failed, stale runs resumed with the steps left (``recompute_run_resume``) or failed.
-The tiers step refreshes today's snapshot (``customers.tiers``) once the actuals are in;
-later stages (KPIs, commissions, alerts) join after it the same way.
+After the actuals, the post steps run in ``POST_STEPS`` order: the tiers step refreshes
+today's snapshot (``customers.tiers``); ``recompute_alerts`` reconciles the risk alerts with
+the fresh figures (one live alert per condition); nightly, ``remind_unacknowledged`` sends
+reminders. ``recompute_finish`` also drops the cached attainment figures. Later stages
+(KPIs, commissions) join ``POST_STEPS`` the same way.
 ``SALESALLOC_RECOMPUTE_CHUNKS`` splits the nightly run across workers (1 = a single
 set-based pass, fastest on one machine).
 """
@@ -54,7 +59,9 @@ from customers.services.recovery import import_jobs_sweep
 from customers.signals import orders_imported
 from customers.tiers.selectors import import_job_customer_ids
 from customers.tiers.services import tier_daily_refresh
+from performance.alerts.services import alerts_recompute
 from performance.models import RecomputeRun
+from performance.notifications.services import notifications_remind_unacknowledged
 from performance.services import (
     recompute_run_finish,
     recompute_run_start,
@@ -62,6 +69,7 @@ from performance.services import (
     recompute_run_steps_left,
     recompute_runs_sweep,
 )
+from performance.tracking.services import tracking_cache_invalidate
 from salesalloc.core.background import broker_send, run_in_background
 from salesalloc.core.heartbeat import heartbeat, pause_for_crash_tests
 from salesalloc.core.outages import BrokerUnavailableError
@@ -69,7 +77,11 @@ from salesalloc.core.outages import BrokerUnavailableError
 logger = logging.getLogger(__name__)
 
 IMPORT_STEP = "import"
-TIERS_STEP = "tiers"  # after every actuals step: {"kind": RecomputeRun.Kind, "job": id | None}
+TIERS_STEP = "tiers"  # {"kind": RecomputeRun.Kind, "job": import job id | None}
+ALERTS_STEP = "alerts"
+REMINDERS_STEP = "reminders"
+# Steps that run one after another once every actuals step is done, in this order.
+POST_STEPS = (TIERS_STEP, ALERTS_STEP, REMINDERS_STEP)
 STEP_OPTIONS: dict[str, Any] = {
     "acks_late": True,  # every step is idempotent
     "reject_on_worker_lost": True,  # a killed worker's step goes back to the queue
@@ -160,9 +172,32 @@ def refresh_tiers_today_task(
     return tier_run.pk
 
 
+@shared_task(name="salesalloc.recompute_alerts", **STEP_OPTIONS)
+def recompute_alerts_task(*_results: Any, run_id: int) -> int | None:
+    """Open, update and close risk alerts from the fresh figures (idempotent)."""
+    if _run_succeeded(run_id):
+        return None
+    with _step(run_id):
+        result = alerts_recompute()
+        recompute_run_step_done(run_id=run_id, step=ALERTS_STEP)
+    return result.opened
+
+
+@shared_task(name="salesalloc.remind_unacknowledged", **STEP_OPTIONS)
+def remind_unacknowledged_task(*_results: Any, run_id: int) -> int | None:
+    """Remind salespeople of targets they have not acknowledged (once a day at most)."""
+    if _run_succeeded(run_id):
+        return None
+    with _step(run_id):
+        sent = notifications_remind_unacknowledged()
+        recompute_run_step_done(run_id=run_id, step=REMINDERS_STEP)
+    return sent
+
+
 @shared_task(name="salesalloc.recompute_finish", acks_late=True, max_retries=3)
 def recompute_finish_task(*_results: Any, run_id: int) -> None:
-    """Close the run (and the import's recompute status)."""
+    """Close the run (and the import's recompute status); drop cached tracking figures."""
+    tracking_cache_invalidate()
     recompute_run_finish(run_id=run_id)
 
 
@@ -181,9 +216,12 @@ def recompute_after_import(*, job_id: int) -> RecomputeRun | None:
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None:
         return None
-    run = recompute_run_start(
         kind=RecomputeRun.Kind.IMPORT,
-        steps={IMPORT_STEP: job.pk, TIERS_STEP: {"kind": RecomputeRun.Kind.IMPORT, "job": job.pk}},
+        steps={
+            IMPORT_STEP: job.pk,
+            TIERS_STEP: {"kind": RecomputeRun.Kind.IMPORT, "job": job.pk},
+            ALERTS_STEP: None,
+        },
         import_job=job,
     )
     import_job_recompute_mark(job_id=job.pk, status=ImportJob.RecomputeStatus.RUNNING)
@@ -222,6 +260,8 @@ def recompute_all(
         f"people-{n}": part for n, part in enumerate(_chunks(ids, count), start=1)
     }
     steps[TIERS_STEP] = {"kind": kind, "job": None}
+    steps[ALERTS_STEP] = None
+    steps[REMINDERS_STEP] = None
     run = recompute_run_start(kind=kind, steps=steps, actor=actor)
     if inline:
         for done, (key, args) in enumerate(steps.items(), start=1):
@@ -280,23 +320,28 @@ def _step_signature(run_id: int, key: str, args: Any) -> Signature:
         return refresh_actuals_for_import_task.si(run_id, args)
     if key == TIERS_STEP:
         return refresh_tiers_today_task.si(run_id=run_id, kind=args["kind"], job_id=args["job"])
+    if key == ALERTS_STEP:
+        return recompute_alerts_task.si(run_id=run_id)
+    if key == REMINDERS_STEP:
+        return remind_unacknowledged_task.si(run_id=run_id)
     return refresh_actuals_for_people_task.si(run_id, args, key)
 
 
 def _flow(run_id: int, steps: dict[str, Any]) -> Signature:
-    """The actuals steps (a chain for one, a chord for several), then the tiers step, then the
-    finish; the errback on each. A resumed run passes only the steps left."""
+    """The actuals steps (a chain for one, a chord for several), then the post steps in
+    ``POST_STEPS`` order, then the finish; the errback on each. A resumed run passes only the
+    steps left."""
     errback = recompute_failed_task.s(run_id=run_id)
     tail = [
-        _step_signature(run_id, key, args).on_error(errback)
-        for key, args in steps.items()
-        if key == TIERS_STEP
+        _step_signature(run_id, key, steps[key]).on_error(errback)
+        for key in POST_STEPS
+        if key in steps
     ]
     tail.append(recompute_finish_task.si(run_id=run_id).on_error(errback))
     header = [
         _step_signature(run_id, key, args).on_error(errback)
         for key, args in steps.items()
-        if key != TIERS_STEP
+        if key not in POST_STEPS
     ]
     body = chain(*tail) if len(tail) > 1 else tail[0]
     if not header:

@@ -248,6 +248,8 @@ class ProductLineTotalsInputSerializer(serializers.Serializer):
 
 class CommentInputSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    # Approve only: an admin approves a plan they submitted themselves (four-eyes override).
+    override_four_eyes = serializers.BooleanField(required=False, default=False)
 
 
 class RejectInputSerializer(serializers.Serializer):

@@ -361,8 +361,13 @@ def _transition_view(
             if reject:
                 plan = service(plan=plan, reason=data.validated_data["reason"], actor=request.user)
             else:
+                extra = (
+                    {"override_four_eyes": data.validated_data["override_four_eyes"]}
+                    if service is plan_approve
+                    else {}
+                )
                 plan = service(
-                    plan=plan, comment=data.validated_data["comment"], actor=request.user
+                    plan=plan, comment=data.validated_data["comment"], actor=request.user, **extra
                 )
             return _detail(request, plan)
 

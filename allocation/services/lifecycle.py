@@ -28,6 +28,7 @@ from allocation.planning import MONTHS, respread_rows
 from allocation.selectors import plan_leaves_frame, plan_structure_get, viewer_scope
 from allocation.services.common import audit, plan_lock, rule_error
 from allocation.services.storage import target_cells_delete, target_cells_insert
+from allocation.signals import acknowledgement_recorded, plan_status_changed
 from salesalloc.core.exceptions import ConflictError, ScopeError
 from salesalloc.core.money import from_cents
 from salesalloc.core.users import acting_user
@@ -75,6 +76,7 @@ def _transition(
         reason=comment,
         details={"from": old, "to": to},
     )
+    plan_status_changed.send(sender=Plan, plan=plan, action=action, actor=actor, comment=comment)
     return plan
 
 
@@ -96,10 +98,27 @@ def plan_submit(*, plan: Plan, actor: AbstractBaseUser | None = None, comment: s
 
 
 @transaction.atomic
-def plan_approve(*, plan: Plan, actor: AbstractBaseUser | None = None, comment: str = "") -> Plan:
-    """Submitted -> approved."""
+def plan_approve(
+    *,
+    plan: Plan,
+    actor: AbstractBaseUser | None = None,
+    comment: str = "",
+    override_four_eyes: bool = False,
+) -> Plan:
+    """Submitted -> approved, by someone other than the submitter (four-eyes).
+
+    Only an admin who says so explicitly (``override_four_eyes``) approves their own plan.
+    """
     plan = plan_lock(plan=plan)
     _require(plan, {Status.SUBMITTED}, _("approve"))
+    own = actor is not None and plan.submitted_by_id == actor.pk
+    if own and not (override_four_eyes and viewer_scope(user=actor).is_admin):
+        raise ConflictError(
+            _(
+                "You submitted this plan, so someone else approves it (four-eyes). "
+                "An administrator may override this explicitly."
+            )
+        )
     return _transition(
         plan=plan,
         to=Status.APPROVED,
@@ -482,4 +501,5 @@ def acknowledgement_record(
     change.salesperson_id = scope.salesperson_id
     change.cell = row.salesperson.code
     change.save()
+    acknowledgement_recorded.send(sender=Acknowledgement, acknowledgement=row, actor=actor)
     return row

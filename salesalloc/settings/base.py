@@ -96,6 +96,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Dashboards and reports read from a replica when DATABASE_REPLICA_URL is set (DESIGN §9).
+SALESALLOC_REPLICA_ALIAS = ""
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"].get("CONN_MAX_AGE", 0))
+    SALESALLOC_REPLICA_ALIAS = "replica"
+DATABASE_ROUTERS = ["salesalloc.core.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -167,6 +174,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AlertStatusEnum": "performance.alerts.models.Alert.Status",
+        "AlertLevelEnum": "performance.alerts.models.Alert.Level",
+        "AlertKindEnum": "performance.alerts.models.Alert.Kind",
+        "StatusEnum": "customers.models.ImportJob.Status",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------
@@ -294,3 +307,25 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "salesalloc.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SALESALLOC_RECOMPUTE_CHUNKS = env.int("SALESALLOC_RECOMPUTE_CHUNKS", default=1)
+# Attainment figures are cached per viewer until the next recompute (0 = no cache).
+SALESALLOC_TRACKING_CACHE_SECONDS = env.int("SALESALLOC_TRACKING_CACHE_SECONDS", default=600)
+# Risk alert thresholds (DESIGN §6); the dashboard colours its bands by the pace ones.
+SALESALLOC_ALERT_PACE_WARNING = env.str("SALESALLOC_ALERT_PACE_WARNING", default="0.90")
+SALESALLOC_ALERT_PACE_CRITICAL = env.str("SALESALLOC_ALERT_PACE_CRITICAL", default="0.75")
+SALESALLOC_ALERT_FORECAST_SHORTFALL = env.str("SALESALLOC_ALERT_FORECAST_SHORTFALL", default="0.95")
+SALESALLOC_ALERT_TOP_CUSTOMER_SHARE = env.str("SALESALLOC_ALERT_TOP_CUSTOMER_SHARE", default="0.50")
+SALESALLOC_ALERT_HHI = env.str("SALESALLOC_ALERT_HHI", default="0.25")
+SALESALLOC_ALERT_UNACKNOWLEDGED_DAYS = env.int("SALESALLOC_ALERT_UNACKNOWLEDGED_DAYS", default=7)
+
+# --- E-mail (notifications): printed to the console unless SMTP is configured ----------------
+EMAIL_BACKEND = env.str(
+    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="salesalloc@localhost")
+# Links in e-mails start with this address.
+SALESALLOC_SITE_URL = env.str("SALESALLOC_SITE_URL", default="http://localhost:8000")

@@ -55,7 +55,7 @@ def _plan(company, *, name: str = "FY2024", root=None, total: str = "120000.00")
 
 def _publish(company, plan: Plan) -> Plan:
     admin = company.users["admin"]
-    plan = plan_submit(plan=plan, actor=admin)
+    plan = plan_submit(plan=plan, actor=company.users["manager"])
     plan = plan_approve(plan=plan, actor=admin)
     return plan_publish(plan=plan, actor=admin)
 

@@ -36,7 +36,7 @@ def published(company) -> Plan:
         actor=admin,
     )
     plan = plan_allocate(plan=plan, actor=admin)
-    plan = plan_submit(plan=plan, actor=admin)
+    plan = plan_submit(plan=plan, actor=company.users["manager"])
     plan = plan_approve(plan=plan, actor=admin)
     plan = plan_publish(plan=plan, actor=admin)
     ActualCell.objects.create(

@@ -131,7 +131,8 @@ def test_a_grid_row_out_of_scope_is_a_400_like_an_unknown_code(client_as, plan):
 
 def test_a_salesperson_sees_no_draft_and_only_their_row_once_published(company, client_as, plan):
     assert client_as("rep").get(_url(plan, "grid")).status_code == 404
-    for action in ("submit", "approve", "publish"):
+    client_as("manager").post(_url(plan, "submit"))
+    for action in ("approve", "publish"):
         client_as("admin").post(_url(plan, action))
 
     rows = client_as("rep").get(_url(plan, "grid")).json()["rows"]

@@ -352,7 +352,9 @@ def test_the_lifecycle_over_the_api(company, client_as, plan):
     }
     client_as("admin").post(f"{URL}{plan.pk}/reject/", {"reason": "redo"}, format="json")
     client_as("admin").post(f"{URL}{plan.pk}/submit/")
-    client_as("admin").post(f"{URL}{plan.pk}/approve/")
+    response = client_as("admin").post(f"{URL}{plan.pk}/approve/")
+    assert response.status_code == 409  # four-eyes: the submitter does not approve
+    client_as("admin").post(f"{URL}{plan.pk}/approve/", {"override_four_eyes": True}, format="json")
     body = client_as("admin").post(f"{URL}{plan.pk}/publish/").json()
     assert (body["status"], body["published_by"], body["published_at"]) == (
         "published",

@@ -1,0 +1,40 @@
+"""The attainment API: one node's attainment, pace and forecasts, and its children's."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from performance.tracking.api.serializers import AttainmentInputSerializer, attainment_data
+from performance.tracking.selectors import attainment_get
+from salesalloc.core.db import replica_reads
+from salesalloc.core.permissions import HasRole
+
+
+class AttainmentGetApi(APIView):
+    """Attainment of the company, an org unit or a salesperson for a fiscal year as of a date.
+
+    Figures come from the published plan of that fiscal year; managers see only nodes in
+    their subtrees and salespeople only themselves (anything else answers 404).
+    """
+
+    permission_classes = [HasRole]
+
+    @extend_schema(parameters=[AttainmentInputSerializer], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        params = AttainmentInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        with replica_reads():
+            result = attainment_get(
+                user=request.user,
+                year=data["year"],
+                as_of=data["as_of"],
+                org_unit=data.get("org_unit"),
+                salesperson=data.get("salesperson"),
+                product_line=data.get("product_line"),
+            )
+        return Response(attainment_data(result))
