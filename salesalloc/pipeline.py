@@ -216,6 +216,7 @@ def recompute_after_import(*, job_id: int) -> RecomputeRun | None:
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None:
         return None
+    run = recompute_run_start(
         kind=RecomputeRun.Kind.IMPORT,
         steps={
             IMPORT_STEP: job.pk,

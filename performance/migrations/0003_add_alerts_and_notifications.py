@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('allocation', '0003_targetcell_foreign_keys_kept_by_services'),
-        ('performance', '0001_initial_recompute_run'),
+        ('performance', '0002_recomputerun_heartbeat_and_steps'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
