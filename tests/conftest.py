@@ -42,6 +42,11 @@ class Company:
 
 @pytest.fixture
 def company(db) -> Company:
+    return make_company()
+
+
+def make_company() -> Company:
+    """The company of the module docstring (for fixtures of a wider scope than ``company``)."""
     admin = UserFactory(username="admin", is_superuser=True, is_staff=True)
     director = UserFactory(username="director")
     director.user_permissions.add(Permission.objects.get(codename="manage_all"))

@@ -42,7 +42,7 @@ METHODS = {"get", "put", "post", "patch", "delete"}
 class TokenScheme(OpenApiAuthenticationExtension):
     """``Authorization: Token <key>`` (django-rest-knox), under the scheme name clients know."""
 
-    target_class = "knox.auth.TokenAuthentication"
+    target_class = "salesalloc.core.tokens.ExpiringTokenAuthentication"
     name = "tokenAuth"
     priority = 1
 

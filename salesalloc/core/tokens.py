@@ -11,12 +11,34 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
+from knox.auth import TokenAuthentication
 from knox.models import AuthToken
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """knox's ``Authorization: Token <key>``, one query per request.
+
+    knox also sweeps the user's other expired tokens on every request (one more query);
+    here an expired token is refused and deleted when used, and the rest are swept when
+    the user is issued a new token.
+    """
+
+    def _cleanup_token(self, auth_token: AuthToken) -> bool:
+        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            auth_token.delete()
+            return True
+        return False
 
 
 @transaction.atomic
 def auth_token_create(*, user: AbstractBaseUser) -> str:
-    """Issue a new token for ``user`` and return its key (shown once, stored hashed)."""
+    """Issue a new token for ``user`` and return its key (shown once, stored hashed).
+
+    Also deletes the user's expired tokens and, beyond ``SALESALLOC_TOKENS_PER_USER``, the
+    oldest ones.
+    """
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
     _, key = AuthToken.objects.create(user=user)
     keep = settings.SALESALLOC_TOKENS_PER_USER
     stale = AuthToken.objects.filter(user=user).order_by("-created", "-pk")[keep:]
