@@ -27,7 +27,7 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import pre_save
 
         import salesalloc.pipeline  # noqa: F401
-        from salesalloc.core import schema  # noqa: F401  (OpenAPI extensions)
+        from salesalloc.core import checks, schema  # noqa: F401  (system checks, OpenAPI)
         from salesalloc.core.tokens import revoke_tokens_on_password_change
 
         pre_save.connect(

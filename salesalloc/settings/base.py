@@ -8,6 +8,7 @@ code runs on PostgreSQL with real workers. Every variable is documented in ``.en
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -16,9 +17,25 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
+
+class _Env(environ.Env):
+    """``environ.Env`` where an empty value (``NAME=``, as in .env.example) means the default."""
+
+    def get_value(
+        self,
+        var: str,
+        cast: Any = None,
+        default: Any = environ.Env.NOTSET,
+        parse_default: bool = False,
+    ) -> Any:
+        if default is not self.NOTSET and self.ENVIRON.get(var) == "":
+            return self.parse_value(default, cast) if parse_default and default else default
+        return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+
+
 # Read .env first, so that every variable below (SALESALLOC_VAR_DIR included) can come from
 # it. Variables already set in the process environment win over the file.
-env = environ.Env()
+env = _Env()
 ENV_FILE = Path(os.environ.get("SALESALLOC_ENV_FILE", str(BASE_DIR / ".env")))
 if ENV_FILE.is_file():
     environ.Env.read_env(ENV_FILE)
