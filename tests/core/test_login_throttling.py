@@ -185,3 +185,18 @@ def test_with_redis_down_the_browser_login_still_works_and_still_locks(company):
     assert page.status_code == 200
     assert signed_in.status_code == 302
     assert locked.status_code == 429
+
+
+def test_the_lockout_message_is_translated(company):
+    for _ in range(LIMIT):
+        _token("manager", "wrong")
+
+    response = APIClient().post(
+        URL,
+        {"username": "manager", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    assert response.status_code == 429
+    assert response.json()["message"] == "登录失败次数过多，请 15 分钟后再试。"
