@@ -20,6 +20,6 @@ def static_files_collected(app_configs: Any = None, **kwargs: Any) -> list[Check
             f"Static files are not collected: {storage.manifest_name} is missing in "
             f"STATIC_ROOT ({settings.STATIC_ROOT}), so every page would fail.",
             hint="Run `manage.py collectstatic --noinput` as part of each deploy.",
-            id="salesalloc.E001",
+            id="core.E002",
         )
     ]

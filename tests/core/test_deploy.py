@@ -143,7 +143,7 @@ def test_check_deploy_fails_loudly_when_static_files_were_not_collected(tmp_path
     result = _run(env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
 
     assert result.returncode != 0
-    assert "salesalloc.E001" in result.stderr
+    assert "core.E002" in result.stderr
     assert "collectstatic" in result.stderr
 
 
