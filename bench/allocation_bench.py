@@ -244,18 +244,17 @@ def edit_bench(plan: Any, admin: Any, edits: int) -> None:
     Django is imported here, after ``main`` has configured the environment and settings.
     """
     from django.db import connection
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     from allocation.models import OrgUnit, Plan, ProductLine, Salesperson, TargetCell
     from allocation.selectors import plan_structure_get
     from allocation.services.editing import _db_sum
+    from salesalloc.core.tokens import auth_token_create
 
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {TargetCell._meta.db_table}")
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=admin)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {auth_token_create(user=admin)}")
     rng = random.Random(7)
     people = list(Salesperson.objects.values_list("code", flat=True))
     teams = list(OrgUnit.objects.filter(depth=3).values_list("code", flat=True))

@@ -79,11 +79,11 @@ def load(args: argparse.Namespace) -> dict[str, object]:
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.files import File
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
     from allocation.models import OrgUnit, Plan, Salesperson
     from customers.services.imports import import_job_create, import_job_run
     from customers.signals import orders_imported
+    from salesalloc.core.tokens import auth_token_create
 
     loaded = args.keep_database and _database_exists(args.database_url)
     if not loaded:
@@ -120,13 +120,13 @@ def load(args: argparse.Namespace) -> dict[str, object]:
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = director.get_session_auth_hash()
     session.create()
-    token, _ = Token.objects.get_or_create(user=director)
+    token_key = auth_token_create(user=director)
     plan = Plan.objects.get(fiscal_year=YEAR, status=Plan.Status.PUBLISHED)
     nodes = [{"org_unit": code} for code in OrgUnit.objects.values_list("code", flat=True)]
     people = list(Salesperson.objects.values_list("code", flat=True))
     nodes += [{"salesperson": code} for code in random.Random(7).sample(people, 60)]
     print(f"plan {plan.name} v{plan.version}: {plan.cells.count():,} target cells")
-    return {"session": session.session_key, "token": token.key, "nodes": nodes}
+    return {"session": session.session_key, "token": token_key, "nodes": nodes}
 
 
 def _database_exists(url: str) -> bool:

@@ -15,10 +15,10 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.utils import translation
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from allocation.models import OrgUnit, ProductLine, Salesperson
+from salesalloc.core.tokens import auth_token_create
 from tests.factories import OrgUnitFactory, ProductLineFactory, SalespersonFactory, UserFactory
 
 
@@ -42,6 +42,11 @@ class Company:
 
 @pytest.fixture
 def company(db) -> Company:
+    return make_company()
+
+
+def make_company() -> Company:
+    """The company of the module docstring (for fixtures of a wider scope than ``company``)."""
     admin = UserFactory(username="admin", is_superuser=True, is_staff=True)
     director = UserFactory(username="director")
     director.user_permissions.add(Permission.objects.get(codename="manage_all"))
@@ -115,8 +120,8 @@ def client_as(company):
 
     def make(username: str) -> APIClient:
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=company.users[username])
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        key = auth_token_create(user=company.users[username])
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return make

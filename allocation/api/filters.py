@@ -65,7 +65,7 @@ class MonthFilter(_DocumentedFilter):
 
 class YearFilter(_DocumentedFilter):
     field_class = forms.IntegerField
-    schema = {"type": "integer", "example": 2024}
+    schema = {"type": "integer", "example": 2024, "minimum": 1900, "maximum": 2999}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1900)

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from salesalloc.api.views import TokenObtainApi
+from salesalloc.api.views import TokenApi
 
 urlpatterns = [
-    path("auth/token/", TokenObtainApi.as_view(), name="api-token"),
+    path("auth/token/", TokenApi.as_view(), name="api-token"),
 ]

@@ -5,20 +5,45 @@ Embedded default: with ``DATABASE_URL`` unset the app uses a SQLite file under `
 code runs on PostgreSQL with real workers. Every variable is documented in ``.env.example``.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = Path(environ.Env().str("SALESALLOC_VAR_DIR", default=str(BASE_DIR / "var")))
 
-env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    environ.Env.read_env(BASE_DIR / ".env")
+
+class _Env(environ.Env):
+    """``environ.Env`` where an empty value (``NAME=``, as in .env.example) means the default."""
+
+    def get_value(
+        self,
+        var: str,
+        cast: Any = None,
+        default: Any = environ.Env.NOTSET,
+        parse_default: bool = False,
+    ) -> Any:
+        if default is not self.NOTSET and self.ENVIRON.get(var) == "":
+            return self.parse_value(default, cast) if parse_default and default else default
+        return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+
+
+# Read .env first, so that every variable below (SALESALLOC_VAR_DIR included) can come from
+# it. Variables already set in the process environment win over the file.
+env = _Env()
+ENV_FILE = Path(os.environ.get("SALESALLOC_ENV_FILE", str(BASE_DIR / ".env")))
+if ENV_FILE.is_file():
+    environ.Env.read_env(ENV_FILE)
+
+# Importing settings creates nothing on disk: salesalloc.core's AppConfig.ready() makes
+# VAR_DIR (the SQLite file's folder) and STATIC_ROOT when they are missing.
+VAR_DIR = Path(env.str("SALESALLOC_VAR_DIR", default=str(BASE_DIR / "var")))
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-development-key-change-me-0123456789")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -36,7 +61,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -49,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -59,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "salesalloc.core.outages.OutageMiddleware",
     "salesalloc.middleware.EmbeddedSweepMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "salesalloc.urls"
@@ -82,7 +111,6 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------------
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'salesalloc.sqlite3'}")
 }
@@ -112,9 +140,45 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # Refuses sign-ins (browser, admin, token endpoint) while an account or address is locked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0 (the default)
+# ignores the header and uses the connection's address. With N, the client is the N-th
+# address from the right, so a client cannot choose its address by sending the header.
+SALESALLOC_TRUSTED_PROXIES = env.int("SALESALLOC_TRUSTED_PROXIES", default=0)
+
+# Sign-in throttling (django-axes, database handler: works while Redis is down). After
+# SALESALLOC_LOGIN_FAILURE_LIMIT failures for one username (from any address), or from one
+# address (for any usernames), sign-in is refused for SALESALLOC_LOGIN_COOLOFF_MINUTES after
+# the last failure; the browser login and POST /api/v1/auth/token/ count alike.
+AXES_ENABLED = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("SALESALLOC_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SALESALLOC_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success must not wipe the address's failures (that would let an attacker with one valid
+# account reset the per-address count); failures age out with the cool-off instead.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "salesalloc.core.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "salesalloc.core.security.lockout_response"
+AXES_IPWARE_PROXY_COUNT = SALESALLOC_TRUSTED_PROXIES
+AXES_VERBOSE = False
+
+# API tokens (django-rest-knox): stored hashed, expire, several per user, revocable with
+# DELETE /api/v1/auth/token/; a password change revokes all of a user's tokens.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.int("SALESALLOC_TOKEN_TTL_HOURS", default=24)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+SALESALLOC_TOKENS_PER_USER = env.int("SALESALLOC_TOKENS_PER_USER", default=20)
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -126,8 +190,7 @@ USE_TZ = True
 
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request without it
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
@@ -145,7 +208,7 @@ else:
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "salesalloc.core.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -160,6 +223,7 @@ REST_FRAMEWORK = {
     "DATE_FORMAT": "iso-8601",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("SALESALLOC_ANON_THROTTLE", default="60/minute")},
+    "NUM_PROXIES": SALESALLOC_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "salesalloc API",
@@ -180,6 +244,10 @@ SPECTACULAR_SETTINGS = {
         "AlertKindEnum": "performance.alerts.models.Alert.Kind",
         "StatusEnum": "customers.models.ImportJob.Status",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "salesalloc.core.schema.add_error_responses",
+    ],
 }
 
 # --- Celery -----------------------------------------------------------------------------------
@@ -299,6 +367,24 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Security headers -------------------------------------------------------------------------
+# Content-Security-Policy on every environment (the tests and the browser tests run with it):
+# scripts and styles only from our own static files, no inline code, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -11,6 +11,13 @@
   }
 
   ready(function () {
+    // Bar widths come as data attributes: the Content-Security-Policy forbids inline styles
+    // in the markup, but not styles set from a script.
+    document.querySelectorAll("[data-width]").forEach(function (el) {
+      var percent = Math.max(0, Math.min(100, parseFloat(el.dataset.width) || 0));
+      el.style.width = percent + "%";
+    });
+
     // Collapsible navigation on narrow screens.
     var header = document.querySelector("[data-nav]");
     var toggle = document.querySelector("[data-nav-toggle]");

@@ -316,7 +316,7 @@
         escapeHtml(fmt(open ? S.collapse : S.expand, { name: row.name })) + '"></button>'
       : '<span class="twisty twisty--leaf" aria-hidden="true"></span>';
     var html = "<tr" + attrs + ' class="grid-row grid-row--' + row.type + '">' +
-      '<th scope="row" class="rowhead" data-col="0" tabindex="-1" style="--level:' + (level - 1) + '">' +
+      '<th scope="row" class="rowhead" data-col="0" tabindex="-1">' +
       toggle + '<span class="code">' + escapeHtml(row.code) + "</span> " +
       '<span class="rowhead__name">' + escapeHtml(row.name) + "</span></th>";
     PERIODS.forEach(function (period, index) {

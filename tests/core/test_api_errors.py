@@ -12,7 +12,7 @@ def test_unexpected_exception_is_a_json_500_without_details(company, monkeypatch
 
     monkeypatch.setattr("allocation.api.views.org_unit_list", explode)
     client = Client(raise_request_exception=False)
-    client.login(username="admin", password="pw-secret-123")
+    client.force_login(company.users["admin"])
 
     response = client.get("/api/v1/org-units/")
 

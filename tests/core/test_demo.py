@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import Sum
+from django.test import RequestFactory
 
 from allocation.models import ActualCell, OrgUnit, Plan, Salesperson, TargetCell
 from allocation.selectors import salesperson_list
@@ -63,9 +64,11 @@ def test_demo_company_has_four_regions_with_their_managers_and_state_territories
 
 
 def test_demo_logins_work_with_their_roles(demo):
-    anna = authenticate(username="anna", password="demo1234")
-    w01 = authenticate(username="w01", password="demo1234")
-    assert authenticate(username="admin", password="demo1234").is_superuser
+    # Sign-in throttling needs the request (its address) on every authenticate() call.
+    request = RequestFactory().post("/login/")
+    anna = authenticate(request, username="anna", password="demo1234")
+    w01 = authenticate(request, username="w01", password="demo1234")
+    assert authenticate(request, username="admin", password="demo1234").is_superuser
     assert set(salesperson_list(user=anna).values_list("code", flat=True)) == {
         "W01",
         "W02",

@@ -72,6 +72,16 @@ def _new_page(browser: Any, live_server: Any, **context_args: Any) -> Any:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The Content-Security-Policy is on in every environment: a blocked inline script or
+    # style shows up as a console error, and fails the test like a JavaScript error.
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     page.js_errors = errors  # type: ignore[attr-defined]
     return page
 

@@ -21,12 +21,12 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from allocation.models import ActualCell
 from customers.models import ImportJob, OrderLine
 from performance.models import RecomputeRun
+from salesalloc.core.tokens import auth_token_create
 from salesalloc.pipeline import recompute_all
 from tests.factories import OrderFactory, OrderLineFactory
 from tests.integration.conftest import Worker, wait_for, worker_start
@@ -93,8 +93,8 @@ def test_an_import_whose_worker_is_killed_mid_write_is_finished_by_another(
     second = None
     try:
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=company.users["admin"])
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        key = auth_token_create(user=company.users["admin"])
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         response = client.post(
             "/api/v1/imports/",
             {"file": SimpleUploadedFile("orders.csv", _order_file())},

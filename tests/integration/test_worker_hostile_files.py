@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from allocation.models import PlanUpload
 from customers.models import ImportJob, OrderLine
+from salesalloc.core.tokens import auth_token_create
 from tests.allocation.test_plan_support import make_plan
 from tests.hostile_files import far_cell_xlsx, inline_row, sheet_xlsx, sheet_xml
 from tests.integration.conftest import wait_for
@@ -21,8 +21,7 @@ HEADER = ["order_id", "order_date", "customer_code", "salesperson_code", "produc
 
 def _client(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {auth_token_create(user=user)}")
     return client
 
 

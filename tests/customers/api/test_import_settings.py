@@ -317,7 +317,7 @@ def test_session_writes_without_csrf_token_are_refused(client_as, company, metho
         "rule": f"{RULES}{rule.pk}/",
     }[target]
     client = APIClient(enforce_csrf_checks=True)
-    client.login(username="admin", password="pw-secret-123")
+    client.force_login(company.users["admin"])
 
     refused = getattr(client, method)(url, payload, format="json")
 

@@ -312,7 +312,7 @@ def test_nobody_cannot_list_imports(client_as, company):
 
 def test_session_upload_without_csrf_is_refused(company):
     client = APIClient(enforce_csrf_checks=True)
-    client.login(username="manager", password="pw-secret-123")
+    client.force_login(company.users["manager"])
 
     response = client.post(URL, {"file": _upload()})
 
