@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from salesalloc.core.exceptions import ApplicationError
@@ -34,7 +35,7 @@ class TokenApi(APIView):
             return [AllowAny()]
         return [IsAuthenticated()]
 
-    def get_throttles(self) -> list[ClientAddressAnonThrottle]:
+    def get_throttles(self) -> list[BaseThrottle]:
         if self.request.method == "POST":
             return [ClientAddressAnonThrottle()]
         return []
@@ -71,6 +72,6 @@ class TokenApi(APIView):
     )
     def delete(self, request: Request) -> Response:
         if not isinstance(request.auth, AuthToken):
-            raise NoTokenError(_("Only a request authenticated with a token can revoke it."))
+            raise NoTokenError(str(_("Only a request authenticated with a token can revoke it.")))
         auth_token_revoke(token=request.auth)
         return Response(status=204)

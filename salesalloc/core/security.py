@@ -60,7 +60,8 @@ class ClientAddressAnonThrottle(AnonRateThrottle):
 
     def get_rate(self) -> str | None:
         # Read at request time (DRF binds THROTTLE_RATES at import), so settings apply.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
+        return None if rate is None else str(rate)
 
     def get_ident(self, request: Request) -> str:
         return client_ip(request)
