@@ -60,3 +60,21 @@ class RecomputeRun(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+
+# Each concern keeps its models in its own package (CONVENTIONS §1); importing them here
+# registers them under the one ``performance`` app label.
+from performance.commissions.models import (  # noqa: E402
+    CommissionLine,
+    CommissionPlan,
+    CommissionSpif,
+    CommissionStatement,
+)
+
+__all__ = [
+    "CommissionLine",
+    "CommissionPlan",
+    "CommissionSpif",
+    "CommissionStatement",
+    "RecomputeRun",
+]

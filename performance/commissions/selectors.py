@@ -1,0 +1,232 @@
+"""Reads for commissions: the numbers a statement is built from, and scoped statement lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, Q, QuerySet, Sum
+
+from allocation.models import ActualCell, OrgUnit, Salesperson, TargetCell
+from allocation.selectors import viewer_scope
+from customers.models import OrderLine
+from performance.commissions.models import (
+    CommissionLine,
+    CommissionPlan,
+    CommissionSpif,
+    CommissionStatement,
+)
+from performance.commissions.periods import PeriodSpan, fiscal_periods
+from salesalloc.core.money import MoneySum
+
+# --- the inputs of a statement -------------------------------------------------------------
+
+
+def commission_plan_periods(*, plan: CommissionPlan) -> list[PeriodSpan]:
+    """The plan's statement periods: its target plan's fiscal periods inside the date range."""
+    target_plan = plan.target_plan
+    spans = fiscal_periods(
+        fiscal_year=target_plan.fiscal_year, start_month=target_plan.start_month, kind=plan.period
+    )
+    return [
+        span
+        for span in spans
+        if (plan.start_date is None or span.end >= plan.start_date)
+        and (plan.end_date is None or span.start <= plan.end_date)
+    ]
+
+
+def commission_plan_members(*, plan: CommissionPlan) -> list[int]:
+    """Salesperson ids the plan pays: its people and org-unit subtrees, else the target plan's."""
+    people = set(plan.salespeople.values_list("pk", flat=True))
+    paths = list(plan.org_units.values_list("path", flat=True))
+    if paths:
+        subtree = Q()
+        for path in paths:
+            subtree |= Q(org_unit__path__startswith=path)
+        people |= set(Salesperson.objects.filter(subtree).values_list("pk", flat=True))
+    if not people and not paths:
+        people = set(plan.target_plan.salespeople.values_list("pk", flat=True))
+        people |= set(
+            TargetCell.objects.filter(plan=plan.target_plan)
+            .values_list("salesperson_id", flat=True)
+            .distinct()
+        )
+    return sorted(people)
+
+
+def org_unit_member_ids(*, org_unit: OrgUnit, among: list[int]) -> list[int]:
+    """Those of ``among`` whose org unit lies in ``org_unit``'s subtree."""
+    return sorted(
+        Salesperson.objects.filter(
+            pk__in=among, org_unit__path__startswith=org_unit.path
+        ).values_list("pk", flat=True)
+    )
+
+
+MonthTotals = dict[tuple[int, dt.date], Decimal]
+
+
+def month_targets(*, plan: CommissionPlan, salesperson_ids: list[int]) -> MonthTotals:
+    """Target per (salesperson id, month) from the commission plan's target plan."""
+    rows = (
+        TargetCell.objects.filter(plan_id=plan.target_plan_id, salesperson_id__in=salesperson_ids)
+        .values("salesperson_id", "month")
+        .annotate(total=MoneySum("amount"))
+        .order_by()
+    )
+    return {(row["salesperson_id"], row["month"]): row["total"] for row in rows}
+
+
+def month_actuals(*, salesperson_ids: list[int], start: dt.date, end: dt.date) -> MonthTotals:
+    """Net actual per (salesperson id, month) from the actuals grid (DESIGN §4)."""
+    rows = (
+        ActualCell.objects.filter(
+            salesperson_id__in=salesperson_ids, month__gte=start, month__lte=end
+        )
+        .values("salesperson_id", "month")
+        .annotate(total=MoneySum("amount"))
+        .order_by()
+    )
+    return {(row["salesperson_id"], row["month"]): row["total"] for row in rows}
+
+
+@dataclass(frozen=True)
+class LateReturn:
+    """A returned order line and the earlier order it most likely returns."""
+
+    line_id: int
+    salesperson_id: int
+    day: dt.date
+    amount: Decimal  # negative
+    original_order_no: str
+    original_day: dt.date
+
+
+def late_return_list(
+    *, salesperson_ids: list[int], start: dt.date, end: dt.date
+) -> list[LateReturn]:
+    """Negative order lines dated in [start, end] with the order they return.
+
+    The original order is the latest earlier order (strictly before the return's date) of
+    the same customer, booked by the same salesperson on the same product line with a
+    positive amount. Returns with no such order are left out (they only net into actuals).
+    """
+    returns = list(
+        OrderLine.objects.filter(
+            salesperson_id__in=salesperson_ids,
+            order_date__gte=start,
+            order_date__lte=end,
+            amount__lt=0,
+        )
+        .order_by("pk")
+        .values_list(
+            "pk", "order_date", "customer_id", "salesperson_id", "product_line_id", "amount"
+        )
+    )
+    if not returns:
+        return []
+    customers = sorted({row[2] for row in returns})
+    sales = list(
+        OrderLine.objects.filter(
+            customer_id__in=customers,
+            salesperson_id__in=salesperson_ids,
+            amount__gt=0,
+            order_date__lte=end,
+        )
+        .order_by()
+        .values_list(
+            "order_date", "customer_id", "salesperson_id", "product_line_id", "order__order_no"
+        )
+    )
+    if not sales:
+        return []
+    keys = ["customer", "salesperson", "product_line"]
+    left = pd.DataFrame([row[:5] for row in returns], columns=["line_id", "day", *keys]).astype(
+        {"day": "datetime64[ns]"}
+    )
+    right = pd.DataFrame(sales, columns=["original_day", *keys, "order_no"]).astype(
+        {"original_day": "datetime64[ns]"}
+    )
+    # Latest order first within a day, then the highest order number, so ties are stable.
+    right = right.sort_values(["original_day", "order_no"], kind="stable").drop_duplicates(
+        [*keys, "original_day"], keep="last"
+    )
+    matched = pd.merge_asof(
+        left.sort_values("day", kind="stable"),
+        right,
+        left_on="day",
+        right_on="original_day",
+        by=keys,
+        allow_exact_matches=False,
+        direction="backward",
+    ).dropna(subset=["order_no"])
+    amounts = {row[0]: row[5] for row in returns}
+    found = [
+        LateReturn(
+            line_id=int(line_id),
+            salesperson_id=int(salesperson),
+            day=day.date(),
+            amount=amounts[int(line_id)],
+            original_order_no=str(order_no),
+            original_day=original_day.date(),
+        )
+        for line_id, salesperson, day, order_no, original_day in zip(
+            matched["line_id"],
+            matched["salesperson"],
+            matched["day"],
+            matched["order_no"],
+            matched["original_day"],
+            strict=True,
+        )
+    ]
+    return sorted(found, key=lambda item: item.line_id)
+
+
+def spif_bases(
+    *, spif: CommissionSpif, salesperson_ids: list[int], start: dt.date, end: dt.date
+) -> dict[int, Decimal]:
+    """Per salesperson: net amount (rate SPIF) or units (per-unit SPIF) of the SPIF's
+    product line subtree, dated within both [start, end] and the SPIF's own dates."""
+    low, high = max(start, spif.start_date), min(end, spif.end_date)
+    if low > high:
+        return {}
+    column = "amount" if spif.kind == CommissionSpif.Kind.RATE else "quantity"
+    rows = (
+        OrderLine.objects.filter(
+            salesperson_id__in=salesperson_ids,
+            order_date__gte=low,
+            order_date__lte=high,
+            product_line__path__startswith=spif.product_line.path,
+        )
+        .values("salesperson_id")
+        .annotate(total=MoneySum(column) if column == "amount" else Sum(column))
+        .order_by()
+    )
+    return {row["salesperson_id"]: Decimal(row["total"] or 0) for row in rows}
+
+
+# --- what users see --------------------------------------------------------------------------
+
+
+def commission_plan_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[CommissionPlan]:
+    """Plans are readable by every role; their statements are scoped."""
+    if viewer_scope(user=user).role == "none":
+        return CommissionPlan.objects.none()
+    return CommissionPlan.objects.select_related("target_plan")
+
+
+def commission_statement_list(
+    *, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[CommissionStatement]:
+    """Statements the viewer may see: a salesperson their own, a manager their subtree."""
+    scope = viewer_scope(user=user)
+    return (
+        CommissionStatement.objects.filter(scope.salesperson_q("salesperson__"))
+        .select_related("salesperson", "plan", "salesperson__org_unit")
+        .prefetch_related(Prefetch("lines", queryset=CommissionLine.objects.order_by("position")))
+        .order_by("plan_id", "position", "salesperson__code")
+    )
