@@ -4,7 +4,7 @@ The standard plan: target 10,000.00; brackets 0 → 2 %, 0.5 → 4 %, 1.0 → 6 
 figure is worked out in the comment next to it from that definition, not from output.
 """
 
-from decimal import Decimal as D
+from decimal import Decimal as D  # noqa: N817 - D("1.05") keeps hand-worked figures readable
 from fractions import Fraction
 
 import pytest
@@ -143,10 +143,9 @@ def test_below_the_first_bracket_nothing_is_paid():
             == 0
         )
     # marginal 6000: only (6000 − 5000) × 4 % = 40
-    assert (
-        statement_build(actual=D("6000"), target=TARGET, brackets=brackets, mode="marginal").total
-        == D("40.00")
-    )
+    assert statement_build(
+        actual=D("6000"), target=TARGET, brackets=brackets, mode="marginal"
+    ).total == D("40.00")
 
 
 def test_extra_lines_and_the_cap_apply_to_the_whole_statement():
@@ -213,6 +212,9 @@ def test_bad_brackets_are_refused(brackets):
 
 def test_unsorted_brackets_are_sorted_first():
     shuffled = [BRACKETS[2], BRACKETS[0], BRACKETS[1]]
-    assert total("12000", "marginal") == statement_build(
-        actual=D("12000"), target=TARGET, brackets=shuffled, mode="marginal"
-    ).total
+    assert (
+        total("12000", "marginal")
+        == statement_build(
+            actual=D("12000"), target=TARGET, brackets=shuffled, mode="marginal"
+        ).total
+    )
