@@ -10,6 +10,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("salesalloc.api.urls")),
     path("", include("allocation.api.urls")),
     path("", include("customers.api.urls")),
+    path("", include("performance.commissions.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -30,6 +30,7 @@ from performance.commissions.models import (
 )
 from performance.commissions.selectors import commission_plan_members, commission_plan_periods
 from salesalloc.core.exceptions import ConflictError
+from salesalloc.core.users import acting_user
 
 
 def _brackets_clean(brackets: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
@@ -43,7 +44,9 @@ def _brackets_clean(brackets: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
         raise ValidationError({"brackets": _("Each bracket needs a 'from' and a 'rate'.")}) from exc
     except engine.CommissionError as exc:
         raise ValidationError({"brackets": str(exc)}) from exc
-    return [{"from": str(b.start), "rate": str(b.rate)} for b in ordered]
+    return [
+        {"from": f"{b.start.normalize():f}", "rate": f"{b.rate.normalize():f}"} for b in ordered
+    ]
 
 
 @transaction.atomic
@@ -81,7 +84,7 @@ def commission_plan_create(
         start_date=start_date,
         end_date=end_date,
         clawback=clawback,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=acting_user(actor),
     )
     plan.full_clean()
     plan.save()
@@ -258,7 +261,7 @@ def commission_statement_approve(
     if row.status != CommissionStatement.Status.DRAFT:
         raise ConflictError(_("Only a draft statement can be approved."))
     row.status = CommissionStatement.Status.APPROVED
-    row.approved_by = actor if actor is not None and actor.is_authenticated else None
+    row.approved_by = acting_user(actor)
     row.approved_at = timezone.now()
     row.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
     return row
@@ -273,7 +276,7 @@ def commission_statement_pay(
     if row.status != CommissionStatement.Status.APPROVED:
         raise ConflictError(_("Only an approved statement can be marked paid."))
     row.status = CommissionStatement.Status.PAID
-    row.paid_by = actor if actor is not None and actor.is_authenticated else None
+    row.paid_by = acting_user(actor)
     row.paid_at = timezone.now()
     row.save(update_fields=["status", "paid_by", "paid_at", "updated_at"])
     return row
