@@ -1,9 +1,10 @@
 """Browser pages."""
 
-from django.urls import path
+from django.urls import include, path
 
 from performance import views
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("", include("performance.commissions.urls")),
 ]
