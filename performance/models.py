@@ -78,3 +78,7 @@ __all__ = [
     "CommissionStatement",
     "RecomputeRun",
 ]
+
+from performance.costs.models import CostPool, CostPoolLine  # noqa: E402
+
+__all__ += ["CostPool", "CostPoolLine"]

@@ -7,4 +7,5 @@ from performance import views
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("", include("performance.commissions.urls")),
+    path("", include("performance.costs.urls")),
 ]
