@@ -82,3 +82,13 @@ __all__ = [
 from performance.costs.models import CostPool, CostPoolLine  # noqa: E402
 
 __all__ += ["CostPool", "CostPoolLine"]
+
+from performance.scorecards.models import (  # noqa: E402
+    Kpi,
+    KpiValue,
+    Scorecard,
+    ScorecardItem,
+    ScorecardTemplate,
+)
+
+__all__ += ["Kpi", "KpiValue", "Scorecard", "ScorecardItem", "ScorecardTemplate"]

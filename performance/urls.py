@@ -8,4 +8,5 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("", include("performance.commissions.urls")),
     path("", include("performance.costs.urls")),
+    path("", include("performance.scorecards.urls")),
 ]
