@@ -39,7 +39,15 @@ from customers.services import (
     order_actuals_refresh,
 )
 from customers.signals import orders_imported
+from performance.commissions.services import (
+    commission_recompute_all,
+    commission_recompute_for_cells,
+)
 from performance.models import RecomputeRun
+from performance.scorecards.services import (
+    scorecards_recompute_all,
+    scorecards_recompute_for_cells,
+)
 from performance.services import (
     recompute_run_finish,
     recompute_run_start,
@@ -103,6 +111,29 @@ def refresh_actuals_for_people_task(run_id: int, salesperson_ids: list[int] | No
     return written
 
 
+@shared_task(name="salesalloc.refresh_incentives_for_import", **STEP_OPTIONS)
+def refresh_incentives_for_import_task(run_id: int, job_id: int) -> int:
+    """Recompute draft scorecards and commission statements of the cells one import touched."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return 0
+    with _step(run_id):
+        cells = import_job_affected_cells(job=job)
+        written = scorecards_recompute_for_cells(cells=cells)
+        written += commission_recompute_for_cells(cells=cells)
+        recompute_run_step_done(run_id=run_id, rows_written=written)
+    return written
+
+
+@shared_task(name="salesalloc.refresh_incentives", **STEP_OPTIONS)
+def refresh_incentives_task(*_results: Any, run_id: int) -> int:
+    """Recompute every draft scorecard and commission statement (after the actuals)."""
+    with _step(run_id):
+        written = scorecards_recompute_all() + commission_recompute_all()
+        recompute_run_step_done(run_id=run_id, rows_written=written)
+    return written
+
+
 @shared_task(name="salesalloc.recompute_finish", acks_late=True, max_retries=3)
 def recompute_finish_task(*_results: Any, run_id: int) -> None:
     """Close the run and tell the import job its recompute is done."""
@@ -124,10 +155,11 @@ def recompute_after_import(*, job_id: int) -> RecomputeRun | None:
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None:
         return None
-    run = recompute_run_start(kind=RecomputeRun.Kind.IMPORT, steps_total=1, import_job=job)
+    run = recompute_run_start(kind=RecomputeRun.Kind.IMPORT, steps_total=2, import_job=job)
     import_job_recompute_mark(job_id=job.pk, status=ImportJob.RecomputeStatus.RUNNING)
     flow = chain(
         refresh_actuals_for_import_task.si(run.pk, job.pk),
+        refresh_incentives_for_import_task.si(run.pk, job.pk),
         recompute_finish_task.si(run_id=run.pk),
     )
     _launch(flow)
@@ -162,17 +194,21 @@ def recompute_all(
     count = chunks if chunks is not None else settings.SALESALLOC_RECOMPUTE_CHUNKS
     ids = list(Salesperson.objects.order_by("pk").values_list("pk", flat=True))
     parts = _chunks(ids, count)
-    run = recompute_run_start(kind=kind, steps_total=len(parts), actor=actor)
+    run = recompute_run_start(kind=kind, steps_total=len(parts) + 1, actor=actor)
     if inline:
         for done, part in enumerate(parts, start=1):
             refresh_actuals_for_people_task.apply(args=(run.pk, part), throw=True)
             if progress is not None:
-                progress(done, len(parts))
+                progress(done, len(parts) + 1)
+        refresh_incentives_task.apply(kwargs={"run_id": run.pk}, throw=True)
+        if progress is not None:
+            progress(len(parts) + 1, len(parts) + 1)
         recompute_finish_task.apply(kwargs={"run_id": run.pk}, throw=True)
         run.refresh_from_db()
         return run
     header = [refresh_actuals_for_people_task.si(run.pk, part) for part in parts]
-    _launch(chord(header, recompute_finish_task.si(run_id=run.pk)))
+    tail = chain(refresh_incentives_task.si(run_id=run.pk), recompute_finish_task.si(run_id=run.pk))
+    _launch(chord(header, tail))
     return run
 
 

@@ -47,7 +47,8 @@ def test_nightly_chord_runs_on_the_worker(lines, on_worker):
 
     done = wait_for(lambda: _finished(run.pk))
 
-    assert (done.status, done.steps_done, done.steps_total) == ("succeeded", 2, 2)
+    # two chunks of actuals, then scorecards and commission statements
+    assert (done.status, done.steps_done, done.steps_total) == ("succeeded", 3, 3)
     assert ActualCell.objects.aggregate(s=Sum("amount"))["s"] == Decimal("14.75")
 
 
