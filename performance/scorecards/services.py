@@ -24,12 +24,13 @@ from salesalloc.core.money import money_str
 from salesalloc.core.users import acting_user
 
 DEFAULT_KPIS = [
-    ("revenue", _("Revenue"), Kpi.Kind.REVENUE),
-    ("attainment", _("Attainment %"), Kpi.Kind.ATTAINMENT),
-    ("gross_margin", _("Gross margin"), Kpi.Kind.GROSS_MARGIN),
-    ("new_customers", _("New customers"), Kpi.Kind.NEW_CUSTOMERS),
-    ("retention", _("Retention"), Kpi.Kind.RETENTION),
-    ("aov", _("Average order value"), Kpi.Kind.AOV),
+    # Stored names; the page shows each KPI's code and its translated kind.
+    ("revenue", "Revenue", Kpi.Kind.REVENUE),
+    ("attainment", "Attainment %", Kpi.Kind.ATTAINMENT),
+    ("gross_margin", "Gross margin", Kpi.Kind.GROSS_MARGIN),
+    ("new_customers", "New customers", Kpi.Kind.NEW_CUSTOMERS),
+    ("retention", "Retention", Kpi.Kind.RETENTION),
+    ("aov", "Average order value", Kpi.Kind.AOV),
 ]
 
 

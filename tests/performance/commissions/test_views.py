@@ -80,7 +80,7 @@ def test_statement_page_of_someone_else_is_404(client, company, plan):
 def test_statement_page_in_chinese(client, company, plan):
     url = reverse("commission-statement", args=[rep_q1(company).pk])
     page = login(client, company, "rep").get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "佣金结算单" in page
+    assert "提成结算单" in page
 
 
 def test_csv_and_xlsx_exports_are_formula_safe(client, company, plan):
