@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
@@ -67,7 +67,7 @@ def commission_plan_create(
     start_date: dt.date | None = None,
     end_date: dt.date | None = None,
     clawback: bool = True,
-    actor: AbstractBaseUser | None = None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
 ) -> CommissionPlan:
     """Create a plan with its SPIFs and compute its draft statements."""
     plan = CommissionPlan(
@@ -154,7 +154,7 @@ def commission_statements_recompute(
     plan: CommissionPlan,
     salesperson_ids: Collection[int] | None = None,
     months: Collection[dt.date] | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
 ) -> int:
     """Rebuild the plan's draft statements; return how many were written.
 
@@ -224,7 +224,7 @@ def commission_statements_recompute(
 
 
 def commission_recompute_for_cells(
-    *, cells: Collection[tuple[int, dt.date]], actor: AbstractBaseUser | None = None
+    *, cells: Collection[tuple[int, dt.date]], actor: AbstractBaseUser | AnonymousUser | None = None
 ) -> int:
     """Recompute the drafts an import touched: the affected people and periods only."""
     if not cells:
@@ -241,7 +241,9 @@ def commission_recompute_for_cells(
 
 
 def commission_recompute_all(
-    *, salesperson_ids: Collection[int] | None = None, actor: AbstractBaseUser | None = None
+    *,
+    salesperson_ids: Collection[int] | None = None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
 ) -> int:
     """Recompute every plan's drafts (the nightly run), one transaction per plan."""
     written = 0
@@ -254,7 +256,7 @@ def commission_recompute_all(
 
 @transaction.atomic
 def commission_statement_approve(
-    *, statement: CommissionStatement, actor: AbstractBaseUser | None = None
+    *, statement: CommissionStatement, actor: AbstractBaseUser | AnonymousUser | None = None
 ) -> CommissionStatement:
     """draft → approved: the statement is frozen from now on."""
     row = CommissionStatement.objects.select_for_update().get(pk=statement.pk)
@@ -269,7 +271,7 @@ def commission_statement_approve(
 
 @transaction.atomic
 def commission_statement_pay(
-    *, statement: CommissionStatement, actor: AbstractBaseUser | None = None
+    *, statement: CommissionStatement, actor: AbstractBaseUser | AnonymousUser | None = None
 ) -> CommissionStatement:
     """approved → paid."""
     row = CommissionStatement.objects.select_for_update().get(pk=statement.pk)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -76,7 +76,7 @@ def cost_pool_create(
     weights: Mapping[str, Decimal] | None = None,
     parent: OrgUnit | None = None,
     description: str = "",
-    actor: AbstractBaseUser | None = None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
 ) -> CostPool:
     """Create a pool and its lines: the amount split by the driver's values, exactly.
 

@@ -101,11 +101,12 @@ def rank_within_groups(scores: Mapping[str, Decimal], groups: Mapping[str, str])
         frame.groupby("group")["hundredths"].rank(method="min", ascending=False).astype(int)
     )
     sizes = frame.groupby("group")["hundredths"].transform("size")
-    frame["score"] = [scores[k] for k in keys]
-    frame["percentile"] = [
+    frame["score"] = pd.Series([scores[k] for k in keys], index=frame.index, dtype=object)
+    percentiles = [
         HUNDRED
         if n <= 1
         else (HUNDRED * (n - r) / (n - 1)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
         for n, r in zip(sizes, frame["rank"], strict=True)
     ]
+    frame["percentile"] = pd.Series(percentiles, index=frame.index, dtype=object)
     return frame.drop(columns=["hundredths"])

@@ -24,10 +24,10 @@ Key = tuple[str, int, str]  # (kpi code, salesperson id, period label)
 
 def template_people(*, template: ScorecardTemplate) -> list[int]:
     """Who the template scores: the target plan's people, else every active salesperson."""
-    if template.target_plan_id is not None:
+    if template.target_plan is not None:
         people = set(template.target_plan.salespeople.values_list("pk", flat=True))
         people |= set(
-            TargetCell.objects.filter(plan_id=template.target_plan_id)
+            TargetCell.objects.filter(plan=template.target_plan)
             .values_list("salesperson_id", flat=True)
             .distinct()
         )

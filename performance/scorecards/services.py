@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -68,7 +68,7 @@ def scorecard_template_create(
     items: Sequence[dict[str, Any]],
     peer_group: str = ScorecardTemplate.PeerGroup.COMPANY,
     target_plan: Plan | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
 ) -> ScorecardTemplate:
     """Create a template; weights must sum to exactly 100 %. Evaluates it at once.
 
@@ -132,7 +132,7 @@ def scorecards_evaluate(
     *,
     template: ScorecardTemplate,
     months: Collection[dt.date] | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
 ) -> int:
     """Score, rank and percentile everyone for each period (touching ``months``); returns rows.
 
@@ -207,7 +207,7 @@ def scorecards_evaluate(
 
 
 def scorecards_recompute_for_cells(
-    *, cells: Collection[tuple[int, dt.date]], actor: AbstractBaseUser | None = None
+    *, cells: Collection[tuple[int, dt.date]], actor: AbstractBaseUser | AnonymousUser | None = None
 ) -> int:
     """Re-evaluate the templates and periods an import touched."""
     months = {month.replace(day=1) for _sp, month in cells}
@@ -218,7 +218,7 @@ def scorecards_recompute_for_cells(
     return written
 
 
-def scorecards_recompute_all(*, actor: AbstractBaseUser | None = None) -> int:
+def scorecards_recompute_all(*, actor: AbstractBaseUser | AnonymousUser | None = None) -> int:
     written = 0
     for template in ScorecardTemplate.objects.order_by("pk"):
         written += scorecards_evaluate(template=template, actor=actor)
@@ -256,7 +256,7 @@ def _header_map(header: Sequence[str]) -> dict[str, int]:
 
 @transaction.atomic
 def kpi_values_import(
-    *, data: bytes, name: str, actor: AbstractBaseUser | None = None
+    *, data: bytes, name: str, actor: AbstractBaseUser | AnonymousUser | None = None
 ) -> MetricImportResult:
     """Import metric values (kpi, salesperson, month, value) from CSV/XLSX, all or nothing.
 

@@ -163,6 +163,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field names other endpoints also use ("period", "mode").
+    "ENUM_NAME_OVERRIDES": {
+        "CommissionPeriodEnum": "performance.commissions.models.CommissionPlan.Period",
+        "CommissionModeEnum": "performance.commissions.models.CommissionPlan.Mode",
+        "ScorecardPeriodEnum": "performance.scorecards.models.ScorecardTemplate.Period",
+        "ImportModeEnum": "customers.models.ImportJob.Mode",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------

@@ -11,9 +11,23 @@ from rest_framework import serializers
 from performance.commissions.models import CommissionPlan, CommissionSpif, CommissionStatement
 from salesalloc.core.money import money_str
 
-RATE = {"max_digits": 9, "decimal_places": 6, "min_value": Decimal(0)}
-RATIO = {"max_digits": 9, "decimal_places": 4, "min_value": Decimal(0)}
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal(0)}
+
+def _rate() -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=9, decimal_places=6, min_value=Decimal(0))
+
+
+def _ratio() -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=9, decimal_places=4, min_value=Decimal(0))
+
+
+def _money(*, required: bool = True) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal(0),
+        required=required,
+        allow_null=not required,
+    )
 
 
 def rate_str(value: Decimal) -> str:
@@ -25,11 +39,11 @@ def rate_str(value: Decimal) -> str:
 class _FromRateSerializer(serializers.Serializer):
     """``{"from": "0.5", "rate": "0.04"}``; ``from`` is a Python keyword, hence get_fields."""
 
-    rate = serializers.DecimalField(**RATE)
+    rate = _rate()
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
-        fields["from"] = serializers.DecimalField(**RATIO)
+        fields["from"] = _ratio()
         return fields
 
 
@@ -42,7 +56,7 @@ class SpifInputSerializer(serializers.Serializer):
 
 
 class AwardInputSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(**MONEY)
+    amount = _money()
     org_unit = serializers.CharField(max_length=50, help_text=_("Org unit code of the group."))
 
 
@@ -52,7 +66,7 @@ class CommissionPlanInputSerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=CommissionPlan.Period.choices)
     mode = serializers.ChoiceField(choices=CommissionPlan.Mode.choices)
     brackets = _FromRateSerializer(many=True, allow_empty=False)
-    cap = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    cap = _money(required=False)
     salespeople = serializers.ListField(
         child=serializers.CharField(max_length=50), required=False, default=list
     )

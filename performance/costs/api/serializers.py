@@ -24,7 +24,7 @@ class CostPoolInputSerializer(serializers.Serializer):
         default=dict,
         help_text=_("Manual driver: weight (e.g. percent) per key."),
     )
-    parent = serializers.CharField(
+    under = serializers.CharField(
         max_length=50,
         required=False,
         help_text=_("Org unit code whose children the pool is split over (default: the top)."),

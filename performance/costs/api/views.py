@@ -42,10 +42,10 @@ class CostPoolListCreateApi(ListAPIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         parent = None
-        if values.get("parent"):
-            parent = OrgUnit.objects.filter(code=values["parent"]).first()
+        if values.get("under"):
+            parent = OrgUnit.objects.filter(code=values["under"]).first()
             if parent is None:
-                raise ValidationError({"parent": [_("No such org unit.")]})
+                raise ValidationError({"under": [_("No such org unit.")]})
         pool = cost_pool_create(
             name=values["name"],
             amount=values["amount"],
