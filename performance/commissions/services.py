@@ -165,7 +165,7 @@ def commission_statements_recompute(
     group's best attainment).
     """
     plan = (
-        CommissionPlan.objects.select_for_update()
+        CommissionPlan.objects.select_for_update(of=("self",))
         .select_related("target_plan", "award_group")
         .get(pk=plan.pk)
     )
