@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import cast
 
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -91,6 +92,7 @@ class KpiData:
                 "amount",
             )
         self.orders = pd.DataFrame(columns=["salesperson", "customer", "order", "day"])
+        self.by_person: dict[int, pd.DataFrame] = {}
         self.first_order: dict[int, dt.date] = {}
         if kinds & ORDER_KINDS:
             begin = _previous(periods[0])[0]
@@ -105,6 +107,10 @@ class KpiData:
             self.orders = pd.DataFrame(
                 list(rows), columns=["salesperson", "customer", "order", "day"]
             )
+            # One small frame per person, so each (person, period) lookup is cheap.
+            self.by_person = {
+                cast(int, sp): frame for sp, frame in self.orders.groupby("salesperson", sort=False)
+            }
             if Kpi.Kind.NEW_CUSTOMERS in kinds and not self.orders.empty:
                 firsts = (
                     OrderLine.objects.filter(
@@ -132,11 +138,10 @@ class KpiData:
         return self._sum(self.targets, sp, period) if self.targets else None
 
     def _orders_in(self, sp: int, start: dt.date, end: dt.date) -> pd.DataFrame:
-        frame = self.orders
-        if frame.empty:
-            return frame
-        mask = (frame["salesperson"] == sp) & (frame["day"] >= start) & (frame["day"] <= end)
-        return frame[mask]
+        frame = self.by_person.get(sp)
+        if frame is None:
+            return self.orders.iloc[0:0]
+        return frame[(frame["day"] >= start) & (frame["day"] <= end)]
 
     def actual(self, kpi: Kpi, sp: int, period: Period) -> Decimal | None:
         """The KPI's actual for one person and period (None when it is undefined)."""
