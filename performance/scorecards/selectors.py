@@ -6,11 +6,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import cast
 
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Min, QuerySet
+from django.db.models import Count, Min, QuerySet
+from django.db.models.functions import TruncMonth
 
 from allocation.models import ActualCell, OrgUnit, Salesperson, TargetCell
 from allocation.selectors import viewer_scope
@@ -91,36 +91,13 @@ class KpiData:
                 ),
                 "amount",
             )
-        self.orders = pd.DataFrame(columns=["salesperson", "customer", "order", "day"])
-        self.by_person: dict[int, pd.DataFrame] = {}
-        self.first_order: dict[int, dt.date] = {}
+        # Order-based KPIs per (salesperson, period index), computed set-based once.
+        self.span = len(periods[0].months)
+        self.order_counts: dict[tuple[int, int], int] = {}
+        self.new_customers: dict[tuple[int, int], int] = {}
+        self.retained: dict[tuple[int, int], tuple[int, int]] = {}
         if kinds & ORDER_KINDS:
-            begin = _previous(periods[0])[0]
-            rows = (
-                OrderLine.objects.filter(
-                    salesperson_id__in=people, order_date__gte=begin, order_date__lte=end
-                )
-                .values_list("salesperson_id", "customer_id", "order_id", "order_date")
-                .distinct()
-                .order_by()
-            )
-            self.orders = pd.DataFrame(
-                list(rows), columns=["salesperson", "customer", "order", "day"]
-            )
-            # One small frame per person, so each (person, period) lookup is cheap.
-            self.by_person = {
-                cast(int, sp): frame for sp, frame in self.orders.groupby("salesperson", sort=False)
-            }
-            if Kpi.Kind.NEW_CUSTOMERS in kinds and not self.orders.empty:
-                firsts = (
-                    OrderLine.objects.filter(
-                        customer_id__in=self.orders["customer"].unique().tolist()
-                    )
-                    .values("customer_id")
-                    .annotate(first=Min("order_date"))
-                    .order_by()
-                )
-                self.first_order = {r["customer_id"]: r["first"] for r in firsts}
+            self._order_kpis(people=people, begin=_previous(periods[0])[0], end=end, kinds=kinds)
         self.imported: dict[tuple[int, int, dt.date], Decimal] = {
             (kpi, sp, month): value
             for kpi, sp, month, value in KpiValue.objects.filter(
@@ -137,11 +114,82 @@ class KpiData:
     def plan_target(self, sp: int, period: Period) -> Decimal | None:
         return self._sum(self.targets, sp, period) if self.targets else None
 
-    def _orders_in(self, sp: int, start: dt.date, end: dt.date) -> pd.DataFrame:
-        frame = self.by_person.get(sp)
-        if frame is None:
-            return self.orders.iloc[0:0]
-        return frame[(frame["day"] >= start) & (frame["day"] <= end)]
+    def _index(self, day: dt.date) -> int:
+        """The period index of a day: months since year 0 divided by the period's length."""
+        return (day.year * 12 + day.month - 1) // self.span
+
+    def _order_kpis(
+        self, *, people: list[int], begin: dt.date, end: dt.date, kinds: set[str]
+    ) -> None:
+        """Orders, new customers and retention per (salesperson, period) in a few queries.
+
+        Distinct orders per person and month come from SQL (an order has one date, so they
+        add up over a period); the distinct (person, customer, month) rows, each customer's
+        first order date and a merge with the previous period give the rest, vectorised.
+        """
+        lines = OrderLine.objects.filter(
+            salesperson_id__in=people, order_date__gte=begin, order_date__lte=end
+        )
+        month = TruncMonth("order_date")
+        for sp, first_day, count in (
+            lines.annotate(m=month)
+            .values("salesperson_id", "m")
+            .annotate(n=Count("order_id", distinct=True))
+            .order_by()
+            .values_list("salesperson_id", "m", "n")
+        ):
+            key = (sp, self._index(first_day))
+            self.order_counts[key] = self.order_counts.get(key, 0) + count
+        if not kinds & {Kpi.Kind.NEW_CUSTOMERS, Kpi.Kind.RETENTION}:
+            return
+        rows = (
+            lines.annotate(m=month)
+            .values_list("salesperson_id", "customer_id", "m")
+            .distinct()
+            .order_by()
+        )
+        frame = pd.DataFrame(list(rows), columns=["sp", "customer", "month"])
+        if frame.empty:
+            return
+        months = pd.to_datetime(frame["month"])
+        frame["period"] = (months.dt.year * 12 + months.dt.month - 1) // self.span
+        seen = frame[["sp", "customer", "period"]].drop_duplicates()
+        if Kpi.Kind.NEW_CUSTOMERS in kinds:
+            firsts = pd.DataFrame(
+                list(
+                    OrderLine.objects.values("customer_id")
+                    .annotate(first=Min("order_date"))
+                    .order_by()
+                    .values_list("customer_id", "first")
+                ),
+                columns=["customer", "first"],
+            )
+            first = pd.to_datetime(firsts["first"])
+            firsts["first_period"] = (first.dt.year * 12 + first.dt.month - 1) // self.span
+            new = seen.merge(firsts[["customer", "first_period"]], on="customer")
+            counts = (
+                new[new["period"] == new["first_period"]]
+                .groupby(["sp", "period"])
+                .size()
+                .reset_index(name="n")
+            )
+            self.new_customers = {
+                (int(a), int(b)): int(n)
+                for a, b, n in zip(counts["sp"], counts["period"], counts["n"], strict=True)
+            }
+        if Kpi.Kind.RETENTION in kinds:
+            base = seen.groupby(["sp", "period"]).size()
+            back = seen.assign(period=seen["period"] - 1).merge(
+                seen, on=["sp", "customer", "period"]
+            )
+            kept = back.groupby(["sp", "period"]).size().rename("kept")
+            table = pd.concat([base.rename("base"), kept], axis=1).fillna(0).reset_index()
+            self.retained = {
+                (int(a), int(b) + 1): (int(k), int(n))
+                for a, b, k, n in zip(
+                    table["sp"], table["period"], table["kept"], table["base"], strict=True
+                )
+            }
 
     def actual(self, kpi: Kpi, sp: int, period: Period) -> Decimal | None:
         """The KPI's actual for one person and period (None when it is undefined)."""
@@ -155,26 +203,19 @@ class KpiData:
             if not target or target <= 0:
                 return None
             return (self.revenue_of(sp, period) / target).quantize(Decimal("0.0001"))
+        key = (sp, self._index(period.start))
         if kind == Kpi.Kind.AOV:
-            orders = self._orders_in(sp, period.start, period.end)["order"].nunique()
+            orders = self.order_counts.get(key, 0)
             if not orders:
                 return None
             return (self.revenue_of(sp, period) / orders).quantize(Decimal("0.01"))
         if kind == Kpi.Kind.NEW_CUSTOMERS:
-            customers = self._orders_in(sp, period.start, period.end)["customer"].unique()
-            return Decimal(
-                sum(
-                    1
-                    for c in customers
-                    if period.start <= self.first_order.get(int(c), period.start) <= period.end
-                )
-            )
+            return Decimal(self.new_customers.get(key, 0))
         if kind == Kpi.Kind.RETENTION:
-            before = set(self._orders_in(sp, *_previous(period))["customer"].tolist())
+            kept, before = self.retained.get(key, (0, 0))
             if not before:
                 return None
-            now = set(self._orders_in(sp, period.start, period.end)["customer"].tolist())
-            return (Decimal(len(before & now)) / Decimal(len(before))).quantize(Decimal("0.0001"))
+            return (Decimal(kept) / Decimal(before)).quantize(Decimal("0.0001"))
         values = [self.imported.get((kpi.pk, sp, m)) for m in period.months]
         present = [v for v in values if v is not None]
         if not present:
