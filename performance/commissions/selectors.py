@@ -6,13 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
 from allocation.models import ActualCell, OrgUnit, Salesperson, TargetCell
 from allocation.selectors import viewer_scope
-from customers.models import OrderLine
+from customers.models import Order, OrderLine
 from performance.commissions.models import (
     CommissionLine,
     CommissionPlan,
@@ -113,8 +112,20 @@ def late_return_list(
 
     The original order is the latest earlier order (strictly before the return's date) of
     the same customer, booked by the same salesperson on the same product line with a
-    positive amount. Returns with no such order are left out (they only net into actuals).
+    positive amount (ties: the higher order id). Returns with no such order are left out
+    (they only net into actuals). One correlated subquery on the (customer, date) index.
     """
+    latest = (
+        OrderLine.objects.filter(
+            customer_id=OuterRef("customer_id"),
+            salesperson_id=OuterRef("salesperson_id"),
+            product_line_id=OuterRef("product_line_id"),
+            amount__gt=0,
+            order_date__lt=OuterRef("order_date"),
+        )
+        .order_by("-order_date", "-order_id")
+        .values("order_id")[:1]
+    )
     returns = list(
         OrderLine.objects.filter(
             salesperson_id__in=salesperson_ids,
@@ -122,68 +133,28 @@ def late_return_list(
             order_date__lte=end,
             amount__lt=0,
         )
+        .annotate(original=Subquery(latest))
+        .filter(original__isnull=False)
         .order_by("pk")
-        .values_list(
-            "pk", "order_date", "customer_id", "salesperson_id", "product_line_id", "amount"
+        .values_list("pk", "salesperson_id", "order_date", "amount", "original")
+    )
+    orders = {
+        pk: (no, day)
+        for pk, no, day in Order.objects.filter(pk__in={row[4] for row in returns}).values_list(
+            "pk", "order_no", "order_date"
         )
-    )
-    if not returns:
-        return []
-    customers = sorted({row[2] for row in returns})
-    sales = list(
-        OrderLine.objects.filter(
-            customer_id__in=customers,
-            salesperson_id__in=salesperson_ids,
-            amount__gt=0,
-            order_date__lte=end,
-        )
-        .order_by()
-        .values_list(
-            "order_date", "customer_id", "salesperson_id", "product_line_id", "order__order_no"
-        )
-    )
-    if not sales:
-        return []
-    keys = ["customer", "salesperson", "product_line"]
-    left = pd.DataFrame([row[:5] for row in returns], columns=["line_id", "day", *keys]).astype(
-        {"day": "datetime64[ns]"}
-    )
-    right = pd.DataFrame(sales, columns=["original_day", *keys, "order_no"]).astype(
-        {"original_day": "datetime64[ns]"}
-    )
-    # Latest order first within a day, then the highest order number, so ties are stable.
-    right = right.sort_values(["original_day", "order_no"], kind="stable").drop_duplicates(
-        [*keys, "original_day"], keep="last"
-    )
-    matched = pd.merge_asof(
-        left.sort_values("day", kind="stable"),
-        right,
-        left_on="day",
-        right_on="original_day",
-        by=keys,
-        allow_exact_matches=False,
-        direction="backward",
-    ).dropna(subset=["order_no"])
-    amounts = {row[0]: row[5] for row in returns}
-    found = [
+    }
+    return [
         LateReturn(
-            line_id=int(line_id),
-            salesperson_id=int(salesperson),
-            day=day.date(),
-            amount=amounts[int(line_id)],
-            original_order_no=str(order_no),
-            original_day=original_day.date(),
+            line_id=pk,
+            salesperson_id=sp,
+            day=day,
+            amount=amount,
+            original_order_no=orders[original][0],
+            original_day=orders[original][1],
         )
-        for line_id, salesperson, day, order_no, original_day in zip(
-            matched["line_id"],
-            matched["salesperson"],
-            matched["day"],
-            matched["order_no"],
-            matched["original_day"],
-            strict=True,
-        )
+        for pk, sp, day, amount, original in returns
     ]
-    return sorted(found, key=lambda item: item.line_id)
 
 
 def spif_bases(
