@@ -77,3 +77,4 @@ bench: install-dev
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/allocation_bench.py
 	$(BIN)/python bench/engine_bench.py
+	$(BIN)/python bench/incentives_bench.py
