@@ -79,3 +79,4 @@ bench: install-dev
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/recompute_bench.py
 	$(BIN)/python bench/dashboard_bench.py
+	$(BIN)/python bench/incentives_bench.py

@@ -22,3 +22,9 @@ class RecomputeRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# The admin of each concern lives in its package; importing registers it.
+from performance.commissions import admin as commissions_admin  # noqa: E402, F401
+from performance.costs import admin as costs_admin  # noqa: E402, F401
+from performance.scorecards import admin as scorecards_admin  # noqa: E402, F401

@@ -66,3 +66,35 @@ class RecomputeRun(HeartbeatModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+
+# Each concern keeps its models in its own package (CONVENTIONS §1); importing them here
+# registers them under the one ``performance`` app label.
+from performance.commissions.models import (  # noqa: E402
+    CommissionLine,
+    CommissionPlan,
+    CommissionSpif,
+    CommissionStatement,
+)
+
+__all__ = [
+    "CommissionLine",
+    "CommissionPlan",
+    "CommissionSpif",
+    "CommissionStatement",
+    "RecomputeRun",
+]
+
+from performance.costs.models import CostPool, CostPoolLine  # noqa: E402
+
+__all__ += ["CostPool", "CostPoolLine"]
+
+from performance.scorecards.models import (  # noqa: E402
+    Kpi,
+    KpiValue,
+    Scorecard,
+    ScorecardItem,
+    ScorecardTemplate,
+)
+
+__all__ += ["Kpi", "KpiValue", "Scorecard", "ScorecardItem", "ScorecardTemplate"]

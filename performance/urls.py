@@ -1,6 +1,6 @@
 """Browser pages."""
 
-from django.urls import path
+from django.urls import include, path
 
 from performance.alerts import views as alert_views
 from performance.notifications import views as notification_views
@@ -19,4 +19,7 @@ urlpatterns = [
     path("inbox/", notification_views.inbox, name="inbox"),
     path("inbox/read/", notification_views.inbox_mark_read, name="inbox-read"),
     path("badges/", notification_views.nav_badges, name="nav-badges"),
+    path("", include("performance.commissions.urls")),
+    path("", include("performance.costs.urls")),
+    path("", include("performance.scorecards.urls")),
 ]

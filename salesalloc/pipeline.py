@@ -4,16 +4,18 @@ After an import::
 
     customers.import_orders (task) --commit--> customers.signals.orders_imported(job_id)
       -> on_orders_imported: RecomputeRun(kind=import, steps={"import": job, "tiers": …,
-         "alerts": None}), then the chain salesalloc.refresh_actuals_for_import(run, job)
-         -> salesalloc.refresh_tiers_today(run) -> salesalloc.recompute_alerts(run)
+         "incentives": …, "alerts": None}), then the chain
+         salesalloc.refresh_actuals_for_import(run, job) -> salesalloc.refresh_tiers_today(run)
+         -> salesalloc.refresh_incentives(run) -> salesalloc.recompute_alerts(run)
          -> salesalloc.recompute_finish(run)
 
 Every night (``CELERY_BEAT_SCHEDULE`` in settings) and on ``manage.py recompute``::
 
     salesalloc.recompute_all -> RecomputeRun(kind=nightly|manual, steps={"people-1": ids, …}),
       then the chord [salesalloc.refresh_actuals_for_people(run, ids, step) for each chunk]
-      -> salesalloc.refresh_tiers_today(run) -> salesalloc.recompute_alerts(run)
-      -> salesalloc.remind_unacknowledged(run) -> salesalloc.recompute_finish(run)
+      -> salesalloc.refresh_tiers_today(run) -> salesalloc.refresh_incentives(run)
+      -> salesalloc.recompute_alerts(run) -> salesalloc.remind_unacknowledged(run)
+      -> salesalloc.recompute_finish(run)
 
 Steps are thin, idempotent tasks over services (delete-and-rebuild under row locks),
 acknowledged late and rejected on worker loss, so a retried, doubled or redelivered step
@@ -24,10 +26,11 @@ marks the run failed. ``salesalloc.sweep_stale_work`` (beat, every
 ``SALESALLOC_SWEEP_SECONDS``) runs each app's sweeper: stale imports are re-queued or
 failed, stale runs resumed with the steps left (``recompute_run_resume``) or failed.
 After the actuals, the post steps run in ``POST_STEPS`` order: the tiers step refreshes
-today's snapshot (``customers.tiers``); ``recompute_alerts`` reconciles the risk alerts with
-the fresh figures (one live alert per condition); nightly, ``remind_unacknowledged`` sends
-reminders. ``recompute_finish`` also drops the cached attainment figures. Later stages
-(KPIs, commissions) join ``POST_STEPS`` the same way.
+today's snapshot (``customers.tiers``); ``refresh_incentives`` recomputes draft scorecards
+and commission statements (only the cells an import touched); ``recompute_alerts``
+reconciles the risk alerts with the fresh figures (one live alert per condition); nightly,
+``remind_unacknowledged`` sends reminders. ``recompute_finish`` also drops the cached
+attainment figures. A new stage joins ``POST_STEPS`` the same way.
 ``SALESALLOC_RECOMPUTE_CHUNKS`` splits the nightly run across workers (1 = a single
 set-based pass, fastest on one machine).
 """
@@ -60,8 +63,16 @@ from customers.signals import orders_imported
 from customers.tiers.selectors import import_job_customer_ids
 from customers.tiers.services import tier_daily_refresh
 from performance.alerts.services import alerts_recompute
+from performance.commissions.services import (
+    commission_recompute_all,
+    commission_recompute_for_cells,
+)
 from performance.models import RecomputeRun
 from performance.notifications.services import notifications_remind_unacknowledged
+from performance.scorecards.services import (
+    scorecards_recompute_all,
+    scorecards_recompute_for_cells,
+)
 from performance.services import (
     recompute_run_finish,
     recompute_run_start,
@@ -78,10 +89,11 @@ logger = logging.getLogger(__name__)
 
 IMPORT_STEP = "import"
 TIERS_STEP = "tiers"  # {"kind": RecomputeRun.Kind, "job": import job id | None}
+INCENTIVES_STEP = "incentives"  # {"job": import job id | None}
 ALERTS_STEP = "alerts"
 REMINDERS_STEP = "reminders"
 # Steps that run one after another once every actuals step is done, in this order.
-POST_STEPS = (TIERS_STEP, ALERTS_STEP, REMINDERS_STEP)
+POST_STEPS = (TIERS_STEP, INCENTIVES_STEP, ALERTS_STEP, REMINDERS_STEP)
 STEP_OPTIONS: dict[str, Any] = {
     "acks_late": True,  # every step is idempotent
     "reject_on_worker_lost": True,  # a killed worker's step goes back to the queue
@@ -194,6 +206,30 @@ def remind_unacknowledged_task(*_results: Any, run_id: int) -> int | None:
     return sent
 
 
+@shared_task(name="salesalloc.refresh_incentives", **STEP_OPTIONS)
+def refresh_incentives_task(*_results: Any, run_id: int, job_id: int | None = None) -> int:
+    """Recompute draft scorecards and commission statements, after the actuals (idempotent:
+    drafts are replaced; approved and paid statements stay frozen).
+
+    After an import (``job_id``) only the cells it touched; nightly, every draft.
+    """
+    if _run_succeeded(run_id):
+        return 0
+    job = None if job_id is None else ImportJob.objects.filter(pk=job_id).first()
+    with _step(run_id):
+        if job is not None:
+            cells = import_job_affected_cells(job=job)
+            written = scorecards_recompute_for_cells(cells=cells)
+            written += commission_recompute_for_cells(cells=cells)
+        elif job_id is None:
+            written = scorecards_recompute_all() + commission_recompute_all()
+        else:  # the import is gone: nothing of it to recompute
+            written = 0
+        # rows_written counts actual cells (the recompute command reports it so).
+        recompute_run_step_done(run_id=run_id, step=INCENTIVES_STEP)
+    return written
+
+
 @shared_task(name="salesalloc.recompute_finish", acks_late=True, max_retries=3)
 def recompute_finish_task(*_results: Any, run_id: int) -> None:
     """Close the run (and the import's recompute status); drop cached tracking figures."""
@@ -221,6 +257,7 @@ def recompute_after_import(*, job_id: int) -> RecomputeRun | None:
         steps={
             IMPORT_STEP: job.pk,
             TIERS_STEP: {"kind": RecomputeRun.Kind.IMPORT, "job": job.pk},
+            INCENTIVES_STEP: {"job": job.pk},
             ALERTS_STEP: None,
         },
         import_job=job,
@@ -261,6 +298,7 @@ def recompute_all(
         f"people-{n}": part for n, part in enumerate(_chunks(ids, count), start=1)
     }
     steps[TIERS_STEP] = {"kind": kind, "job": None}
+    steps[INCENTIVES_STEP] = {"job": None}
     steps[ALERTS_STEP] = None
     steps[REMINDERS_STEP] = None
     run = recompute_run_start(kind=kind, steps=steps, actor=actor)
@@ -321,6 +359,8 @@ def _step_signature(run_id: int, key: str, args: Any) -> Signature:
         return refresh_actuals_for_import_task.si(run_id, args)
     if key == TIERS_STEP:
         return refresh_tiers_today_task.si(run_id=run_id, kind=args["kind"], job_id=args["job"])
+    if key == INCENTIVES_STEP:
+        return refresh_incentives_task.si(run_id=run_id, job_id=args["job"])
     if key == ALERTS_STEP:
         return recompute_alerts_task.si(run_id=run_id)
     if key == REMINDERS_STEP:

@@ -11,6 +11,9 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("allocation.api.urls")),
     path("", include("customers.api.urls")),
     path("", include("performance.api.urls")),
+    path("", include("performance.commissions.api.urls")),
+    path("", include("performance.costs.api.urls")),
+    path("", include("performance.scorecards.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -243,6 +243,10 @@ SPECTACULAR_SETTINGS = {
         "AlertLevelEnum": "performance.alerts.models.Alert.Level",
         "AlertKindEnum": "performance.alerts.models.Alert.Kind",
         "StatusEnum": "customers.models.ImportJob.Status",
+        "CommissionPeriodEnum": "performance.commissions.models.CommissionPlan.Period",
+        "CommissionModeEnum": "performance.commissions.models.CommissionPlan.Mode",
+        "ScorecardPeriodEnum": "performance.scorecards.models.ScorecardTemplate.Period",
+        "ImportModeEnum": "customers.models.ImportJob.Mode",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

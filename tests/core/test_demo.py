@@ -132,3 +132,57 @@ def test_demo_has_quarterly_2019_tier_snapshots_with_migrations(demo):
     assert moved > 0
     # the import's own recompute also made today's daily snapshot
     assert TierRun.objects.filter(daily=True, kind="import", status="succeeded").count() == 1
+
+
+def test_demo_incentives_statements_match_an_independent_computation(demo):
+    """Every quarter's statement, recomputed here from the targets and actuals by §7."""
+    import datetime as dt
+    from decimal import ROUND_HALF_UP
+
+    from performance.commissions.models import CommissionStatement
+    from performance.costs.models import CostPool
+    from performance.scorecards.models import Scorecard
+
+    cent = Decimal("0.01")
+    statements = CommissionStatement.objects.filter(plan__name="2019 sales commission")
+    people = Salesperson.objects.count()
+    assert statements.count() == people * 4
+    for row in statements.select_related("salesperson"):
+        q = int(row.period[-1])
+        months = [dt.date(2019, 3 * q - 2 + i, 1) for i in range(3)]
+        target = TargetCell.objects.filter(
+            salesperson=row.salesperson, month__in=months, plan__name__startswith="FY2019"
+        ).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+        actual = sum(
+            ActualCell.objects.filter(salesperson=row.salesperson, month__in=months).values_list(
+                "amount", flat=True
+            ),
+            Decimal(0),
+        )
+        edges = [Decimal(0), Decimal("0.8") * target, target, None]
+        rates = [Decimal("0.02"), Decimal("0.04"), Decimal("0.06")]
+        expected = Decimal(0)
+        for i, rate in enumerate(rates):
+            top = actual if edges[i + 1] is None else min(actual, edges[i + 1])
+            if top > edges[i]:
+                expected += ((top - edges[i]) * rate).quantize(cent, ROUND_HALF_UP)
+        if q == 3:
+            chairs = sum(
+                OrderLine.objects.filter(
+                    salesperson=row.salesperson,
+                    product_line__code="FUR-CH",
+                    order_date__gte=dt.date(2019, 7, 1),
+                    order_date__lte=dt.date(2019, 9, 30),
+                ).values_list("amount", flat=True),
+                Decimal(0),
+            )
+            if chairs:
+                expected += (chairs * Decimal("0.03")).quantize(cent, ROUND_HALF_UP)
+        assert row.target == target
+        assert row.actual == actual
+        assert row.subtotal == expected, row.period
+        assert row.total == min(expected, Decimal(3000))
+    assert Scorecard.objects.filter(template__name="2019 sales scorecard").count() == people * 4
+    pool = CostPool.objects.get(name="Q4 2019 marketing")
+    assert pool.lines.count() == 4
+    assert sum(pool.lines.values_list("amount", flat=True)) == Decimal("25000.00")

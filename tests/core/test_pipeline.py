@@ -110,8 +110,8 @@ def test_import_signal_refreshes_affected_cells_and_marks_the_job(lines):
     assert ActualCell.objects.get(salesperson=lines.rep).lines == 2
     assert not ActualCell.objects.filter(salesperson=lines.south_rep).exists()
     run = RecomputeRun.objects.get(import_job=job)
-    # the actuals, the tiers, then the alerts
-    assert (run.status, run.steps_done, run.steps_total) == ("succeeded", 3, 3)
+    # the actuals, the tiers, the alerts, then the draft scorecards and commission statements
+    assert (run.status, run.steps_done, run.steps_total) == ("succeeded", 4, 4)
 
 
 @pytest.mark.parametrize("chunks", [1, 2])

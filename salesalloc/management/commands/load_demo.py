@@ -31,7 +31,8 @@ class Command(BaseCommand):
                     f"Demo company loaded: {summary.salespeople} salespeople, "
                     f"{summary.product_lines} product lines, {summary.territory_rules} territory "
                     f"rules, {summary.lines_imported:,} order lines "
-                    f"(net sales {summary.net_sales:,.2f}) and the published FY2019 target plan."
+                    f"(net sales {summary.net_sales:,.2f}), the published FY2019 target plan, "
+                    "a 2019 scorecard, commission statements and a Q4 marketing pool."
                 )
             )
         self.stdout.write("\nDemo logins (username / password / role):")
