@@ -169,7 +169,7 @@ def test_a_chunked_recompute_whose_worker_is_killed_mid_way_is_resumed(
     second = None
     try:
         run = recompute_all(kind=RecomputeRun.Kind.NIGHTLY, chunks=2)
-        assert run.steps_total == 5  # two chunks, tiers, alerts, reminders
+        assert run.steps_total == 6  # two chunks, tiers, incentives, alerts, reminders
 
         # One chunk done, the other in its step (or still queued): kill now.
         _wait(
@@ -206,6 +206,13 @@ def test_a_chunked_recompute_whose_worker_is_killed_mid_way_is_resumed(
             second.stop()
 
     # Each step counted once although the killed one ran again.
-    assert (done.steps_done, done.steps_total, done.attempts) == (5, 5, 2)
-    assert sorted(done.steps_completed) == ["alerts", "people-1", "people-2", "reminders", "tiers"]
+    assert (done.steps_done, done.steps_total, done.attempts) == (6, 6, 2)
+    assert sorted(done.steps_completed) == [
+        "alerts",
+        "incentives",
+        "people-1",
+        "people-2",
+        "reminders",
+        "tiers",
+    ]
     assert _by_salesperson_actuals() == _by_salesperson_lines()
