@@ -111,8 +111,11 @@ def plan_approve(
     """
     plan = plan_lock(plan=plan)
     _require(plan, {Status.SUBMITTED}, _("approve"))
-    own = actor is not None and plan.submitted_by_id == actor.pk
-    if own and not (override_four_eyes and viewer_scope(user=actor).is_admin):
+    if (
+        actor is not None
+        and plan.submitted_by_id == actor.pk
+        and not (override_four_eyes and viewer_scope(user=actor).is_admin)
+    ):
         raise ConflictError(
             _(
                 "You submitted this plan, so someone else approves it (four-eyes). "
