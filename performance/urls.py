@@ -4,11 +4,12 @@ from django.urls import include, path
 
 from performance.alerts import views as alert_views
 from performance.notifications import views as notification_views
+from performance.tracking import variance_views
 from performance.tracking import views as tracking_views
 
 urlpatterns = [
     path("dashboard/", tracking_views.dashboard, name="dashboard"),
-    path("reports/variance/", tracking_views.variance_report, name="variance-report"),
+    path("reports/variance/", variance_views.variance_report, name="variance-report"),
     path("ranking/", tracking_views.ranking, name="ranking"),
     path("alerts/", alert_views.alert_list_page, name="alert-list"),
     path(

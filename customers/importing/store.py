@@ -291,24 +291,7 @@ class ImportStore:
             self._owners_update(cursor, stamp)
             self._bulk_end(cursor, restore)
             self._drop(cursor)
-        counts = {"i": 0, "u": 0, "n": 0}
-        cells: set[tuple[int, str]] = set(synced_cells)
-        outside: set[int] = set()
-        for salesperson, month, old_salesperson, old_month, kind, count in groups:
-            counts[kind] += int(count)
-            if kind in ("i", "u") and salesperson is not None:
-                cells.add((int(salesperson), _month_text(month)))
-            if kind == "u":
-                cells.add((int(old_salesperson), _month_text(old_month)))
-                if allowed_salespeople is not None and old_salesperson not in allowed_salespeople:
-                    outside.add(int(old_salesperson))
-        if outside:
-            raise StoreConflict(
-                _(
-                    "Some lines in the file were stored for salespeople outside your part of "
-                    "the company while the import ran; nothing was imported."
-                )
-            )
+        counts, cells = _tally(groups, synced_cells, allowed_salespeople)
         if written >= 0 and written != counts["i"] + counts["u"]:
             logger.warning(
                 "import %s: merge wrote %s lines, classification expected %s",
@@ -575,6 +558,35 @@ def _is_datetime(column: pd.Series) -> bool:
 def _plain(value: Any) -> Any:
     """numpy scalars as Python values (database drivers do not all take numpy types)."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _tally(
+    groups: list[tuple],
+    synced_cells: set[tuple[int, str]],
+    allowed_salespeople: frozenset[int] | None,
+) -> tuple[dict[str, int], set[tuple[int, str]]]:
+    """Lines per kind (inserted, updated, unchanged) and the (salesperson, month) cells they
+    touch, old and new. Raises ``StoreConflict`` when an updated line was stored, since
+    validation, for a salesperson outside ``allowed_salespeople``."""
+    counts = {"i": 0, "u": 0, "n": 0}
+    cells: set[tuple[int, str]] = set(synced_cells)
+    outside: set[int] = set()
+    for salesperson, month, old_salesperson, old_month, kind, count in groups:
+        counts[kind] += int(count)
+        if kind in ("i", "u") and salesperson is not None:
+            cells.add((int(salesperson), _month_text(month)))
+        if kind == "u":
+            cells.add((int(old_salesperson), _month_text(old_month)))
+            if allowed_salespeople is not None and old_salesperson not in allowed_salespeople:
+                outside.add(int(old_salesperson))
+    if outside:
+        raise StoreConflict(
+            _(
+                "Some lines in the file were stored for salespeople outside your part of "
+                "the company while the import ran; nothing was imported."
+            )
+        )
+    return counts, cells
 
 
 def _month_text(value: Any) -> str:

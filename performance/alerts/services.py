@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, Max, Sum
@@ -28,8 +29,12 @@ from customers.models import OrderLine
 from performance.alerts import engine
 from performance.alerts.engine import Condition, Thresholds
 from performance.alerts.models import Alert
-from performance.tracking.selectors import _attainment_compute, tracking_plan_get
+from performance.tracking.selectors import attainment_compute, tracking_plan_get
 from salesalloc.core.exceptions import ConflictError
+from salesalloc.core.users import acting_user
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 AUTO_NOTE = "condition-ended"
 _ADMIN_SCOPE = ViewerScope(user_id=None, is_admin=True, managed_paths=(), salesperson_id=None)
@@ -61,7 +66,7 @@ def _figure_conditions(plan: Plan, as_of: dt.date, thresholds: Thresholds) -> li
     forecast_rows: list[tuple[int, int | None, int | None]] = []
     codes = dict(Salesperson.objects.values_list("code", "pk"))
     for root in OrgUnit.objects.filter(parent__isnull=True).order_by("path"):
-        result = _attainment_compute(
+        result = attainment_compute(
             scope=_ADMIN_SCOPE,
             target=root,
             line=None,
@@ -125,7 +130,7 @@ def _plan_conditions(plan: Plan, today: dt.date, thresholds: Thresholds) -> list
     ]
 
 
-def alert_owner(*, salesperson: Salesperson) -> AbstractBaseUser | None:
+def alert_owner(*, salesperson: Salesperson) -> User | None:
     """Who acts on an alert about ``salesperson``: a manager of the nearest managed unit."""
     ids = [int(part) for part in salesperson.org_unit.path.strip("/").split("/") if part]
     units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=ids).prefetch_related("managers")}
@@ -183,8 +188,6 @@ def alerts_recompute(
     Idempotent: one live alert per condition key (a partial unique constraint backs it);
     recomputes take turns (``_reconcile_lock``), so two at once give the same alerts.
     """
-    from performance.notifications.services import notify_alert_opened
-
     _reconcile_lock()
     today = timezone.localdate()
     if as_of is None:
@@ -202,6 +205,14 @@ def alerts_recompute(
     ).order_by("pk"):
         conditions += _plan_conditions(published, today, thresholds)
     conditions += _concentration_conditions(as_of, thresholds)
+    return _reconcile(conditions)
+
+
+def _reconcile(conditions: list[Condition]) -> AlertsRecomputeResult:
+    """Match the conditions found with the live alerts by key (under the caller's lock):
+    update the ones found again, open (and announce) new ones unless their owner resolved
+    them and nothing got worse, resolve the live ones whose condition is gone."""
+    from performance.notifications.services import notify_alert_opened
 
     now = timezone.now()
     live = {
@@ -265,15 +276,18 @@ def _locked(alert: Alert) -> Alert:
 
 
 @transaction.atomic
-def alert_acknowledge(*, alert: Alert, actor: AbstractBaseUser, comment: str = "") -> Alert:
+def alert_acknowledge(
+    *, alert: Alert, actor: AbstractBaseUser | AnonymousUser | None, comment: str = ""
+) -> Alert:
     """Open -> acknowledged: someone owns it now (the actor becomes its owner)."""
     alert = _locked(alert)
     if alert.status != Alert.Status.OPEN:
         raise ConflictError(_("Only an open alert can be acknowledged."))
+    user = acting_user(actor)
     alert.status = Alert.Status.ACKNOWLEDGED
-    alert.acknowledged_by = actor
+    alert.acknowledged_by = user
     alert.acknowledged_at = timezone.now()
-    alert.owner = actor
+    alert.owner = user
     alert.comment = (comment or "").strip()
     alert.save(
         update_fields=[
@@ -289,7 +303,9 @@ def alert_acknowledge(*, alert: Alert, actor: AbstractBaseUser, comment: str = "
 
 
 @transaction.atomic
-def alert_resolve(*, alert: Alert, actor: AbstractBaseUser, comment: str) -> Alert:
+def alert_resolve(
+    *, alert: Alert, actor: AbstractBaseUser | AnonymousUser | None, comment: str
+) -> Alert:
     """Open or acknowledged -> resolved, saying how (a comment is required).
 
     Resolving a dispute tells the salesperson how it was settled.
@@ -302,15 +318,16 @@ def alert_resolve(*, alert: Alert, actor: AbstractBaseUser, comment: str) -> Ale
     alert = _locked(alert)
     if alert.status == Alert.Status.RESOLVED:
         raise ConflictError(_("This alert is already resolved."))
+    user = acting_user(actor)
     alert.status = Alert.Status.RESOLVED
-    alert.resolved_by = actor
+    alert.resolved_by = user
     alert.resolved_at = timezone.now()
     alert.comment = comment
     if alert.owner_id is None:
-        alert.owner = actor
+        alert.owner = user
     alert.save(
         update_fields=["status", "resolved_by", "resolved_at", "comment", "owner", "updated_at"]
     )
     if alert.kind == Alert.Kind.DISPUTE:
-        notify_dispute_resolved(alert=alert, actor=actor)
+        notify_dispute_resolved(alert=alert, actor=user)
     return alert

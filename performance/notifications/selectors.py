@@ -7,15 +7,17 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from performance.notifications.models import Notification
+from salesalloc.core.users import acting_user
 
 Event = Notification.Event
 
 
 def notification_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Notification]:
     """The viewer's own notifications, newest first (nobody reads anyone else's)."""
-    if not user.is_authenticated:
+    recipient = acting_user(user)
+    if recipient is None:
         return Notification.objects.none()
-    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+    return Notification.objects.filter(recipient=recipient).order_by("-created_at", "-id")
 
 
 def notification_unread_count(*, user: AbstractBaseUser | AnonymousUser) -> int:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.mail import get_connection, send_mail
 from django.db import transaction
 from django.db.models import Q
@@ -24,11 +24,15 @@ from django.utils import timezone, translation
 from allocation.models import Acknowledgement, OrgUnit, Plan, PlanChange, Salesperson
 from performance.notifications.models import Notification
 from performance.notifications.selectors import notification_render
+from salesalloc.core.users import acting_user
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 Event = Notification.Event
 
 
-def _admins() -> list[AbstractBaseUser]:
+def _admins() -> list[User]:
     user_model = get_user_model()
     perm = Q(user_permissions__codename="manage_all") | Q(
         groups__permissions__codename="manage_all"
@@ -42,7 +46,7 @@ def _path_ids(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
 
 
-def unit_managers(*, unit: OrgUnit) -> list[AbstractBaseUser]:
+def unit_managers(*, unit: OrgUnit) -> list[User]:
     """The managers of the nearest unit at or above ``unit`` that has any."""
     ids = _path_ids(unit.path)
     units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=ids).prefetch_related("managers")}
@@ -55,7 +59,7 @@ def unit_managers(*, unit: OrgUnit) -> list[AbstractBaseUser]:
 
 def notification_send(
     *,
-    recipients: Iterable[AbstractBaseUser | None],
+    recipients: Iterable[User | None],
     event: str,
     params: dict[str, Any],
     url: str = "",
@@ -146,10 +150,9 @@ def notify_plan_status(
             recipients=author, event=Event.PLAN_REJECTED, params=params, url=detail, exclude=actor
         )
     if action == PlanChange.Action.PUBLISH:
-        people = [
-            person.user
-            for person in plan.salespeople.select_related("user").filter(user__isnull=False)
-        ]
+        persons = list(plan.salespeople.select_related("user").filter(user__isnull=False))
+        people = [person.user for person in persons]
+        people_ids = {person.user_id for person in persons}
         managers = (
             get_user_model()
             .objects.filter(managed_org_units__path__startswith=plan.root_org_unit.path)
@@ -163,7 +166,7 @@ def notify_plan_status(
             exclude=actor,
         )
         return sent + notification_send(
-            recipients=[m for m in managers if m.pk not in {p.pk for p in people}],
+            recipients=[m for m in managers if m.pk not in people_ids],
             event=Event.PLAN_PUBLISHED,
             params=params,
             url=detail,
@@ -262,10 +265,16 @@ def notifications_remind_unacknowledged(*, today: dt.date | None = None) -> int:
 
 @transaction.atomic
 def notification_mark_read(
-    *, user: AbstractBaseUser, notification_ids: list[int] | None = None
+    *, user: AbstractBaseUser | AnonymousUser | None, notification_ids: list[int] | None = None
 ) -> int:
-    """Mark the user's notifications (all of them when ``notification_ids`` is None) read."""
-    rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    """Mark the user's notifications (all of them when ``notification_ids`` is None) read.
+
+    An anonymous visitor has no inbox: nothing is marked.
+    """
+    recipient = acting_user(user)
+    if recipient is None:
+        return 0
+    rows = Notification.objects.filter(recipient=recipient, read_at__isnull=True)
     if notification_ids is not None:
         rows = rows.filter(pk__in=notification_ids)
     return rows.update(read_at=timezone.now(), updated_at=timezone.now())

@@ -177,31 +177,31 @@ def node_figures(
     whole = whole_months(months, as_of)
     partial = whole < n and months[whole] <= as_of
     actual_to_date = sum(actuals[:whole]) + (current_actual if partial else 0)
-    if targets is None:
-        target = expected = None
-    else:
+    target: int | None = None
+    expected: int | None = None
+    if targets is not None:
         target = sum(targets)
         expected = sum(targets[:whole]) + (current_expected if partial else 0)
     pace = ratio(actual_to_date, expected)
 
     # Run rate: what is left of each month's target, at the pace so far.
     run_months: list[int | None] = list(actuals[:whole])
-    if targets is not None and pace is not None:
+    run_rate: int | None = None
+    if target is None or expected is None or targets is None or pace is None:
+        run_months += [None] * (n - whole)
+    else:
         if partial:
             left = targets[whole] - current_expected
             run_months.append(current_actual + round_half_up(left * pace))
         run_months += [round_half_up(t * pace) for t in targets[whole + int(partial) :]]
-        run_rate: int | None = actual_to_date + round_half_up((target - expected) * pace)
-    else:
-        run_months += [None] * (n - whole)
-        run_rate = None
+        run_rate = actual_to_date + round_half_up((target - expected) * pace)
 
     # Statistical: the model's months from the first month that is not over.
     ahead = whole_months_between(history_end=as_of, month=months[whole]) if whole < n else 0
     predicted = statistical_forecast(history, ahead + n - whole)
     if predicted is not None:
-        forecast_months: list[int | None] = list(actuals[:whole]) + predicted[ahead:]
-        statistical = sum(int(v) for v in forecast_months if v is not None)
+        forecast_months: list[int | None] = [*actuals[:whole], *predicted[ahead:]]
+        statistical: int | None = sum(int(v) for v in forecast_months if v is not None)
         method = METHOD_STATISTICAL
     else:
         forecast_months = run_months

@@ -23,15 +23,11 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db.models import (
     BigIntegerField,
-    Case,
     F,
-    IntegerField,
     Max,
     Min,
     Q,
     Sum,
-    Value,
-    When,
 )
 from django.db.models.functions import Cast, Round
 from django.http import Http404
@@ -132,10 +128,7 @@ def tracking_node_get(
             raise _not_found(_("salesperson"), salesperson)
         return person
     if org_unit:
-        unit = OrgUnit.objects.filter(code=org_unit).first()
-        if unit is None or not _sees_unit(scope, unit):
-            raise _not_found(_("org unit"), org_unit)
-        return unit
+        return tracking_unit_get(user=user, code=org_unit)
     if scope.is_admin:
         unit = OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
     elif scope.is_manager:
@@ -146,6 +139,14 @@ def tracking_node_get(
         unit = None
     if unit is None:
         raise Http404(_("There is nothing for you to track yet."))
+    return unit
+
+
+def tracking_unit_get(*, user: AbstractBaseUser | AnonymousUser, code: str) -> OrgUnit:
+    """The org unit with ``code``; 404 when it is missing or outside the viewer's scope."""
+    unit = OrgUnit.objects.filter(code=code).first()
+    if unit is None or not _sees_unit(viewer_scope(user=user), unit):
+        raise _not_found(_("org unit"), code)
     return unit
 
 
@@ -179,10 +180,10 @@ class _Grouping:
     key: Any
     children: list[Node]
     kind: str
-    remap: dict[int, int] | None = None  # raw key (a salesperson id) -> child index
+    remap: dict[int, int]  # raw key (a salesperson or product line id) -> child index
 
     def slot(self, raw: int) -> int:
-        return raw if self.remap is None else self.remap.get(raw, OTHER)
+        return self.remap.get(raw, OTHER)
 
 
 def _grouping(
@@ -303,7 +304,7 @@ def attainment_get(
         cached = cache.get(key)
         if cached is not None:
             return cached
-    result = _attainment_compute(
+    result = attainment_compute(
         scope=scope, target=target, line=line, plan=plan, year=year, as_of=as_of
     )
     if key is not None:
@@ -311,7 +312,7 @@ def attainment_get(
     return result
 
 
-def _attainment_compute(
+def attainment_compute(
     *,
     scope: ViewerScope,
     target: OrgUnit | Salesperson,
@@ -321,9 +322,8 @@ def _attainment_compute(
     as_of: dt.date,
     people: bool = False,
 ) -> Attainment:
+    """The figures of ``target`` and its children, uncached (``attainment_get`` caches)."""
     months = engine.fiscal_months(year, plan.start_month if plan else 1)
-    first, after = months[0], engine.add_months(months[-1], 1)
-    index = {month: k for k, month in enumerate(months)}
     whole = engine.whole_months(months, as_of)
     partial = whole < len(months) and months[whole] <= as_of
     current = months[whole] if partial else None
@@ -333,92 +333,21 @@ def _attainment_compute(
 
     group = _grouping(target, line, people=people)
     keys = [*range(len(group.children)), OTHER]
-
-    by_person = group.kind != NODE_PRODUCT_LINE  # rows keyed by salesperson id
     targets: dict[int, list[int]] | None = None
-    current_totals: dict[int, list[int]] = defaultdict(list)
+    current_totals: dict[int, list[int]] = {}
     if plan is not None:
-        targets = {key: [0] * len(months) for key in keys}
-        if by_person:
-            target_rows = [
-                (raw, month, cents)
-                for raw, month, cents in _grid_totals(kind="targets", plan=plan, line=line)
-                if raw in group.remap and first <= month < after
-            ]
-        else:
-            target_rows = list(
-                TargetCell.objects.filter(group.base, plan=plan, month__gte=first, month__lt=after)
-                .annotate(child=group.key)
-                .order_by()
-                .values_list("child", "month")
-                .annotate(c=_cents())
-            )
-        for raw, month, cents in target_rows:
-            targets[group.slot(raw)][index[month]] += int(cents or 0)
-        if current is not None and targets_sum(targets, whole) > 0:
-            if by_person:  # the rows are already one per salesperson and month
-                for raw, month, cents in target_rows:
-                    if month == current:
-                        current_totals[group.slot(raw)].append(int(cents or 0))
-            else:
-                per_person = (
-                    TargetCell.objects.filter(group.base, plan=plan, month=current)
-                    .annotate(child=group.key)
-                    .order_by()
-                    .values_list("child", "salesperson_id")
-                    .annotate(c=_cents())
-                )
-                for raw, _person, cents in per_person:
-                    current_totals[group.slot(raw)].append(int(cents or 0))
-
-    actuals = {key: [0] * len(months) for key in keys}
-    history: dict[int, dict[dt.date, int]] = {key: {} for key in keys}
-    until = max(after, history_end)
-    if by_person:
-        actual_rows = [
-            row
-            for row in _grid_totals(kind="actuals", plan=None, line=line)
-            if row[0] in group.remap and row[1] < until
-        ]
-    else:
-        actual_rows = list(
-            ActualCell.objects.filter(group.base, month__lt=until)
-            .annotate(child=group.key)
-            .order_by()
-            .values_list("child", "month")
-            .annotate(c=_cents())
+        targets, current_totals = _target_totals(
+            group=group, keys=keys, plan=plan, line=line, months=months, current=current
         )
-    for raw, month, cents in actual_rows:
-        child = group.slot(raw)
-        value = int(cents or 0)
-        if month in index:
-            actuals[child][index[month]] += value
-        if month < history_end:
-            history[child][month] = history[child].get(month, 0) + value
-
+    actuals, history = _actual_totals(
+        group=group, keys=keys, line=line, months=months, history_end=history_end
+    )
     current_actual: dict[int, int] = {}
     current_expected: dict[int, int] = {}
     if current is not None:
-        lines = (
-            OrderLine.objects.filter(
-                group.base,
-                order_date__gte=current,
-                order_date__lte=as_of,
-            )
-            .annotate(child=group.key)
-            .order_by()
-            .values_list("child")
-            .annotate(c=_cents())
+        current_actual, current_expected = _current_month(
+            group=group, plan=plan, current=current, as_of=as_of, current_totals=current_totals
         )
-        for raw, cents in lines:
-            slot = group.slot(raw)
-            current_actual[slot] = current_actual.get(slot, 0) + int(cents or 0)
-        country = (plan.method_config or {}).get("country", "CN") if plan else "CN"
-        days = calendars.working_days(current, engine.month_end(current), country=country)
-        current_expected = {
-            child: engine.day_targets_to_date(month_totals=totals, working_days=days, as_of=as_of)
-            for child, totals in current_totals.items()
-        }
 
     def figures(selected: list[int]) -> Figures:
         series: dict[dt.date, int] = defaultdict(int)
@@ -456,6 +385,125 @@ def _attainment_compute(
         children=children,
         children_kind=group.kind,
     )
+
+
+def _target_totals(
+    *,
+    group: _Grouping,
+    keys: list[int],
+    plan: Plan,
+    line: ProductLine | None,
+    months: list[dt.date],
+    current: dt.date | None,
+) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """Each child's target per fiscal month, and (when the year has a current month with a
+    target) each child's per-salesperson month totals of that month, for the day split."""
+    first, after = months[0], engine.add_months(months[-1], 1)
+    index = {month: k for k, month in enumerate(months)}
+    by_person = group.kind != NODE_PRODUCT_LINE  # rows keyed by salesperson id
+    targets = {key: [0] * len(months) for key in keys}
+    current_totals: dict[int, list[int]] = defaultdict(list)
+    if by_person:
+        target_rows = [
+            (raw, month, cents)
+            for raw, month, cents in _grid_totals(kind="targets", plan=plan, line=line)
+            if raw in group.remap and first <= month < after
+        ]
+    else:
+        target_rows = list(
+            TargetCell.objects.filter(group.base, plan=plan, month__gte=first, month__lt=after)
+            .annotate(child=group.key)
+            .order_by()
+            .values_list("child", "month")
+            .annotate(c=_cents())
+        )
+    for raw, month, cents in target_rows:
+        targets[group.slot(raw)][index[month]] += int(cents or 0)
+    if current is None or targets_sum(targets, index[current]) <= 0:
+        return targets, current_totals
+    if by_person:  # the rows are already one per salesperson and month
+        for raw, month, cents in target_rows:
+            if month == current:
+                current_totals[group.slot(raw)].append(int(cents or 0))
+    else:
+        per_person = (
+            TargetCell.objects.filter(group.base, plan=plan, month=current)
+            .annotate(child=group.key)
+            .order_by()
+            .values_list("child", "salesperson_id")
+            .annotate(c=_cents())
+        )
+        for raw, _person, cents in per_person:
+            current_totals[group.slot(raw)].append(int(cents or 0))
+    return targets, current_totals
+
+
+def _actual_totals(
+    *,
+    group: _Grouping,
+    keys: list[int],
+    line: ProductLine | None,
+    months: list[dt.date],
+    history_end: dt.date,
+) -> tuple[dict[int, list[int]], dict[int, dict[dt.date, int]]]:
+    """Each child's actual per fiscal month, and its monthly history before ``history_end``
+    (for the statistical forecast)."""
+    index = {month: k for k, month in enumerate(months)}
+    actuals = {key: [0] * len(months) for key in keys}
+    history: dict[int, dict[dt.date, int]] = {key: {} for key in keys}
+    until = max(engine.add_months(months[-1], 1), history_end)
+    if group.kind != NODE_PRODUCT_LINE:  # rows keyed by salesperson id
+        actual_rows = [
+            row
+            for row in _grid_totals(kind="actuals", plan=None, line=line)
+            if row[0] in group.remap and row[1] < until
+        ]
+    else:
+        actual_rows = list(
+            ActualCell.objects.filter(group.base, month__lt=until)
+            .annotate(child=group.key)
+            .order_by()
+            .values_list("child", "month")
+            .annotate(c=_cents())
+        )
+    for raw, month, cents in actual_rows:
+        child = group.slot(raw)
+        value = int(cents or 0)
+        if month in index:
+            actuals[child][index[month]] += value
+        if month < history_end:
+            history[child][month] = history[child].get(month, 0) + value
+    return actuals, history
+
+
+def _current_month(
+    *,
+    group: _Grouping,
+    plan: Plan | None,
+    current: dt.date,
+    as_of: dt.date,
+    current_totals: dict[int, list[int]],
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Each child's actual and day-target share of the month containing ``as_of``, up to
+    and including it (the only read of order lines)."""
+    current_actual: dict[int, int] = {}
+    lines = (
+        OrderLine.objects.filter(group.base, order_date__gte=current, order_date__lte=as_of)
+        .annotate(child=group.key)
+        .order_by()
+        .values_list("child")
+        .annotate(c=_cents())
+    )
+    for raw, cents in lines:
+        slot = group.slot(raw)
+        current_actual[slot] = current_actual.get(slot, 0) + int(cents or 0)
+    country = (plan.method_config or {}).get("country", "CN") if plan else "CN"
+    days = calendars.working_days(current, engine.month_end(current), country=country)
+    current_expected = {
+        child: engine.day_targets_to_date(month_totals=totals, working_days=days, as_of=as_of)
+        for child, totals in current_totals.items()
+    }
+    return current_actual, current_expected
 
 
 def _grid_totals(
@@ -511,117 +559,6 @@ def _monthly_series(values: dict[dt.date, int], end: dt.date) -> list[int]:
     return out
 
 
-@dataclass(frozen=True)
-class PivotCell:
-    target: int | None
-    actual: int
-
-    @property
-    def attainment(self) -> Any:
-        return engine.ratio(self.actual, self.target)
-
-
-@dataclass(frozen=True)
-class Pivot:
-    """A node's children × top-level product lines: the fiscal year's target and actual."""
-
-    columns: list[Node]
-    rows: list[tuple[Node, list[PivotCell]]]
-    totals: list[PivotCell]
-
-
-def pivot_get(
-    *,
-    user: AbstractBaseUser | AnonymousUser,
-    year: int,
-    org_unit: str | None = None,
-    salesperson: str | None = None,
-    resolved: Resolved | None = None,
-) -> Pivot:
-    """Targets and actuals of the node's children by top-level product line (two queries).
-
-    Cached like the attainment figures, until the next recompute or plan revision.
-    """
-    if resolved is not None:
-        target, plan = resolved.target, resolved.plan
-    else:
-        target = tracking_node_get(user=user, org_unit=org_unit, salesperson=salesperson)
-        plan = tracking_plan_get(year=year)
-    timeout = settings.SALESALLOC_TRACKING_CACHE_SECONDS
-    key = None
-    if timeout:
-        version = cache.get_or_set(CACHE_VERSION_KEY, 1, None)
-        key = (
-            f"tracking:pivot:{version}:{year}:{type(target).__name__}:{target.pk}:"
-            f"{plan.pk if plan else ''}:{plan.revision if plan else ''}"
-        )
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-    result = _pivot_compute(target=target, plan=plan, year=year)
-    if key is not None:
-        cache.set(key, result, timeout)
-    return result
-
-
-def _pivot_compute(*, target: OrgUnit | Salesperson, plan: Plan | None, year: int) -> Pivot:
-    months = engine.fiscal_months(year, plan.start_month if plan else 1)
-    first, after = months[0], engine.add_months(months[-1], 1)
-    group = _grouping(target, None)
-    lines = list(ProductLine.objects.filter(parent__isnull=True).order_by("code"))
-    columns = [Node(kind=NODE_PRODUCT_LINE, code=pl.code, name=pl.name) for pl in lines]
-    pl_key = Case(
-        *[
-            When(product_line__path__startswith=pl.path, then=Value(i))
-            for i, pl in enumerate(lines)
-        ],
-        default=Value(OTHER),
-        output_field=IntegerField(),
-    )
-    n_rows, n_cols = len(group.children), len(lines)
-    actual = [[0] * n_cols for _ in range(n_rows)]
-    goal: list[list[int]] | None = None
-    if plan is not None:
-        goal = [[0] * n_cols for _ in range(n_rows)]
-        rows = (
-            TargetCell.objects.filter(group.base, plan=plan, month__gte=first, month__lt=after)
-            .annotate(child=group.key, pl=pl_key)
-            .order_by()
-            .values_list("child", "pl")
-            .annotate(c=_cents())
-        )
-        for raw, pl, cents in rows:
-            child = group.slot(raw)
-            if child != OTHER and pl != OTHER:
-                goal[child][pl] += int(cents or 0)
-    rows = (
-        ActualCell.objects.filter(group.base, month__gte=first, month__lt=after)
-        .annotate(child=group.key, pl=pl_key)
-        .order_by()
-        .values_list("child", "pl")
-        .annotate(c=_cents())
-    )
-    for raw, pl, cents in rows:
-        child = group.slot(raw)
-        if child != OTHER and pl != OTHER:
-            actual[child][pl] += int(cents or 0)
-
-    def cell(r: int, c: int) -> PivotCell:
-        return PivotCell(target=None if goal is None else goal[r][c], actual=actual[r][c])
-
-    return Pivot(
-        columns=columns,
-        rows=[(node, [cell(r, c) for c in range(n_cols)]) for r, node in enumerate(group.children)],
-        totals=[
-            PivotCell(
-                target=None if goal is None else sum(goal[r][c] for r in range(n_rows)),
-                actual=sum(actual[r][c] for r in range(n_rows)),
-            )
-            for c in range(n_cols)
-        ],
-    )
-
-
 def tracking_years(*, user: AbstractBaseUser | AnonymousUser, today: dt.date) -> list[int]:
     """Fiscal years worth offering: published plans, years with actuals and this year.
 
@@ -654,71 +591,3 @@ def tracking_years(*, user: AbstractBaseUser | AnonymousUser, today: dt.date) ->
     if key is not None:
         cache.set(key, result, timeout)
     return result
-
-
-RANK_BY = ("attainment", "pace")
-
-
-@dataclass(frozen=True)
-class RankRow:
-    rank: int | None
-    node: Node
-    figures: Figures
-
-
-@dataclass(frozen=True)
-class Ranking:
-    year: int
-    as_of: dt.date
-    group: Node
-    by: str
-    rows: list[RankRow]
-    peers: int  # salespeople in the peer group (a salesperson sees only their own row)
-
-
-def ranking_get(
-    *,
-    user: AbstractBaseUser | AnonymousUser,
-    year: int,
-    as_of: dt.date,
-    org_unit: str | None = None,
-    by: str = "attainment",
-) -> Ranking:
-    """Salespeople of a peer group (an org unit's subtree) ranked by attainment or pace.
-
-    Managers and admins rank any visible unit (default: their own node). A salesperson sees
-    only their own row and rank within their team; nobody else's figures.
-    """
-    scope = viewer_scope(user=user)
-    node = tracking_node_get(user=user, org_unit=org_unit)
-    own_only = isinstance(node, Salesperson)
-    unit = node.org_unit if isinstance(node, Salesperson) else node
-    result = _attainment_compute(
-        scope=scope,
-        target=unit,
-        line=None,
-        plan=tracking_plan_get(year=year),
-        year=year,
-        as_of=as_of,
-        people=True,
-    )
-    metric = "pace" if by == "pace" else "attainment"
-    values = [getattr(child.figures, metric) for child in result.children]
-    ranks = engine.competition_ranks(values)
-    rows = sorted(
-        (
-            RankRow(rank=rank, node=child.node, figures=child.figures)
-            for rank, child in zip(ranks, result.children, strict=True)
-        ),
-        key=lambda row: (row.rank is None, row.rank or 0, row.node.code),
-    )
-    if own_only:
-        rows = [row for row in rows if row.node.code == node.code]
-    return Ranking(
-        year=year,
-        as_of=as_of,
-        group=_unit_node(unit),
-        by=metric,
-        rows=rows,
-        peers=len(result.children),
-    )

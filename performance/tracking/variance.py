@@ -25,8 +25,8 @@ from performance.tracking.selectors import (
     OTHER,
     _cents,
     _not_found,
-    tracking_node_get,
     tracking_plan_get,
+    tracking_unit_get,
 )
 
 PERIODS = ("month", "quarter", "year")
@@ -98,31 +98,14 @@ def variance_report_get(
 
     ``org_unit`` narrows to a visible subtree (404 outside); ``product_line`` to one line.
     """
-    scope = viewer_scope(user=user)
-    node = tracking_node_get(user=user, org_unit=org_unit) if org_unit else None
+    base = _rows_filter(user=user, org_unit=org_unit, product_line=product_line)
     plan = tracking_plan_get(year=year)
     start_month = plan.start_month if plan else 1
     months = engine.fiscal_months(year, start_month)
     first, after = months[0], engine.add_months(months[-1], 1)
-
-    base = Q(scope.salesperson_q("salesperson__"))
-    if node is not None:
-        base &= Q(salesperson__org_unit__path__startswith=node.path)
-    if product_line:
-        line = ProductLine.objects.filter(code=product_line).first()
-        if line is None:
-            raise _not_found("product line", product_line)
-        base &= Q(product_line__path__startswith=line.path)
     tops = list(ProductLine.objects.filter(parent__isnull=True).order_by("code"))
-    pl_key: Any = (
-        Case(
-            *[
-                When(product_line__path__startswith=pl.path, then=Value(i))
-                for i, pl in enumerate(tops)
-            ],
-            default=Value(OTHER),
-            output_field=IntegerField(),
-        )
+    pl_key = (
+        _product_line_key(tops)
         if split_product_lines
         else Value(OTHER, output_field=IntegerField())
     )
@@ -140,22 +123,7 @@ def variance_report_get(
     target_rows = grouped(TargetCell.objects.filter(plan=plan)) if plan else []
     actual_rows = grouped(ActualCell.objects.all())
 
-    # Who each raw id stands for: a salesperson, or the unit of the chosen kind above a unit.
-    ids = {raw for raw, *_ in target_rows} | {raw for raw, *_ in actual_rows}
-    names: dict[int, tuple[str, str]] = {}
-    if by == "salesperson":
-        for person in Salesperson.objects.filter(pk__in=ids).only("code", "name"):
-            names[person.pk] = (person.code, person.name)
-    else:
-        units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=ids)}
-        ancestor_ids = {
-            int(part) for u in units.values() for part in u.path.strip("/").split("/") if part
-        }
-        every = {u.pk: u for u in OrgUnit.objects.filter(pk__in=ancestor_ids | set(units))}
-        for pk, unit in units.items():
-            chain = [every[int(p)] for p in unit.path.strip("/").split("/") if p]
-            chosen = next((u for u in reversed(chain) if u.kind == by), unit)
-            names[pk] = (chosen.code, chosen.name)
+    names = _row_names({raw for raw, *_ in target_rows} | {raw for raw, *_ in actual_rows}, by)
 
     def key(raw: int, month: dt.date, pl: int) -> tuple[str, str, str]:
         code, _name = names.get(raw, ("", ""))
@@ -180,15 +148,6 @@ def variance_report_get(
         )
         for code, label, pl in sorted(set(targets) | set(achieved))
     ]
-    descending = sort.startswith("-")
-    sort_key = sort.lstrip("-")
-    if sort_key not in SORT_KEYS:
-        sort_key, descending = "name", False
-    rows.sort(key=lambda row: (row.code, row.period, row.product_line))
-    known = [row for row in rows if _sort_value(row, sort_key) is not None]
-    unknown = [row for row in rows if _sort_value(row, sort_key) is None]
-    known.sort(key=lambda row: _sort_value(row, sort_key), reverse=descending)
-    rows = known + unknown  # rows without a figure go last either way
     total = VarianceRow(
         code="",
         name="",
@@ -197,4 +156,66 @@ def variance_report_get(
         target=sum(targets.values()) if plan else None,
         achieved=sum(achieved.values()),
     )
-    return VarianceReport(year=year, rows=rows, total=total, has_plan=plan is not None)
+    return VarianceReport(
+        year=year, rows=_sorted(rows, sort), total=total, has_plan=plan is not None
+    )
+
+
+def _rows_filter(
+    *, user: AbstractBaseUser | AnonymousUser, org_unit: str | None, product_line: str | None
+) -> Q:
+    """Grid rows of the salespeople the viewer sees, under ``org_unit`` and ``product_line``
+    when given (404 for a unit outside the viewer's scope or an unknown line)."""
+    base = Q(viewer_scope(user=user).salesperson_q("salesperson__"))
+    if org_unit:
+        node = tracking_unit_get(user=user, code=org_unit)
+        base &= Q(salesperson__org_unit__path__startswith=node.path)
+    if product_line:
+        line = ProductLine.objects.filter(code=product_line).first()
+        if line is None:
+            raise _not_found("product line", product_line)
+        base &= Q(product_line__path__startswith=line.path)
+    return base
+
+
+def _product_line_key(tops: list[ProductLine]) -> Case:
+    """Each row's top-level product line, as its index in ``tops`` (OTHER: none of them)."""
+    return Case(
+        *[When(product_line__path__startswith=pl.path, then=Value(i)) for i, pl in enumerate(tops)],
+        default=Value(OTHER),
+        output_field=IntegerField(),
+    )
+
+
+def _row_names(ids: set[int], by: str) -> dict[int, tuple[str, str]]:
+    """(code, name) each raw id stands for: a salesperson, or (``by`` a unit kind) the unit
+    of that kind at or above the salesperson's unit."""
+    names: dict[int, tuple[str, str]] = {}
+    if by == "salesperson":
+        for person in Salesperson.objects.filter(pk__in=ids).only("code", "name"):
+            names[person.pk] = (person.code, person.name)
+        return names
+    units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=ids)}
+    ancestor_ids = {
+        int(part) for u in units.values() for part in u.path.strip("/").split("/") if part
+    }
+    every = {u.pk: u for u in OrgUnit.objects.filter(pk__in=ancestor_ids | set(units))}
+    for pk, unit in units.items():
+        chain = [every[int(p)] for p in unit.path.strip("/").split("/") if p]
+        chosen = next((u for u in reversed(chain) if u.kind == by), unit)
+        names[pk] = (chosen.code, chosen.name)
+    return names
+
+
+def _sorted(rows: list[VarianceRow], sort: str) -> list[VarianceRow]:
+    """``rows`` sorted by ``sort`` ("-" prefix: descending; unknown: by name), ties by code,
+    period and product line; rows without the figure go last either way."""
+    descending = sort.startswith("-")
+    sort_key = sort.lstrip("-")
+    if sort_key not in SORT_KEYS:
+        sort_key, descending = "name", False
+    rows = sorted(rows, key=lambda row: (row.code, row.period, row.product_line))
+    known = [row for row in rows if _sort_value(row, sort_key) is not None]
+    unknown = [row for row in rows if _sort_value(row, sort_key) is None]
+    known.sort(key=lambda row: _sort_value(row, sort_key), reverse=descending)
+    return known + unknown

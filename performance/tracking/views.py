@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -28,6 +28,7 @@ from allocation.models import OrgUnit, ProductLine
 from allocation.selectors import viewer_scope
 from performance.tracking import engine
 from performance.tracking.engine import Figures
+from performance.tracking.pivot import Pivot, pivot_get
 from performance.tracking.selectors import (
     NODE_ORG_UNIT,
     NODE_PRODUCT_LINE,
@@ -35,7 +36,6 @@ from performance.tracking.selectors import (
     Attainment,
     Node,
     attainment_get,
-    pivot_get,
     tracking_years,
 )
 from salesalloc.core.db import use_replica
@@ -55,10 +55,12 @@ class DashboardForm(forms.Form):
 
     def __init__(self, *args: Any, years: list[int], lines: list[ProductLine], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [(year, f"FY{year}") for year in years]
-        self.fields["product_line"].choices = [("", _("All product lines"))] + [
-            (line.code, ("\u2003" * line.depth) + f"{line.code} {line.name}") for line in lines
+        cast(forms.ChoiceField, self.fields["year"]).choices = [
+            (year, f"FY{year}") for year in years
         ]
+        cast(forms.ChoiceField, self.fields["product_line"]).choices = [
+            ("", _("All product lines"))
+        ] + [(line.code, ("\u2003" * line.depth) + f"{line.code} {line.name}") for line in lines]
 
 
 def band(value: Fraction | None) -> str:
@@ -131,11 +133,12 @@ def children_title(result: Attainment) -> str:
         return _("By salesperson")
     if kinds == {NODE_ORG_UNIT} and len(org_kinds) == 1:
         kind = org_kinds.pop()
-        return {
+        titles: dict[str, str] = {
             OrgUnit.Kind.REGION: _("By region"),
             OrgUnit.Kind.DEPARTMENT: _("By department"),
             OrgUnit.Kind.TEAM: _("By team"),
-        }.get(kind, _("By org unit"))
+        }
+        return titles.get(kind, _("By org unit"))
     return _("By org unit and salesperson")
 
 
@@ -201,9 +204,46 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         years=years,
         lines=lines,
     )
-    figures = result.figures
-    main = _row(figures)
-    tiles = [
+    main = _row(result.figures)
+    children = _children_rows(result, year=year, as_of=as_of, product_line=product_line)
+    crumbs = [
+        {"node": node, "url": dashboard_url(year=year, as_of=as_of, node=node)}
+        for node in result.breadcrumbs
+    ]
+    pivot = None
+    if result.children_kind == NODE_ORG_UNIT and result.children:
+        pivot = _pivot_context(pivot_get(user=request.user, year=year, resolved=resolved))
+    return render(
+        request,
+        "performance/dashboard.html",
+        {
+            "scope": scope,
+            "form": form,
+            "result": result,
+            "main": main,
+            "tiles": _tiles(main),
+            "months": [
+                {
+                    "label": date_format(row.month, "YEAR_MONTH_FORMAT"),
+                    "target": _money(row.target),
+                    "actual": _money(row.actual),
+                    "forecast": _money(row.forecast),
+                }
+                for row in result.figures.months
+            ],
+            "children": children,
+            "children_title": children_title(result),
+            "crumbs": crumbs,
+            "pivot": pivot,
+            "chart_data": _chart(result, as_of=as_of, children=children),
+            "as_of": as_of,
+        },
+    )
+
+
+def _tiles(main: dict[str, Any]) -> list[dict[str, Any]]:
+    """The dashboard's headline tiles from the node's formatted figures."""
+    return [
         {"key": "target", "label": _("Target"), "value": main["target"], "band": "none"},
         {
             "key": "actual_to_date",
@@ -226,30 +266,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "band": main["forecast_band"],
         },
     ]
-    short_format = pgettext("date format of a month on a chart axis", "M")
-    whole = engine.whole_months([row.month for row in figures.months], as_of)
-    open_from = whole + (
-        1 if whole < len(figures.months) and figures.months[whole].month <= as_of else 0
-    )
-    actual_series: list[int | None] = [
-        row.actual if k < whole else None for k, row in enumerate(figures.months)
-    ]
-    if open_from > whole:  # the month of as_of: only what was sold up to that day
-        actual_series[whole] = figures.actual_to_date - sum(
-            row.actual for row in figures.months[:whole]
-        )
-    # The forecast line starts where the actual line ends, so the two join.
-    forecast_series: list[int | None] = [row.forecast for row in figures.months]
-    months = [
-        {
-            "label": date_format(row.month, "YEAR_MONTH_FORMAT"),
-            "target": _money(row.target),
-            "actual": _money(row.actual),
-            "forecast": _money(row.forecast),
-        }
-        for row in figures.months
-    ]
-    children = [
+
+
+def _children_rows(
+    result: Attainment, *, year: int, as_of: dt.date, product_line: str
+) -> list[dict[str, Any]]:
+    """The children table: each child's figures and the dashboard URL that drills into it
+    (a product line narrows the same node; an org unit or salesperson becomes the node)."""
+    return [
         {
             "node": child.node,
             "url": dashboard_url(
@@ -264,31 +288,47 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         }
         for child in result.children
     ]
-    crumbs = [
-        {"node": node, "url": dashboard_url(year=year, as_of=as_of, node=node)}
-        for node in result.breadcrumbs
+
+
+def _pivot_context(raw: Pivot) -> dict[str, Any]:
+    """The product-line pivot as the template shows it: actual and attainment per cell."""
+    return {
+        "columns": raw.columns,
+        "rows": [
+            {
+                "node": node,
+                "cells": [
+                    {"actual": _money(c.actual), "attainment": _percent(c.attainment)}
+                    for c in cells
+                ],
+            }
+            for node, cells in raw.rows
+        ],
+        "totals": [
+            {"actual": _money(c.actual), "attainment": _percent(c.attainment)} for c in raw.totals
+        ],
+    }
+
+
+def _chart(result: Attainment, *, as_of: dt.date, children: list[dict[str, Any]]) -> dict[str, Any]:
+    """The chart's data: cumulative target, actual to ``as_of`` and the forecast joining it,
+    and the children's actual vs expected bars."""
+    figures = result.figures
+    short_format = pgettext("date format of a month on a chart axis", "M")
+    whole = engine.whole_months([row.month for row in figures.months], as_of)
+    open_from = whole + (
+        1 if whole < len(figures.months) and figures.months[whole].month <= as_of else 0
+    )
+    actual_series: list[int | None] = [
+        row.actual if k < whole else None for k, row in enumerate(figures.months)
     ]
-    pivot = None
-    if result.children_kind == NODE_ORG_UNIT and result.children:
-        raw = pivot_get(user=request.user, year=year, resolved=resolved)
-        pivot = {
-            "columns": raw.columns,
-            "rows": [
-                {
-                    "node": node,
-                    "cells": [
-                        {"actual": _money(c.actual), "attainment": _percent(c.attainment)}
-                        for c in cells
-                    ],
-                }
-                for node, cells in raw.rows
-            ],
-            "totals": [
-                {"actual": _money(c.actual), "attainment": _percent(c.attainment)}
-                for c in raw.totals
-            ],
-        }
-    chart = {
+    if open_from > whole:  # the month of as_of: only what was sold up to that day
+        actual_series[whole] = figures.actual_to_date - sum(
+            row.actual for row in figures.months[:whole]
+        )
+    # The forecast line starts where the actual line ends, so the two join.
+    forecast_series: list[int | None] = [row.forecast for row in figures.months]
+    return {
         "labels": [date_format(row.month, short_format) for row in figures.months],
         "target": _cumulative([row.target for row in figures.months]) if result.plan else [],
         "actual": _cumulative(actual_series),
@@ -313,190 +353,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             for row in children
         ],
     }
-    return render(
-        request,
-        "performance/dashboard.html",
-        {
-            "scope": scope,
-            "form": form,
-            "result": result,
-            "main": main,
-            "tiles": tiles,
-            "months": months,
-            "children": children,
-            "children_title": children_title(result),
-            "crumbs": crumbs,
-            "pivot": pivot,
-            "chart_data": chart,
-            "as_of": as_of,
-        },
-    )
-
-
-# --- Variance report -------------------------------------------------------------------------
-
-
-class VarianceForm(forms.Form):
-    year = forms.TypedChoiceField(label=gettext_lazy("Fiscal year"), coerce=int, required=False)
-    period = forms.ChoiceField(
-        label=gettext_lazy("Period"),
-        required=False,
-        choices=[
-            ("month", gettext_lazy("Month")),
-            ("quarter", gettext_lazy("Quarter")),
-            ("year", gettext_lazy("Year")),
-        ],
-    )
-    by = forms.ChoiceField(
-        label=gettext_lazy("Rows"),
-        required=False,
-        choices=[
-            ("salesperson", gettext_lazy("Salesperson")),
-            ("team", gettext_lazy("Team")),
-            ("department", gettext_lazy("Department")),
-            ("region", gettext_lazy("Region")),
-        ],
-    )
-    org_unit = forms.ChoiceField(label=gettext_lazy("Org unit"), required=False)
-    product_line = forms.ChoiceField(label=gettext_lazy("Product line"), required=False)
-    split = forms.BooleanField(label=gettext_lazy("Split by product line"), required=False)
-    sort = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
-
-    def __init__(
-        self,
-        *args: Any,
-        years: list[int],
-        units: list[OrgUnit],
-        lines: list[ProductLine],
-        **kwargs: Any,
-    ):
-        super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [(year, f"FY{year}") for year in years]
-        self.fields["org_unit"].choices = [("", _("Everything you can see"))] + [
-            (unit.code, ("\u2003" * unit.depth) + f"{unit.code} {unit.name}") for unit in units
-        ]
-        self.fields["product_line"].choices = [("", _("All product lines"))] + [
-            (line.code, ("\u2003" * line.depth) + f"{line.code} {line.name}") for line in lines
-        ]
-
-
-def _variance_columns() -> list[tuple[str, str]]:
-    return [
-        ("name", _("Name")),
-        ("period", _("Period")),
-        ("product_line", _("Product line")),
-        ("target", _("Target")),
-        ("achieved", _("Achieved")),
-        ("variance", _("Variance")),
-        ("attainment", _("Attainment")),
-    ]
-
-
-@login_required
-@use_replica
-def variance_report(request: HttpRequest) -> HttpResponse:
-    """Target vs achieved by person or unit × period × product line; CSV/XLSX export."""
-    from django.core.exceptions import PermissionDenied
-
-    from allocation.selectors import org_unit_list
-    from performance.tracking.variance import variance_report_get
-    from salesalloc.core.export import export_response
-
-    scope = viewer_scope(user=request.user)
-    if scope.role == "none":
-        raise PermissionDenied
-    today = timezone.localdate()
-    years = tracking_years(user=request.user, today=today)
-    units = list(org_unit_list(user=request.user).order_by("path")) if scope.can_manage else []
-    lines = list(ProductLine.objects.order_by("path"))
-    form = VarianceForm(request.GET or None, years=years, units=units, lines=lines)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    year = data.get("year") or today.year
-    period = data.get("period") or "month"
-    by = data.get("by") or "salesperson"
-    sort = data.get("sort") or "name"
-    report = variance_report_get(
-        user=request.user,
-        year=year,
-        period=period,
-        by=by,
-        org_unit=data.get("org_unit") or None,
-        product_line=data.get("product_line") or None,
-        split_product_lines=bool(data.get("split")),
-        sort=sort,
-    )
-    fmt = request.GET.get("export")
-    if fmt in ("csv", "xlsx"):
-        header = [label for _key, label in _variance_columns()]
-        header[0:1] = [_("Code"), _("Name")]
-        return export_response(
-            fmt,
-            filename=f"variance-FY{year}-{period}",
-            header=header,
-            rows=(
-                [
-                    row.code,
-                    row.name,
-                    row.period,
-                    row.product_line,
-                    _money(row.target),
-                    from_cents(row.achieved),
-                    _money(row.variance),
-                    None
-                    if row.attainment is None
-                    else Decimal(row.attainment.numerator) / Decimal(row.attainment.denominator),
-                ]
-                for row in report.rows
-            ),
-        )
-    params = {k: v for k, v in request.GET.items() if k not in ("sort", "export")}
-    columns = []
-    for key, label in _variance_columns():
-        next_sort = f"-{key}" if sort == key else key
-        columns.append(
-            {
-                "key": key,
-                "label": label,
-                "url": f"?{urlencode({**params, 'sort': next_sort})}",
-                "sorted": "ascending"
-                if sort == key
-                else ("descending" if sort == f"-{key}" else ""),
-                "num": key in ("target", "achieved", "variance", "attainment"),
-            }
-        )
-    rows = [
-        {
-            "code": row.code,
-            "name": row.name,
-            "period": row.period,
-            "product_line": row.product_line,
-            "target": _money(row.target),
-            "achieved": from_cents(row.achieved),
-            "variance": _money(row.variance),
-            "attainment": _percent(row.attainment),
-            "band": band(row.attainment),
-        }
-        for row in report.rows
-    ]
-    total = report.total
-    return render(
-        request,
-        "performance/variance_report.html",
-        {
-            "form": form,
-            "report": report,
-            "columns": columns,
-            "rows": rows,
-            "total": {
-                "target": _money(total.target),
-                "achieved": from_cents(total.achieved),
-                "variance": _money(total.variance),
-                "attainment": _percent(total.attainment),
-            },
-            "export_csv": f"?{urlencode({**params, 'sort': sort, 'export': 'csv'})}",
-            "export_xlsx": f"?{urlencode({**params, 'sort': sort, 'export': 'xlsx'})}",
-        },
-    )
 
 
 # --- Ranking ---------------------------------------------------------------------------------
@@ -509,7 +365,8 @@ def ranking(request: HttpRequest) -> HttpResponse:
     from django.core.exceptions import PermissionDenied
 
     from allocation.selectors import org_unit_list
-    from performance.tracking.selectors import ranking_get, tracking_plan_get
+    from performance.tracking.ranking import ranking_get
+    from performance.tracking.selectors import tracking_plan_get
 
     scope = viewer_scope(user=request.user)
     if scope.role == "none":
@@ -568,7 +425,9 @@ class RankingForm(forms.Form):
 
     def __init__(self, *args: Any, years: list[int], units: list[OrgUnit], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [(year, f"FY{year}") for year in years]
-        self.fields["org_unit"].choices = [("", "")] + [
+        cast(forms.ChoiceField, self.fields["year"]).choices = [
+            (year, f"FY{year}") for year in years
+        ]
+        cast(forms.ChoiceField, self.fields["org_unit"]).choices = [("", "")] + [
             (unit.code, ("\u2003" * unit.depth) + f"{unit.code} {unit.name}") for unit in units
         ]
