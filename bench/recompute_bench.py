@@ -25,6 +25,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
 import import_bench as ib  # noqa: E402 - a sibling script: the same data and set-up
+
+if TYPE_CHECKING:
+    from customers.models import TierRun
 
 
 def parse_args() -> argparse.Namespace:
@@ -85,8 +89,8 @@ def baseline_rfm_seconds(path: Path, as_of: pd.Timestamp) -> tuple[float, int]:
     return time.perf_counter() - started, len(rfm)
 
 
-def main() -> None:
-    args = parse_args()
+def setup(args: argparse.Namespace) -> Path:
+    """Environment, the generated file, a fresh migrated database with the company."""
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesalloc.settings.base")
     os.environ.setdefault("SALESALLOC_BACKGROUND_THREAD", "false")
@@ -103,23 +107,25 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.files import File
     from django.core.management import call_command
-    from django.db import connection
-    from django.utils import timezone
-
-    from customers.models import CustomerTier, TierRun
-    from customers.services.imports import import_job_create, import_job_run
-    from customers.signals import orders_imported
-    from salesalloc.pipeline import recompute_all
 
     call_command("migrate", verbosity=0)
     ib.company_setup()
-    # The import alone first: its recompute is what is timed below.
-    # (and the incremental import calls the pipeline's entry point itself, as import_bench does)
+    return path
+
+
+def import_all(path: Path, rows: int) -> None:
+    """The import alone, without its recompute (that is what is timed afterwards)."""
+    from django.core.files import File
+    from django.db import connection
+
+    from customers.services.imports import import_job_create, import_job_run
+    from customers.signals import orders_imported
+
+    # (the incremental import calls the pipeline's entry point itself, as import_bench does)
     orders_imported.receivers = []
     orders_imported.sender_receivers_cache.clear()
-    print(f"importing {args.rows:,} lines ...")
+    print(f"importing {rows:,} lines ...")
     started = time.perf_counter()
     with path.open("rb") as handle:
         job = import_job_create(
@@ -131,6 +137,14 @@ def main() -> None:
     print(f"  {time.perf_counter() - started:.1f} s: {job.message}")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE customers_orderline")
+
+
+def full_recompute(args: argparse.Namespace, path: Path) -> TierRun:
+    """Time the baseline and the full recompute, print them; today's daily tier run."""
+    from django.utils import timezone
+
+    from customers.models import TierRun
+    from salesalloc.pipeline import recompute_all
 
     today = timezone.localdate()
     group_by = baseline_group_by_seconds()
@@ -160,23 +174,39 @@ def main() -> None:
     print(f"  total                    {recompute:>12.2f} s")
     print(f"  ratio total / baseline   {recompute / baseline:>12.2f}  (budget <= 3)")
     print(f"peak memory (maxrss)       {peak_mib:>12,.0f} MiB  (budget < 2048)")
+    return daily
 
+
+def incremental(args: argparse.Namespace, path: Path, daily: TierRun) -> None:
+    """Import a few more lines end to end; today's tier snapshot must follow."""
+    from customers.models import CustomerTier, TierRun
+
+    before = daily.finished_at
+    imported, recomputed, small = ib.incremental_seconds(
+        ib.incremental_file(path, args.incremental)
+    )
+    daily = TierRun.objects.get(as_of=daily.as_of, daily=True)
+    if daily.finished_at <= before or daily.status != "succeeded":
+        sys.exit("today's tier snapshot was not refreshed by the incremental import")
+    rows = CustomerTier.objects.filter(run=daily).count()
+    print(f"\nincremental {args.incremental:,} lines on top of {args.rows:,}")
+    print(f"  import (committed)       {imported:>12.2f} s")
+    print(
+        f"  actuals + tier snapshot  {recomputed:>12.2f} s  "
+        f"({len(small.affected_cells):,} cells, {rows:,} tier rows)"
+    )
+    print(f"  end to end               {imported + recomputed:>12.2f} s  (budget < 2 s)")
+
+
+def main() -> None:
+    args = parse_args()
+    path = setup(args)
+    import_all(path, args.rows)
+    daily = full_recompute(args, path)
     if args.incremental:
-        before = daily.finished_at
-        imported, recomputed, small = ib.incremental_seconds(
-            ib.incremental_file(path, args.incremental)
-        )
-        daily = TierRun.objects.get(as_of=today, daily=True)
-        if daily.finished_at <= before or daily.status != "succeeded":
-            sys.exit("today's tier snapshot was not refreshed by the incremental import")
-        rows = CustomerTier.objects.filter(run=daily).count()
-        print(f"\nincremental {args.incremental:,} lines on top of {args.rows:,}")
-        print(f"  import (committed)       {imported:>12.2f} s")
-        print(
-            f"  actuals + tier snapshot  {recomputed:>12.2f} s  "
-            f"({len(small.affected_cells):,} cells, {rows:,} tier rows)"
-        )
-        print(f"  end to end               {imported + recomputed:>12.2f} s  (budget < 2 s)")
+        incremental(args, path, daily)
+    from django.db import connection
+
     connection.close()
     if not args.keep_database:
         ib.drop_database(args.database_url)

@@ -291,38 +291,14 @@ class ImportStore:
             self._owners_update(cursor, stamp)
             self._bulk_end(cursor, restore)
             self._drop(cursor)
-        counts = {"i": 0, "u": 0, "n": 0}
-        cells: set[tuple[int, str]] = set(synced_cells)
-        outside: set[int] = set()
-        for salesperson, month, old_salesperson, old_month, kind, count in groups:
-            counts[kind] += int(count)
-            if kind in ("i", "u") and salesperson is not None:
-                cells.add((int(salesperson), _month_text(month)))
-            if kind == "u":
-                cells.add((int(old_salesperson), _month_text(old_month)))
-                if allowed_salespeople is not None and old_salesperson not in allowed_salespeople:
-                    outside.add(int(old_salesperson))
-        if outside:
-            raise StoreConflict(
-                _(
-                    "Some lines in the file were stored for salespeople outside your part of "
-                    "the company while the import ran; nothing was imported."
-                )
-            )
-        if written >= 0 and written != counts["i"] + counts["u"]:
-            logger.warning(
-                "import %s: merge wrote %s lines, classification expected %s",
-                job_id,
-                written,
-                counts["i"] + counts["u"],
-            )
-        return MergeResult(
-            inserted=counts["i"],
-            updated=counts["u"],
-            unchanged=counts["n"],
-            cells=[[sp, month] for sp, month in sorted(cells)],
-            orders_synced_lines=synced,
-            kept_customers=kept,
+        return _merge_result(
+            groups,
+            synced_cells=synced_cells,
+            synced=synced,
+            kept=kept,
+            written=written,
+            job_id=job_id,
+            allowed_salespeople=allowed_salespeople,
         )
 
     def _shared_customers_find(
@@ -554,6 +530,56 @@ class ImportStore:
             "WHERE l.customer_id = customers_customer.id)",
             [stamp],
         )
+
+
+def _merge_result(
+    groups: list[tuple],
+    *,
+    synced_cells: set[tuple[int, str]],
+    synced: int,
+    kept: tuple[str, ...],
+    written: int,
+    job_id: int,
+    allowed_salespeople: frozenset[int] | None,
+) -> MergeResult:
+    """Counts and touched cells of a merge from its classified groups.
+
+    Raises ``StoreConflict`` when a changed line belonged to a salesperson outside
+    ``allowed_salespeople`` (it changed after validation).
+    """
+    counts = {"i": 0, "u": 0, "n": 0}
+    cells: set[tuple[int, str]] = set(synced_cells)
+    outside: set[int] = set()
+    for salesperson, month, old_salesperson, old_month, kind, count in groups:
+        counts[kind] += int(count)
+        if kind in ("i", "u") and salesperson is not None:
+            cells.add((int(salesperson), _month_text(month)))
+        if kind == "u":
+            cells.add((int(old_salesperson), _month_text(old_month)))
+            if allowed_salespeople is not None and old_salesperson not in allowed_salespeople:
+                outside.add(int(old_salesperson))
+    if outside:
+        raise StoreConflict(
+            _(
+                "Some lines in the file were stored for salespeople outside your part of "
+                "the company while the import ran; nothing was imported."
+            )
+        )
+    if written >= 0 and written != counts["i"] + counts["u"]:
+        logger.warning(
+            "import %s: merge wrote %s lines, classification expected %s",
+            job_id,
+            written,
+            counts["i"] + counts["u"],
+        )
+    return MergeResult(
+        inserted=counts["i"],
+        updated=counts["u"],
+        unchanged=counts["n"],
+        cells=[[sp, month] for sp, month in sorted(cells)],
+        orders_synced_lines=synced,
+        kept_customers=kept,
+    )
 
 
 def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
