@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from customers.importing.fields import CUSTOMER_FIELDS
 from customers.importing.parsing import decimal_text
+from customers.importing.results import MergeResult, StoreConflict, merge_result, month_text
 from customers.importing.staging import Staging
 from customers.importing.validation import NUMBER_FIELDS
 
@@ -120,26 +120,6 @@ _LINE_VALUES = (
     "amount",
     "cost",
 )
-
-
-class StoreConflict(Exception):  # noqa: N818 - carries a message for the job
-    """The stored data changed under the import in a way the importer may not overwrite."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass(frozen=True)
-class MergeResult:
-    inserted: int
-    updated: int
-    unchanged: int
-    cells: list[list[Any]]  # sorted [salesperson_id, "YYYY-MM-01"]
-    orders_synced_lines: int = 0
-    # Customers whose stored details the file would have changed, kept because lines of
-    # salespeople outside the importer's part of the company are credited to them.
-    kept_customers: tuple[str, ...] = ()
 
 
 class ImportStore:
@@ -291,7 +271,7 @@ class ImportStore:
             self._owners_update(cursor, stamp)
             self._bulk_end(cursor, restore)
             self._drop(cursor)
-        return _merge_result(
+        return merge_result(
             groups,
             synced_cells=synced_cells,
             synced=synced,
@@ -516,8 +496,8 @@ class ImportStore:
             [stamp],
         )
         synced = cursor.rowcount
-        cells = {(int(sp), _month_text(old)) for sp, old, _new in found}
-        cells |= {(int(sp), _month_text(new)) for sp, _old, new in found}
+        cells = {(int(sp), month_text(old)) for sp, old, _new in found}
+        cells |= {(int(sp), month_text(new)) for sp, _old, new in found}
         return cells, synced
 
     def _owners_update(self, cursor: Any, stamp: Any) -> None:
@@ -530,56 +510,6 @@ class ImportStore:
             "WHERE l.customer_id = customers_customer.id)",
             [stamp],
         )
-
-
-def _merge_result(
-    groups: list[tuple],
-    *,
-    synced_cells: set[tuple[int, str]],
-    synced: int,
-    kept: tuple[str, ...],
-    written: int,
-    job_id: int,
-    allowed_salespeople: frozenset[int] | None,
-) -> MergeResult:
-    """Counts and touched cells of a merge from its classified groups.
-
-    Raises ``StoreConflict`` when a changed line belonged to a salesperson outside
-    ``allowed_salespeople`` (it changed after validation).
-    """
-    counts = {"i": 0, "u": 0, "n": 0}
-    cells: set[tuple[int, str]] = set(synced_cells)
-    outside: set[int] = set()
-    for salesperson, month, old_salesperson, old_month, kind, count in groups:
-        counts[kind] += int(count)
-        if kind in ("i", "u") and salesperson is not None:
-            cells.add((int(salesperson), _month_text(month)))
-        if kind == "u":
-            cells.add((int(old_salesperson), _month_text(old_month)))
-            if allowed_salespeople is not None and old_salesperson not in allowed_salespeople:
-                outside.add(int(old_salesperson))
-    if outside:
-        raise StoreConflict(
-            _(
-                "Some lines in the file were stored for salespeople outside your part of "
-                "the company while the import ran; nothing was imported."
-            )
-        )
-    if written >= 0 and written != counts["i"] + counts["u"]:
-        logger.warning(
-            "import %s: merge wrote %s lines, classification expected %s",
-            job_id,
-            written,
-            counts["i"] + counts["u"],
-        )
-    return MergeResult(
-        inserted=counts["i"],
-        updated=counts["u"],
-        unchanged=counts["n"],
-        cells=[[sp, month] for sp, month in sorted(cells)],
-        orders_synced_lines=synced,
-        kept_customers=kept,
-    )
 
 
 def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -601,7 +531,3 @@ def _is_datetime(column: pd.Series) -> bool:
 def _plain(value: Any) -> Any:
     """numpy scalars as Python values (database drivers do not all take numpy types)."""
     return value.item() if isinstance(value, np.generic) else value
-
-
-def _month_text(value: Any) -> str:
-    return str(value)[:10]
