@@ -169,7 +169,7 @@ def test_a_chunked_recompute_whose_worker_is_killed_mid_way_is_resumed(
     second = None
     try:
         run = recompute_all(kind=RecomputeRun.Kind.NIGHTLY, chunks=2)
-        assert run.steps_total == 2
+        assert run.steps_total == 3  # two actuals chunks, then today's tier snapshot
 
         # One chunk done, the other in its step (or still queued): kill now.
         _wait(
@@ -206,6 +206,6 @@ def test_a_chunked_recompute_whose_worker_is_killed_mid_way_is_resumed(
             second.stop()
 
     # Each step counted once although the killed one ran again.
-    assert (done.steps_done, done.steps_total, done.attempts) == (2, 2, 2)
-    assert sorted(done.steps_completed) == ["people-1", "people-2"]
+    assert (done.steps_done, done.steps_total, done.attempts) == (3, 3, 2)
+    assert sorted(done.steps_completed) == ["people-1", "people-2", "tiers"]
     assert _by_salesperson_actuals() == _by_salesperson_lines()
