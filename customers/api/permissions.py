@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from django.contrib.auth.models import AnonymousUser
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import User
+from salesalloc.core.users import acting_user
 
 PERSONAL_DATA_PERMISSION = "customers.view_personal_data"
 
 
-def can_view_personal_data(user: User | AnonymousUser) -> bool:
+def can_view_personal_data(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Phone, e-mail and address are shown and exported only with this permission (§5)."""
+    person = acting_user(user)
     return bool(
-        user.is_authenticated and user.is_active and user.has_perm(PERSONAL_DATA_PERMISSION)
+        person is not None and person.is_active and person.has_perm(PERSONAL_DATA_PERMISSION)
     )

@@ -207,13 +207,12 @@ def segment_map_validate(mapping: Any) -> list[dict[str, Any]]:
         bounds = {}
         for key in ("r", "fm"):
             pair = rule.get(key)
-            ok = (
+            if not (
                 isinstance(pair, (list, tuple))
                 and len(pair) == 2
                 and all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
                 and 1 <= pair[0] <= pair[1] <= SCORES
-            )
-            if not ok:
+            ):
                 raise ConfigError(
                     "segment_map", f"Rule {number}: “{key}” must be [low, high] within 1-5."
                 )
@@ -377,7 +376,7 @@ def migration_matrix(before: pd.DataFrame, after: pd.DataFrame, *, by: str) -> p
         .reset_index()
     )
     for column in ("from", "to"):
-        cells[column] = cells[column].where(cells[column] != "\uffff", None)
+        cells[column] = cells[column].mask(cells[column] == "\uffff", None)
     cells["customers"] = cells["customers"].astype("int64")
     cells["monetary_units"] = cells["monetary_units"].astype("int64")
     return cells

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.core import validators
 from django.utils.translation import gettext_lazy as _
 
 from customers.tiers.labels import SEGMENT_LABELS
@@ -24,6 +25,11 @@ SORTS = {
     "abc": "abc",
     "tier": "tier",
 }
+
+
+def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """A choice field of ``form`` whose choices are set per request."""
+    return cast(forms.ChoiceField, form.fields[name])
 
 
 def _run_label(run: TierRun) -> str:
@@ -58,11 +64,11 @@ class CustomerTierFilterForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["run"].choices = [(run.pk, _run_label(run)) for run in runs]
-        self.fields["tier"].choices = [("", "—"), *tiers]
-        self.fields["segment"].choices = [("", "—"), *((k, v) for k, v in SEGMENT_LABELS.items())]
-        self.fields["salesperson"].choices = [("", "—"), *salespeople]
-        self.fields["region"].choices = [("", "—"), *((r, r) for r in regions)]
+        _choice_field(self, "run").choices = [(run.pk, _run_label(run)) for run in runs]
+        _choice_field(self, "tier").choices = [("", "—"), *tiers]
+        _choice_field(self, "segment").choices = [("", "—"), *SEGMENT_LABELS.items()]
+        _choice_field(self, "salesperson").choices = [("", "—"), *salespeople]
+        _choice_field(self, "region").choices = [("", "—"), *((r, r) for r in regions)]
 
 
 class TierRunStartForm(forms.Form):
@@ -84,8 +90,8 @@ class TierSettingsForm(forms.Form):
     abc_b = forms.DecimalField(label=_("B threshold"), max_digits=5, decimal_places=4)
 
 
-class ListField(forms.CharField):
-    """A comma-separated list of texts (regions, states)."""
+class ListField(forms.Field):
+    """A comma-separated list of texts (regions, states), shown as one text input."""
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, list):
@@ -93,7 +99,8 @@ class ListField(forms.CharField):
         return value
 
     def to_python(self, value: Any) -> list[str]:
-        text = super().to_python(value) or ""
+        text = "" if value in self.empty_values else str(value)
+        validators.ProhibitNullCharactersValidator()(text)
         return [part.strip() for part in text.split(",") if part.strip()]
 
 
@@ -152,5 +159,5 @@ class MigrationForm(forms.Form):
     def __init__(self, *args: Any, runs: list[TierRun], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(run.pk, _run_label(run)) for run in runs]
-        self.fields["from_run"].choices = choices
-        self.fields["to_run"].choices = choices
+        _choice_field(self, "from_run").choices = choices
+        _choice_field(self, "to_run").choices = choices

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
@@ -33,6 +33,7 @@ from customers.tiers.selectors import (
     tier_run_rows_frame,
     tier_settings_get,
 )
+from salesalloc.core.users import acting_user
 
 _BATCH = 5000
 
@@ -49,10 +50,12 @@ _MESSAGES = {
 
 
 def _config_error(exc: engine.ConfigError) -> ValidationError:
-    message = _MESSAGES.get(exc.message)
-    if message is None:  # the segment map's detailed messages
-        message = _("Invalid segment mapping: %(detail)s") % {"detail": exc.message}
-    return ValidationError({exc.field: [message]})
+    known = _MESSAGES.get(exc.message)
+    if known is None:  # the segment map's detailed messages
+        return ValidationError(
+            {exc.field: [_("Invalid segment mapping: %(detail)s") % {"detail": exc.message}]}
+        )
+    return ValidationError({exc.field: [known]})
 
 
 @transaction.atomic
@@ -63,7 +66,7 @@ def tier_run_create(
     abc_a: Decimal | None = None,
     abc_b: Decimal | None = None,
     kind: str = TierRun.Kind.MANUAL,
-    actor: AbstractBaseUser | None = None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
     enqueue: bool = True,
 ) -> TierRun:
     """Queue a tier run as of a date; missing parameters come from the tier settings.
@@ -88,7 +91,7 @@ def tier_run_create(
         window_days=window,
         abc_a=a,
         abc_b=b,
-        requested_by=actor,
+        requested_by=acting_user(actor),
         status=TierRun.Status.QUEUED,
     )
     run.full_clean()
@@ -369,7 +372,9 @@ def _rule_fields() -> list[str]:
 
 
 @transaction.atomic
-def tier_rule_create(*, actor: AbstractBaseUser | None = None, **fields: Any) -> TierRule:
+def tier_rule_create(
+    *, actor: AbstractBaseUser | AnonymousUser | None = None, **fields: Any
+) -> TierRule:
     """Add a rule tier at the end of the list."""
     unknown = set(fields) - set(_rule_fields())
     if unknown:
@@ -383,7 +388,7 @@ def tier_rule_create(*, actor: AbstractBaseUser | None = None, **fields: Any) ->
 
 @transaction.atomic
 def tier_rule_update(
-    *, rule: TierRule, actor: AbstractBaseUser | None = None, **fields: Any
+    *, rule: TierRule, actor: AbstractBaseUser | AnonymousUser | None = None, **fields: Any
 ) -> TierRule:
     """Change a rule tier's conditions or service plan."""
     unknown = set(fields) - set(_rule_fields())
@@ -397,13 +402,17 @@ def tier_rule_update(
 
 
 @transaction.atomic
-def tier_rule_delete(*, rule: TierRule, actor: AbstractBaseUser | None = None) -> None:
+def tier_rule_delete(
+    *, rule: TierRule, actor: AbstractBaseUser | AnonymousUser | None = None
+) -> None:
     """Remove a rule tier (past snapshots keep its code)."""
     rule.delete()
 
 
 @transaction.atomic
-def tier_rule_move(*, rule: TierRule, up: bool, actor: AbstractBaseUser | None = None) -> None:
+def tier_rule_move(
+    *, rule: TierRule, up: bool, actor: AbstractBaseUser | AnonymousUser | None = None
+) -> None:
     """Swap a rule with its neighbour, then renumber positions 0..n-1."""
     rules = list(TierRule.objects.select_for_update().order_by("position", "id"))
     index = next(i for i, r in enumerate(rules) if r.pk == rule.pk)
@@ -422,7 +431,7 @@ def tier_settings_update(
     abc_a: Decimal,
     abc_b: Decimal,
     segment_map: list | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
 ) -> TierSettings:
     """Change the defaults of new runs; validates thresholds and the segment map."""
     try:

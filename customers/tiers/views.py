@@ -25,6 +25,7 @@ from allocation.selectors import salesperson_list, viewer_scope
 from customers.models import Customer, OrderLine
 from customers.selectors import customer_list, order_line_list
 from customers.tiers import engine
+from customers.tiers.display import rule_previews, tier_rows, tier_timeline
 from customers.tiers.forms import (
     SORTS,
     CustomerTierFilterForm,
@@ -161,9 +162,6 @@ def customer_tier_page(request: HttpRequest) -> HttpResponse:
         item["label"] = rule.name if rule else (item["key"] or _("No tier"))
     paginator = Paginator(rows, CUSTOMERS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    for row in page.object_list:
-        row.rule = rules.get(row.tier)
-        row.segment_label = segment_label(row.segment)
     chart = {
         "labels": [item["label"] for item in distribution],
         "customers": [item["customers"] for item in distribution],
@@ -179,6 +177,7 @@ def customer_tier_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "run": run,
             "page": page,
+            "rows": tier_rows(page.object_list, rules),
             "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "distribution": distribution,
             "chart": chart,
@@ -268,16 +267,8 @@ def customer_detail(request: HttpRequest, code: str) -> HttpResponse:
     _require_role(request)
     customer = get_object_or_404(customer_list(user=request.user), code=code)
     rules = _rules_by_code()
-    history = list(customer_tier_history(user=request.user, customer=customer))
-    for row in history:
-        row.rule = rules.get(row.tier)
-        row.segment_label = segment_label(row.segment)
+    history = tier_rows(customer_tier_history(user=request.user, customer=customer), rules)
     latest = history[-1] if history else None
-    timeline = []
-    for row in history:
-        if not timeline or timeline[-1]["tier"] != row.tier:
-            timeline.append({"tier": row.tier, "rule": row.rule, "since": row.run.as_of, "runs": 0})
-        timeline[-1]["runs"] += 1
     lines = (
         order_line_list(user=request.user)
         .filter(customer=customer)
@@ -293,7 +284,7 @@ def customer_detail(request: HttpRequest, code: str) -> HttpResponse:
             "latest": latest,
             "plan": latest.rule if latest else None,
             "history": history,
-            "timeline": timeline,
+            "timeline": tier_timeline(history),
             "lines": lines,
             "orders_shown": ORDERS_SHOWN,
         },
@@ -322,12 +313,12 @@ def tier_migration(request: HttpRequest) -> HttpResponse:
     _require_role(request)
     runs = _succeeded_runs(request)
     rules = _rules_by_code()
-    initial = {}
+    initial: dict[str, Any] = {}
     if len(runs) >= 2:
         initial = {"from_run": runs[1].pk, "to_run": runs[0].pk, "by": "abc"}
     form = MigrationForm(request.GET or None, runs=runs, initial=initial)
     context: dict[str, Any] = {"form": form, "runs": runs}
-    data = form.cleaned_data if form.is_bound and form.is_valid() else initial
+    data: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else initial
     if not data:
         return render(request, "customers/tierrun_migration.html", context)
     by_run = {run.pk: run for run in runs}
@@ -418,7 +409,9 @@ def _drill_down(
 # --- rules and settings (admins) ------------------------------------------------------------
 
 
-def _preview_counts(request: HttpRequest, rules: list[TierRule]) -> tuple[TierRun | None, dict]:
+def _preview_counts(
+    request: HttpRequest, rules: list[TierRule]
+) -> tuple[TierRun | None, dict[str, int]]:
     """How many customers each rule takes, on the latest run's figures (first match wins)."""
     run = tier_run_list(user=request.user).filter(status=TierRun.Status.SUCCEEDED).first()
     if run is None:
@@ -483,16 +476,14 @@ def tier_rule_list_page(request: HttpRequest) -> HttpResponse:
                 tier_rule_move(rule=rule, up=action == "up", actor=request.user)
             return redirect("tier-rule-list")
     rules = list(tier_rule_list())
-    run, counts = _preview_counts(request, rules)
-    for rule in rules:
-        rule.preview = counts.get(rule.code)
+    preview_run, counts = _preview_counts(request, rules)
     return render(
         request,
         "customers/tierrule_list.html",
         {
-            "rules": rules,
-            "preview_run": run,
-            "unmatched": (run.customers - sum(counts.values())) if run else None,
+            "rules": rule_previews(rules, counts),
+            "preview_run": preview_run,
+            "unmatched": (preview_run.customers - sum(counts.values())) if preview_run else None,
             "settings_form": settings_form,
             "run_form": run_form,
             "runs": list(tier_run_list(user=request.user)[:20]),

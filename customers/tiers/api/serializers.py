@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -19,8 +20,9 @@ class ThresholdField(serializers.DecimalField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_digits=5, decimal_places=4, **kwargs)
 
-    def to_representation(self, value: Any) -> str | None:
-        return money_str(value)
+    def to_representation(self, value: Any) -> str:
+        # A None value never gets here: serializers write null for it themselves.
+        return money_str(Decimal(value)) or ""
 
 
 class TierRunCreateInputSerializer(serializers.Serializer):

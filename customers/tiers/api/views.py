@@ -109,14 +109,15 @@ class TierMigrationApi(GenericAPIView):
         params = MigrationInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         runs = tier_run_list(user=request.user)
-        found = {}
+        found: dict[str, TierRun] = {}
         for name in ("from", "to"):
-            found[name] = runs.filter(pk=params.validated_data[name]).first()
-            if found[name] is None:
+            run = runs.filter(pk=params.validated_data[name]).first()
+            if run is None:
                 message = _("No tier run with id %(id)s.") % {"id": params.validated_data[name]}
                 raise serializers.ValidationError({name: [message]})
-            if found[name].status != TierRun.Status.SUCCEEDED:
+            if run.status != TierRun.Status.SUCCEEDED:
                 raise serializers.ValidationError({name: [_("That run has not finished.")]})
+            found[name] = run
         cells = tier_migration_frame(
             user=request.user,
             from_run=found["from"],

@@ -179,11 +179,11 @@ def test_customer_page_outside_scope_is_404(tier_world):
 
 def test_customer_page_has_history_timeline_plan_and_orders(tier_world):
     page = _as(tier_world, "admin").get("/customers/CN/")
-    assert [row.run.as_of.isoformat() for row in page.context["history"]] == [
+    assert [row.snapshot.run.as_of.isoformat() for row in page.context["history"]] == [
         "2019-04-01",
         "2019-07-01",
     ]
-    assert [(step["tier"], step["runs"]) for step in page.context["timeline"]] == [("big", 2)]
+    assert [(step.tier, step.runs) for step in page.context["timeline"]] == [("big", 2)]
     assert page.context["plan"].discount_policy == "10 %"
     assert [line.order.order_no for line in page.context["lines"]] == ["N2", "N1"]
 
@@ -251,7 +251,7 @@ def test_rule_save_validates_and_appends(tier_world):
     rule = TierRule.objects.get(code="mid")
     assert (rule.regions, rule.position) == (["North", "South"], 2)
     listing = client.get("/tiers/rules/")
-    assert [(r.code, r.preview) for r in listing.context["rules"]] == [
+    assert [(r.rule.code, r.customers) for r in listing.context["rules"]] == [
         ("big", 2),
         ("small", 2),
         ("mid", 0),
@@ -260,7 +260,7 @@ def test_rule_save_validates_and_appends(tier_world):
     client.post("/tiers/rules/", {"action": "up", "rule": rule.pk})
     listing = client.get("/tiers/rules/")
     # mid first: 100..800 in North/South takes CP (300) and CX (700); big then CN
-    assert [(r.code, r.preview) for r in listing.context["rules"]] == [
+    assert [(r.rule.code, r.customers) for r in listing.context["rules"]] == [
         ("mid", 2),
         ("big", 1),
         ("small", 1),
