@@ -23,6 +23,9 @@ from django.db.models import DecimalField, F, IntegerField, Q, QuerySet, Sum, Va
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
+from allocation.engine.calendars import working_days
+from allocation.engine.fiscal import FiscalYear
+from allocation.engine.split import split_days
 from allocation.models import (
     Acknowledgement,
     ActualCell,
@@ -481,7 +484,6 @@ class PlanStructure:
     """
 
     def __init__(self, plan: Plan, *, with_constraints: bool = True) -> None:
-        from allocation.planning import FiscalYear
 
         self.plan = plan
         self.fiscal = FiscalYear(plan.fiscal_year, plan.start_month)
@@ -1403,7 +1405,6 @@ def my_target_list(*, user: AbstractBaseUser | AnonymousUser) -> list[MyTargets]
         for a in Acknowledgement.objects.filter(plan__in=plans, salesperson_id=scope.salesperson_id)
     }
     out = []
-    from allocation.planning import FiscalYear
 
     for plan in plans:
         fiscal = FiscalYear(plan.fiscal_year, plan.start_month)
@@ -1451,10 +1452,8 @@ def plan_day_target_list(
     """Day-level targets: each visible salesperson's month target split over its working days.
 
     Working days follow the plan's calendar country (China with 调休 by default); the split
-    is exact (``engine.split_days``: equal shares, leftover cents to the earliest days).
+    is exact (``split_days``: equal shares, leftover cents to the earliest days).
     """
-    from allocation import calendars
-    from allocation.engine import split_days
 
     structure = plan_structure_get(plan=plan, with_constraints=False)
     window = plan_scope_get(user=user, structure=structure)
@@ -1486,7 +1485,7 @@ def plan_day_target_list(
     )
     country = (plan.method_config or {}).get("country", "CN")
     last = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    days = calendars.working_days(month, last, country=country)
+    days = working_days(month, last, country=country)
     out = []
     for person in sorted(people, key=lambda p: p.code):
         total = int(totals.get(person.id) or 0)

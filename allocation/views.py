@@ -27,6 +27,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from allocation.engine.fiscal import QUARTERS, FiscalYear
 from allocation.forms import (
     AcknowledgeForm,
     MethodConfigForm,
@@ -35,7 +36,6 @@ from allocation.forms import (
     PlanCreateForm,
 )
 from allocation.models import Acknowledgement, OrgUnit, Plan, PlanChange
-from allocation.planning import QUARTERS, FiscalYear
 from allocation.selectors import (
     ViewerScope,
     acknowledgement_list,

@@ -184,14 +184,13 @@ def raw_copy_seconds(plan_id: int) -> float:
 
 
 def allocation_bench(plan: Any, admin: Any) -> None:
-    from allocation import planning
     from allocation.models import TargetCell
     from allocation.services import allocate as allocate_module
     from allocation.services import plan_allocate
 
     phases: dict[str, float] = {}
     originals = (
-        planning.allocate,
+        allocate_module.allocate,
         allocate_module.target_cells_insert,
         allocate_module.target_cells_delete,
     )
@@ -203,7 +202,7 @@ def allocation_bench(plan: Any, admin: Any) -> None:
 
         return inner
 
-    planning.allocate = wrap("compute", originals[0])
+    allocate_module.allocate = wrap("compute", originals[0])
     allocate_module.target_cells_insert = wrap("COPY", originals[1])
     allocate_module.target_cells_delete = wrap("delete old leaves", originals[2])
     try:
@@ -219,7 +218,7 @@ def allocation_bench(plan: Any, admin: Any) -> None:
                 f"inputs + audit {rest:.2f} s)"
             )
     finally:
-        planning.allocate, allocate_module.target_cells_insert = originals[:2]
+        allocate_module.allocate, allocate_module.target_cells_insert = originals[:2]
         allocate_module.target_cells_delete = originals[2]
     cells = TargetCell.objects.filter(plan=plan).count()
     print(

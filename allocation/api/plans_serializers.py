@@ -10,8 +10,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from allocation.api.serializers import MonthOutputField
+from allocation.engine.seasonality import SEASONALITY_METHODS
+from allocation.engine.weights import ORG_METHODS, PRODUCT_LINE_METHODS
 from allocation.models import Acknowledgement, Plan, PlanChange
-from allocation.planning import ORG_METHODS, PRODUCT_LINE_METHODS, SEASONALITY_METHODS
 from allocation.selectors import PLAN_ROLLUP_GROUPS
 from salesalloc.core.api import MoneyField
 from salesalloc.core.money import from_cents

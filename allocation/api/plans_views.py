@@ -31,8 +31,8 @@ from rest_framework.views import APIView
 
 from allocation.api import plans_serializers as s
 from allocation.api.plans_filters import PlanFilterSet, TargetFilterSet
+from allocation.engine.fiscal import QUARTERS
 from allocation.models import OrgUnit, Plan, PlanChange, ProductLine, Salesperson, TargetCell
-from allocation.planning import QUARTERS
 from allocation.selectors import (
     acknowledgement_list,
     my_target_list,

@@ -15,8 +15,14 @@ from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from allocation import calendars, engine, planning
-from allocation.engine import AllocationError
+from allocation.engine.allocate import AllocationInput, allocate, empty_leaves
+from allocation.engine.calendars import season_working_days
+from allocation.engine.errors import AllocationError
+from allocation.engine.exact import format_cents
+from allocation.engine.fiscal import MONTHS, FiscalYear, month_add
+from allocation.engine.seasonality import season_custom, season_historical, season_uniform
+from allocation.engine.split import split
+from allocation.engine.weights import fractions_to_int_weights, weights_capacity
 from allocation.models import (
     ActualCell,
     MethodInput,
@@ -26,7 +32,6 @@ from allocation.models import (
     Salesperson,
     TargetCell,
 )
-from allocation.planning import MONTHS, AllocationInput, FiscalYear, month_add
 from allocation.selectors import (
     Cell,
     PlanStructure,
@@ -93,7 +98,7 @@ def frozen_leaves(*, structure: PlanStructure, leaves: pd.DataFrame) -> pd.DataF
     """Every leaf inside a locked cell, with its current amount (0 where none is stored)."""
     locked = [info.cell for info in structure.constraints if info.locked]
     if not locked:
-        return planning.empty_leaves()
+        return empty_leaves()
     parts = []
     for cell in locked:
         sp = structure.members_under(cell.org)
@@ -109,7 +114,7 @@ def frozen_leaves(*, structure: PlanStructure, leaves: pd.DataFrame) -> pd.DataF
 
 
 class _Inputs:
-    """Builds :class:`planning.AllocationInput` from the database for one plan."""
+    """Builds :class:`AllocationInput` from the database for one plan."""
 
     def __init__(self, plan: Plan, structure: PlanStructure, config: dict) -> None:
         self.plan = plan
@@ -164,7 +169,7 @@ class _Inputs:
             fte.append(
                 override.fte_override if override and override.fte_override is not None else value
             )
-        weights = engine.weights_capacity(
+        weights = weights_capacity(
             fte=fte,
             start=[row[3] for row in people],
             end=[row[4] for row in people],
@@ -347,16 +352,14 @@ class _Inputs:
         leaves = [int(x) for x in self.s.leaf_ids]
         method = spec["method"]
         if method == "uniform":
-            shares = engine.season_uniform()
-            return dict.fromkeys(leaves, planning.fractions_to_int_weights(shares))
+            shares = season_uniform()
+            return dict.fromkeys(leaves, fractions_to_int_weights(shares))
         if method == "working_days":
-            shares = calendars.season_working_days(
-                self.fiscal.first_month, country=self.config["country"]
-            )
-            return dict.fromkeys(leaves, planning.fractions_to_int_weights(shares))
+            shares = season_working_days(self.fiscal.first_month, country=self.config["country"])
+            return dict.fromkeys(leaves, fractions_to_int_weights(shares))
         if method == "custom":
-            shares = engine.season_custom([Decimal(v) for v in spec["curve"]])
-            return dict.fromkeys(leaves, planning.fractions_to_int_weights(shares))
+            shares = season_custom([Decimal(v) for v in spec["curve"]])
+            return dict.fromkeys(leaves, fractions_to_int_weights(shares))
         years = int(spec["base_years"])
         first = month_add(self.fiscal.first_month, -12 * years)
         last = month_add(self.fiscal.first_month, -1)
@@ -373,8 +376,7 @@ class _Inputs:
             index = month.year * 12 + month.month - 1 - base
             table[pl][index // MONTHS, index % MONTHS] += int(cents or 0)
         return {
-            pl: planning.fractions_to_int_weights(engine.season_historical(table[pl].tolist()))
-            for pl in leaves
+            pl: fractions_to_int_weights(season_historical(table[pl].tolist())) for pl in leaves
         }
 
     def bounds(self) -> tuple[dict, dict, dict]:
@@ -438,7 +440,7 @@ class _Inputs:
                 )
                 for k in kids
             ]
-            shares = engine.split(
+            shares = split(
                 total,
                 [node_weight(k.id) for k in kids],
                 [k.code for k in kids],
@@ -465,13 +467,11 @@ def check_constraints(*, structure: PlanStructure, leaves: pd.DataFrame, cents: 
 def _bound_check(cell: Cell, total: int, low: int | None, high: int | None) -> None:
     if low is not None and total < low:
         raise AllocationError(
-            f"{cell.label} would be {engine.format_cents(total)}, below its minimum "
-            f"{engine.format_cents(low)}"
+            f"{cell.label} would be {format_cents(total)}, below its minimum {format_cents(low)}"
         )
     if high is not None and total > high:
         raise AllocationError(
-            f"{cell.label} would be {engine.format_cents(total)}, above its maximum "
-            f"{engine.format_cents(high)}"
+            f"{cell.label} would be {format_cents(total)}, above its maximum {format_cents(high)}"
         )
 
 
@@ -496,7 +496,7 @@ def plan_allocate(
     )
     old = plan_structure_get(plan=plan)
     locked = [info.cell for info in old.constraints if info.locked]
-    old_leaves = planning.empty_leaves()
+    old_leaves = empty_leaves()
     if locked and plan.allocated_at is not None:
         people = {int(x) for cell in locked for x in old.members_under(cell.org)}
         old_leaves = plan_leaves_frame(
@@ -533,7 +533,7 @@ def plan_allocate(
             pl_totals=totals,
             pl_seed=build.pl_seed(weights) if totals is not None else None,
         )
-        leaves = planning.allocate(data)
+        leaves = allocate(data)
         check_constraints(structure=structure, leaves=leaves, cents=leaves["cents"].to_numpy())
     except AllocationError as error:
         raise rule_error(error) from error

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from allocation.engine import AllocationError
+from allocation.engine.errors import AllocationError
 from allocation.models import Plan, PlanChange
 from allocation.selectors import Cell, PlanScope, PlanStructure, plan_scope_get
 from salesalloc.core.exceptions import ApplicationError, ConflictError, ScopeError

@@ -27,10 +27,10 @@ from django.db.models import BigIntegerField, Sum
 from django.db.models.functions import Cast, Round
 from django.utils.translation import gettext as _
 
-from allocation import engine
-from allocation.engine import AllocationError
+from allocation.engine.errors import AllocationError
+from allocation.engine.exact import format_cents
+from allocation.engine.rebalance import rebalance, rescale
 from allocation.models import CellConstraint, Plan, PlanChange, TargetCell
-from allocation.planning import rebalance_many
 from allocation.selectors import (
     Cell,
     PlanScope,
@@ -190,14 +190,14 @@ def check_changed_constraints(
             total = _db_sum(plan, structure, info.cell) + delta
         if info.min_cents is not None and total < info.min_cents:
             raise AllocationError(
-                f"{info.cell.label} would be {engine.format_cents(total)}, below its minimum "
-                f"{engine.format_cents(info.min_cents)}",
+                f"{info.cell.label} would be {format_cents(total)}, below its minimum "
+                f"{format_cents(info.min_cents)}",
                 child=info.cell.label,
             )
         if info.max_cents is not None and total > info.max_cents:
             raise AllocationError(
-                f"{info.cell.label} would be {engine.format_cents(total)}, above its maximum "
-                f"{engine.format_cents(info.max_cents)}",
+                f"{info.cell.label} would be {format_cents(total)}, above its maximum "
+                f"{format_cents(info.max_cents)}",
                 child=info.cell.label,
             )
 
@@ -216,7 +216,7 @@ def _rebalance_one(
     dimension: str,
     target: int,
 ) -> np.ndarray:
-    """engine.rebalance of ``cell`` among the children of ``parent`` along ``dimension``."""
+    """rebalance of ``cell`` among the children of ``parent`` along ``dimension``."""
     groups = [cell] + [
         child
         for child in structure.children(parent, dimension)
@@ -228,14 +228,13 @@ def _rebalance_one(
     if (owner < 0).any():  # pragma: no cover - the children partition the parent
         raise AllocationError("the cell's siblings don't cover its parent")
     infos = [structure.constraint_at(group) for group in groups]
-    return engine.rebalance(
+    return rebalance(
         amounts=leaves["cents"].to_numpy(dtype=np.int64),
-        sibling=owner,
-        sibling_keys=[group.label for group in groups],
-        edited=0,
-        new_amount=target,
+        child=owner,
+        child_keys=[group.label for group in groups],
+        targets={0: target},
         frozen=_frozen(structure, leaves, parent),
-        locked_siblings=[bool(info and info.locked) for info in infos],
+        locked_children=[bool(info and info.locked) for info in infos],
         mins=[info.min_cents if info else None for info in infos],
         maxs=[info.max_cents if info else None for info in infos],
     )
@@ -259,7 +258,7 @@ def _rescale(
     mask = structure.mask(cell, leaves)
     frozen = _frozen(structure, leaves.loc[mask], cell, extra=extra)
     out = leaves["cents"].to_numpy(dtype=np.int64).copy()
-    out[mask] = engine.rescale(amounts=out[mask], new_total=target, frozen=frozen)
+    out[mask] = rescale(amounts=out[mask], new_total=target, frozen=frozen)
     return out
 
 
@@ -280,9 +279,9 @@ def cell_edit(
 
     1. Lock the plan row; check it is a draft at ``expected_revision`` and that the actor
        may change the cell (managers: its parent lies in their subtree).
-    2. Top-down: ``engine.rebalance`` over the leaves under the parent, so the parent is
+    2. Top-down: ``rebalance`` over the leaves under the parent, so the parent is
        unchanged to the cent. The plan total (no parent) rescales every unlocked leaf.
-       Bottom-up: ``engine.rescale`` of the cell's leaves; the plan total follows.
+       Bottom-up: ``rescale`` of the cell's leaves; the plan total follows.
     3. Check every lock and bound the change touches, write only the leaves that changed,
        audit one row, bump the plan's revision.
     """
@@ -342,12 +341,12 @@ def cell_edit(
 def _bounds_of_cell(cell: Cell, target: int, low: int | None, high: int | None) -> None:
     if low is not None and target < low:
         raise AllocationError(
-            f"{cell.label} can't go below its minimum of {engine.format_cents(low)}",
+            f"{cell.label} can't go below its minimum of {format_cents(low)}",
             child=cell.label,
         )
     if high is not None and target > high:
         raise AllocationError(
-            f"{cell.label} can't go above its maximum of {engine.format_cents(high)}",
+            f"{cell.label} can't go above its maximum of {format_cents(high)}",
             child=cell.label,
         )
 
@@ -471,8 +470,8 @@ def _drop_redundant(structure: PlanStructure, items: list[_Item]) -> list[_Item]
                             item.cell.label,
                             _("It is %(cell)s but the months pasted with it add up to %(sum)s.")
                             % {
-                                "cell": engine.format_cents(item.target),
-                                "sum": engine.format_cents(total),
+                                "cell": format_cents(item.target),
+                                "sum": format_cents(total),
                             },
                         )
                     )
@@ -516,7 +515,7 @@ def cells_edit(
        all its months must equal their sum (and is then only a check).
     2. Top-down: group the cells by parent and apply the groups coarse to fine; within a
        group the pasted siblings take their amounts together and the other unlocked siblings
-       share the difference (``planning.rebalance_many``); cells set by an earlier group are
+       share the difference (the engine's ``rebalance``); cells set by an earlier group are
        frozen for later ones. Bottom-up: each cell's leaves are re-split in turn.
     3. Every pasted cell must end at its amount and every touched lock/bound must hold;
        otherwise nothing changes. One ``PlanChange`` per cell with a shared batch id.
@@ -573,7 +572,7 @@ def cells_edit(
                                 "Other cells of the block would move it to %(amount)s; "
                                 "paste them separately."
                             )
-                            % {"amount": engine.format_cents(total)},
+                            % {"amount": format_cents(total)},
                         )
                     ],
                 )
@@ -637,7 +636,7 @@ def _union_region(structure: PlanStructure, items: list[_Item], top_down: bool) 
 def _apply_group(
     structure: PlanStructure, frame: pd.DataFrame, group: _Group, done: list[Cell]
 ) -> np.ndarray:
-    """Apply one parent's pasted children at once (``planning.rebalance_many``)."""
+    """Apply one parent's pasted children at once (the engine's ``rebalance``)."""
     parent, dimension = group.parent, group.dimension
     assert parent is not None  # noqa: S101 - grouped by parent above
     assert dimension is not None  # noqa: S101
@@ -659,7 +658,7 @@ def _apply_group(
     for index, cell in enumerate(groups):
         owner[structure.mask(cell, sub)] = index
     infos = [structure.constraint_at(cell) for cell in groups]
-    new_sub = rebalance_many(
+    new_sub = rebalance(
         amounts=sub["cents"].to_numpy(dtype=np.int64),
         child=owner,
         child_keys=[cell.label for cell in groups],
@@ -731,12 +730,12 @@ def cell_constraint_set(
             if low is not None and current < to_cents(low):
                 raise PlanRuleError(
                     _("%(cell)s is %(amount)s now, below the new minimum.")
-                    % {"cell": cell.label, "amount": engine.format_cents(current)}
+                    % {"cell": cell.label, "amount": format_cents(current)}
                 )
             if high is not None and current > to_cents(high):
                 raise PlanRuleError(
                     _("%(cell)s is %(amount)s now, above the new maximum.")
-                    % {"cell": cell.label, "amount": engine.format_cents(current)}
+                    % {"cell": cell.label, "amount": format_cents(current)}
                 )
         if (low, high) != (row.min_amount, row.max_amount):
             row.min_amount, row.max_amount = low, high

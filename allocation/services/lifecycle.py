@@ -16,7 +16,9 @@ from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from allocation.engine import AllocationError
+from allocation.engine.errors import AllocationError
+from allocation.engine.fiscal import MONTHS
+from allocation.engine.rebalance import respread_rows
 from allocation.models import (
     Acknowledgement,
     ActualCell,
@@ -24,7 +26,6 @@ from allocation.models import (
     PlanChange,
     TargetCell,
 )
-from allocation.planning import MONTHS, respread_rows
 from allocation.selectors import plan_leaves_frame, plan_structure_get, viewer_scope
 from allocation.services.common import audit, plan_lock, rule_error
 from allocation.services.storage import target_cells_delete, target_cells_insert
@@ -335,7 +336,7 @@ def plan_respread(
     Per leaf row (salesperson x product line), the fiscal months that ended by ``as_of``
     take their actuals (a net-negative month counts as 0) and the open months share
     ``max(annual − actual to date, 0)`` in proportion to their current targets
-    (``planning.respread_rows``, the vectorised ``engine.respread``). A row already past its
+    (``respread_rows``, the vectorised ``respread``). A row already past its
     annual target keeps its actuals and gets 0 for the rest. The plan total becomes the sum
     of the rows.
     """

@@ -33,14 +33,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from allocation import calendars
-from allocation.planning import (
-    ORG_METHODS,
-    PRODUCT_LINE_METHODS,
-    SEASONALITY_METHODS,
-    FiscalYear,
-    month_add,
-)
+from allocation.engine.calendars import uses_fallback
+from allocation.engine.fiscal import FiscalYear, month_add
+from allocation.engine.seasonality import SEASONALITY_METHODS
+from allocation.engine.weights import ORG_METHODS, PRODUCT_LINE_METHODS
 
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
 MAX_BASE_YEARS = 10
@@ -194,7 +190,7 @@ def method_config_clean(config: Any, *, fiscal: FiscalYear) -> dict:
 
     country = str(config.get("country") or "CN").strip().upper()
     try:
-        calendars.uses_fallback(fiscal.first_month, fiscal.first_month, country=country)
+        uses_fallback(fiscal.first_month, fiscal.first_month, country=country)
     except ValueError:
         raise ValidationError(
             {

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from allocation.engine.fiscal import FiscalYear
 from allocation.models import (
     MethodInput,
     OrgUnit,
@@ -21,7 +22,6 @@ from allocation.models import (
     ProductLineTotal,
     Salesperson,
 )
-from allocation.planning import FiscalYear
 from allocation.services.common import audit, ensure_editable, plan_lock
 from allocation.services.methods import method_config_clean
 from salesalloc.core.exceptions import ConflictError

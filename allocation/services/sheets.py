@@ -29,9 +29,10 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from allocation.engine import AllocationError, format_cents
+from allocation.engine.errors import AllocationError
+from allocation.engine.exact import format_cents
+from allocation.engine.fiscal import MONTHS
 from allocation.models import Plan, PlanChange
-from allocation.planning import MONTHS
 from allocation.selectors import (
     Cell,
     PlanScope,
