@@ -243,7 +243,7 @@ def edit_bench(plan: Any, admin: Any, edits: int) -> None:
 
     from allocation.models import OrgUnit, Plan, ProductLine, Salesperson, TargetCell
     from allocation.selectors import plan_structure_get
-    from allocation.services.editing import _db_sum
+    from allocation.services.cells import db_cell_sum
 
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {TargetCell._meta.db_table}")
@@ -291,7 +291,7 @@ def edit_bench(plan: Any, admin: Any, edits: int) -> None:
         name, _, make = rng.choices(kinds, weights=[w for _, w, _ in kinds])[0]
         coords = make()
         structure = plan_structure_get(plan=plan)
-        current = _db_sum(plan, structure, structure.resolve(**coords))
+        current = db_cell_sum(plan, structure, structure.resolve(**coords))
         amount = f"{current * rng.uniform(0.8, 1.2) / 100:.2f}"
         start = time.perf_counter()
         response = client.post(
@@ -329,7 +329,7 @@ def edit_bench(plan: Any, admin: Any, edits: int) -> None:
     )
     plan = Plan.objects.get(pk=plan.pk)
     structure = plan_structure_get(plan=plan)
-    stored = _db_sum(plan, structure, structure.resolve())
+    stored = db_cell_sum(plan, structure, structure.resolve())
     print(
         f"  plan total {plan.total_amount}, sum of the leaves {Decimal(stored) / 100} "
         f"(revision {plan.revision})"

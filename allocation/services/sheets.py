@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -41,18 +39,24 @@ from allocation.selectors import (
     plan_scope_get,
     plan_structure_get,
 )
+from allocation.services.cells import (
+    CellTarget,
+    EditResult,
+    cells_apply,
+    db_cell_sum,
+    frozen_leaves,
+)
 from allocation.services.common import (
     CellsRejectedError,
     PlanStaleError,
     actor_scope,
     amount_problem,
-    audit,
     ensure_editable,
+    ensure_may_change,
     plan_lock,
 )
-from allocation.services.editing import EditResult, _frozen, check_changed_constraints
-from allocation.services.storage import target_amounts_update
-from salesalloc.core.export import safe_text
+from salesalloc.core.exceptions import ScopeError
+from salesalloc.core.export import csv_rows, safe_text
 from salesalloc.core.money import from_cents, sheet_number_text, to_cents
 
 SHEET = "Targets"
@@ -94,7 +98,7 @@ def plan_sheet_rows(*, plan: Plan, user: AbstractBaseUser) -> SheetData:
     )
     leaves = plan_leaves_frame(plan=plan, structure=structure, salesperson_ids=members)
     leaves = leaves.loc[leaves["salesperson_id"].isin(set(members.tolist()))]
-    frozen = _frozen(structure, leaves, None)
+    frozen = frozen_leaves(structure, leaves, None)
     table = leaves.assign(frozen=frozen).pivot_table(
         index=["salesperson_id", "pl_id"], columns="m", values=["cents", "frozen"], aggfunc="max"
     )
@@ -214,8 +218,6 @@ def plan_sheet_xlsx(*, plan: Plan, user: AbstractBaseUser) -> bytes:
 
 def plan_sheet_csv(*, plan: Plan, user: AbstractBaseUser) -> Iterator[str]:
     """The same rows as CSV (formula-safe text, amounts as plain decimals)."""
-    from salesalloc.core.export import csv_rows
-
     data = plan_sheet_rows(plan=plan, user=user)
     return csv_rows(data.header, data.rows)
 
@@ -349,26 +351,8 @@ def _scope_cells(structure: PlanStructure, window: PlanScope) -> list[Cell]:
     ]
 
 
-@transaction.atomic
-def plan_sheet_upload(
-    *,
-    plan: Plan,
-    file: Any,
-    actor: AbstractBaseUser | None,
-    reason: str = "",
-) -> EditResult:
-    """Apply an edited XLSX of the plan's grid as one audited change, or refuse it whole.
-
-    Validated like a set of edits: the plan is a draft (and the sheet is this plan's, at
-    its current revision); changed cells lie in the uploader's subtree, outside locked cells,
-    are amounts >= 0 with at most 2 decimals; bounds hold; in top-down mode the total of
-    every subtree the uploader manages (the plan total for an admin) is unchanged. Errors
-    name the sheet cell ("F12: ...") and ``CellsRejectedError`` lists all of them.
-    """
-    plan = plan_lock(plan=plan)
-    ensure_editable(plan)
-    structure = plan_structure_get(plan=plan)
-    window = actor_scope(actor=actor, structure=structure)
+def _open_workbook(file: Any, plan: Plan) -> Any:
+    """The uploaded workbook, refused unless it is an XLSX of this plan at its revision."""
     try:
         workbook = load_workbook(file, read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many types for a broken file
@@ -397,41 +381,50 @@ def plan_sheet_upload(
             )
             % {"sheet": revision, "now": plan.revision}
         )
-    errors: list[dict[str, Any]] = []
-    parsed = _parse(workbook, structure, errors)
-    workbook.close()
-    if parsed is None or not parsed.keys:
-        if not errors:
-            errors.append({"cell": "A2", "message": _("The sheet has no rows.")})
-        raise CellsRejectedError(_("Nothing was changed: the sheet can't be read."), errors=errors)
+    return workbook
 
+
+def _sheet_edits(
+    *,
+    plan: Plan,
+    structure: PlanStructure,
+    window: PlanScope,
+    parsed: _Parsed,
+    scope_cells: list[Cell],
+    errors: list[dict[str, Any]],
+) -> list[tuple[CellTarget, int]]:
+    """The batch of edits a sheet asks for: one per month amount that differs from the plan
+    (with the amount it replaces).
+
+    A changed amount must lie in the uploader's part of the company and outside locked cells
+    (those that don't contain the part the uploader keeps); problems go to ``errors``.
+    """
     members = np.array(sorted({sp for sp, _pl in parsed.keys}), dtype=np.int64)
     leaves = plan_leaves_frame(plan=plan, structure=structure, salesperson_ids=members)
-    leaves = leaves.sort_values(["salesperson_id", "pl_id", "m"]).reset_index(drop=True)
-    index = pd.MultiIndex.from_frame(leaves[["salesperson_id", "pl_id", "m"]])
-    old = leaves["cents"].to_numpy(dtype=np.int64)
-    new = old.copy()
-    position = {key: i for i, key in enumerate(index)}
-    scope_cells = _scope_cells(structure, window)
+    stored = {
+        (int(sp), int(pl), int(m)): int(cents)
+        for sp, pl, m, cents in leaves[["salesperson_id", "pl_id", "m", "cents"]].itertuples(
+            index=False
+        )
+    }
     locked_cells = [
         info.cell
         for info in structure.constraints
         if info.locked and not any(structure.contains(info.cell, s) for s in scope_cells)
     ]
-    frozen = np.zeros(len(leaves), dtype=bool)
-    for cell in locked_cells:
-        frozen |= structure.mask(cell, leaves)
+    labels = structure.fiscal.month_labels()
+    items: list[tuple[CellTarget, int]] = []
     for (sp, pl), number, values in zip(parsed.keys, parsed.rows, parsed.values, strict=True):
-        person = structure.members[sp]
+        person, line = structure.members[sp], structure.pl_nodes[pl]
         for m in range(MONTHS):
-            value = int(values[m])
-            i = position.get((sp, pl, m))
-            if value < 0 or i is None:
-                continue
-            if value == old[i]:
+            value, old = int(values[m]), stored.get((sp, pl, m))
+            if value < 0 or old is None or value == old:
                 continue
             ref = _ref(number, parsed.month_columns[m])
-            if not window.may_change(person):
+            cell = Cell(person, line, labels[m])
+            try:
+                ensure_may_change(window=window, structure=structure, cell=cell)
+            except ScopeError:
                 errors.append(
                     {
                         "cell": ref,
@@ -440,103 +433,106 @@ def plan_sheet_upload(
                     }
                 )
                 continue
-            if frozen[i]:
+            if any(structure.contains(locked, cell) for locked in locked_cells):
                 errors.append({"cell": ref, "message": _("This cell is locked.")})
                 continue
-            new[i] = value
+            items.append((CellTarget(cell=cell, target=value, index=len(items), ref=ref), old))
+    return items
+
+
+def _scope_total_problems(
+    *,
+    plan: Plan,
+    structure: PlanStructure,
+    edits: list[tuple[CellTarget, int]],
+    scope_cells: list[Cell],
+) -> list[dict[str, Any]]:
+    """Top-down, a sheet keeps the total of every part the uploader manages."""
+    problems: list[dict[str, Any]] = []
+    for scope in scope_cells:
+        delta = sum(
+            item.target - old for item, old in edits if structure.contains(scope, item.cell)
+        )
+        if delta:
+            old_total = db_cell_sum(plan, structure, scope)
+            problems.append(
+                {
+                    "cell": None,
+                    "message": _(
+                        "The total of %(node)s would change by %(delta)s (from %(old)s to "
+                        "%(new)s); in a top-down plan every change must be offset within it."
+                    )
+                    % {
+                        "node": scope.org.code,
+                        "delta": ("+" if delta > 0 else "") + format_cents(delta),
+                        "old": format_cents(old_total),
+                        "new": format_cents(old_total + delta),
+                    },
+                }
+            )
+    return problems
+
+
+@transaction.atomic
+def plan_sheet_upload(
+    *,
+    plan: Plan,
+    file: Any,
+    actor: AbstractBaseUser | None,
+    reason: str = "",
+) -> EditResult:
+    """Apply an edited XLSX of the plan's grid as one audited change, or refuse it whole.
+
+    The sheet becomes a batch of edits, one per month amount it changes, applied by the same
+    path as a single edit or a paste (``cells_apply``). Validated like a set of edits: the
+    plan is a draft (and the sheet is this plan's, at its current revision); changed cells
+    lie in the uploader's subtree, outside locked cells, are amounts >= 0 with at most 2
+    decimals; bounds hold; in top-down mode the total of every subtree the uploader manages
+    (the plan total for an admin) is unchanged and nothing else moves. Errors name the
+    sheet cell ("F12: ...") and ``CellsRejectedError`` lists all of them.
+    """
+    plan = plan_lock(plan=plan)
+    ensure_editable(plan)
+    structure = plan_structure_get(plan=plan)
+    window = actor_scope(actor=actor, structure=structure)
+    workbook = _open_workbook(file, plan)
+    errors: list[dict[str, Any]] = []
+    parsed = _parse(workbook, structure, errors)
+    workbook.close()
+    if parsed is None or not parsed.keys:
+        if not errors:
+            errors.append({"cell": "A2", "message": _("The sheet has no rows.")})
+        raise CellsRejectedError(_("Nothing was changed: the sheet can't be read."), errors=errors)
+    scope_cells = _scope_cells(structure, window)
+    edits = _sheet_edits(
+        plan=plan,
+        structure=structure,
+        window=window,
+        parsed=parsed,
+        scope_cells=scope_cells,
+        errors=errors,
+    )
     if plan.mode == Plan.Mode.TOP_DOWN and not errors:
-        for scope in scope_cells:
-            mask = structure.mask(scope, leaves)
-            delta = int(new[mask].sum() - old[mask].sum())
-            if delta:
-                errors.append(
-                    {
-                        "cell": None,
-                        "message": _(
-                            "The total of %(node)s would change by %(delta)s (from %(old)s to "
-                            "%(new)s); in a top-down plan every change must be offset within it."
-                        )
-                        % {
-                            "node": scope.org.code,
-                            "delta": ("+" if delta > 0 else "") + format_cents(delta),
-                            "old": format_cents(int(old[mask].sum())),
-                            "new": format_cents(int(new[mask].sum())),
-                        },
-                    }
-                )
+        errors.extend(
+            _scope_total_problems(
+                plan=plan, structure=structure, edits=edits, scope_cells=scope_cells
+            )
+        )
     if not errors:
         try:
-            complete = len(members) == len(structure.member_ids)
-            check_changed_constraints(
+            return cells_apply(
                 plan=plan,
                 structure=structure,
-                leaves=leaves,
-                old=old,
-                new=new,
-                region=Cell(structure.root, None, "year") if complete else None,
+                items=[item for item, _old in edits],
+                action=PlanChange.Action.UPLOAD,
+                actor=actor,
+                reason=reason,
+                grouping="scope",
+                scope_cells=scope_cells,
             )
         except AllocationError as error:
             errors.append({"cell": error.child, "message": error.message})
-    if errors:
-        raise CellsRejectedError(
-            _("Nothing was changed: %(count)s problem(s) in the sheet.") % {"count": len(errors)},
-            errors=errors[:MAX_UPLOAD_ERRORS],
-        )
-    changed = np.flatnonzero(old != new)
-    target_amounts_update(ids=leaves["id"].to_numpy()[changed], cents=new[changed])
-    batch = uuid.uuid4()
-    delta = int(new.sum() - old.sum())
-    fields = ["revision", "updated_at"]
-    if delta:
-        plan.total_amount = from_cents(to_cents(plan.total_amount) + delta)
-        fields.append("total_amount")
-    plan.revision += 1
-    plan.save(update_fields=fields)
-    labels = structure.fiscal.month_labels()
-    rows = []
-    for i in changed:
-        sp, pl, m = (int(x) for x in index[i])
-        cell = Cell(structure.members[sp], structure.pl_nodes[pl], labels[m])
-        rows.append(
-            audit(
-                plan=plan,
-                actor=actor,
-                action=PlanChange.Action.UPLOAD,
-                cell=cell,
-                old_cents=int(old[i]),
-                new_cents=int(new[i]),
-                reason=reason,
-                leaf_count=1,
-                batch=batch,
-                save=False,
-            )
-        )
-    PlanChange.objects.bulk_create(rows, batch_size=1000)
-    if not rows:
-        audit(
-            plan=plan,
-            actor=actor,
-            action=PlanChange.Action.UPLOAD,
-            reason=reason,
-            batch=batch,
-            details={"changed": 0},
-        )
-    from allocation.services.editing import CellChange
-
-    return EditResult(
-        plan=plan,
-        changes=[
-            CellChange(
-                Cell(
-                    structure.members[int(index[i][0])],
-                    structure.pl_nodes[int(index[i][1])],
-                    labels[int(index[i][2])],
-                ),
-                int(old[i]),
-                int(new[i]),
-            )
-            for i in changed
-        ],
-        leaf_count=len(changed),
-        batch=batch,
+    raise CellsRejectedError(
+        _("Nothing was changed: %(count)s problem(s) in the sheet.") % {"count": len(errors)},
+        errors=errors[:MAX_UPLOAD_ERRORS],
     )
