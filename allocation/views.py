@@ -27,6 +27,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from allocation.access import ViewerScope, plan_scope_get, viewer_scope
 from allocation.engine.fiscal import QUARTERS, FiscalYear
 from allocation.forms import (
     AcknowledgeForm,
@@ -37,7 +38,6 @@ from allocation.forms import (
 )
 from allocation.models import Acknowledgement, OrgUnit, Plan, PlanChange
 from allocation.selectors import (
-    ViewerScope,
     acknowledgement_list,
     actual_cell_list,
     actual_total_list,
@@ -47,12 +47,10 @@ from allocation.selectors import (
     plan_compare,
     plan_get,
     plan_list,
-    plan_scope_get,
     plan_scope_totals,
     plan_structure_get,
     product_line_list,
     salesperson_list,
-    viewer_scope,
 )
 from allocation.services import (
     MethodInputData,

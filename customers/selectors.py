@@ -14,7 +14,7 @@ import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from allocation.selectors import viewer_scope
+from allocation.access import viewer_scope
 from customers.models import ColumnMapping, Customer, ImportJob, OrderLine, TerritoryRule
 from salesalloc.core.money import money_str
 

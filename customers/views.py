@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from allocation.selectors import viewer_scope
+from allocation.access import viewer_scope
 from customers.forms import ImportUploadForm, OrderLineFilterSet
 from customers.models import ImportJob, OrderLine
 from customers.selectors import column_mapping_list, import_job_list, order_line_list

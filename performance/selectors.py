@@ -1,6 +1,6 @@
 """Reads for the dashboard: the viewer's actuals by month and by region or product line.
 
-Everything is scoped by ``allocation.selectors.viewer_scope`` and aggregated in SQL
+Everything is scoped by ``allocation.access.viewer_scope`` and aggregated in SQL
 (``GROUP BY``) over the actuals table at grid grain, so the dashboard costs a handful of
 small queries however many order lines there are. Money stays ``Decimal`` end to end.
 """
@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count
 
+from allocation.access import viewer_scope
 from allocation.models import Plan
 from allocation.selectors import (
     actual_cell_list,
@@ -21,7 +22,6 @@ from allocation.selectors import (
     plan_list,
     target_cell_list,
     target_total_list,
-    viewer_scope,
 )
 from customers.models import OrderLine
 

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy, pgettext
 
-from allocation.selectors import viewer_scope
+from allocation.access import viewer_scope
 from performance.selectors import BREAKDOWN_REGION, Bucket, dashboard_get, dashboard_years
 from salesalloc.core.money import money_str
 

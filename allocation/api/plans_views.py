@@ -29,6 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from allocation.access import HasRole, IsAdmin, IsManagerOrAdmin, plan_scope_get, viewer_scope
 from allocation.api import plans_serializers as s
 from allocation.api.plans_filters import PlanFilterSet, TargetFilterSet
 from allocation.engine.fiscal import QUARTERS
@@ -44,11 +45,9 @@ from allocation.selectors import (
     plan_grid_get,
     plan_list,
     plan_rollup_list,
-    plan_scope_get,
     plan_scope_totals,
     plan_structure_get,
     target_cell_list,
-    viewer_scope,
 )
 from allocation.services import (
     CellInput,
@@ -76,7 +75,6 @@ from allocation.services import (
     plan_update,
 )
 from salesalloc.core.export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_rows, xlsx_bytes
-from salesalloc.core.permissions import HasRole, IsAdmin, IsManagerOrAdmin
 
 ERRORS = {
     400: OpenApiResponse(description=_("Invalid input or a rule refuses the change.")),

@@ -32,13 +32,7 @@ from allocation.models import (
     Salesperson,
     TargetCell,
 )
-from allocation.selectors import (
-    Cell,
-    PlanStructure,
-    _ancestor_paths,
-    plan_leaves_frame,
-    plan_structure_get,
-)
+from allocation.selectors import plan_leaves_frame, plan_structure_get
 from allocation.services.common import (
     PlanRuleError,
     audit,
@@ -48,6 +42,7 @@ from allocation.services.common import (
 )
 from allocation.services.methods import method_config_clean, org_method_for_level
 from allocation.services.storage import target_cells_delete, target_cells_insert
+from allocation.structure import Cell, PlanStructure, ancestor_paths
 from salesalloc.core.money import to_cents
 
 
@@ -131,7 +126,7 @@ class _Inputs:
         rows += [
             (sp, path)
             for sp, node in structure.members.items()
-            for path in _ancestor_paths(node.parent_opath or "")
+            for path in ancestor_paths(node.parent_opath or "")
             if path in structure.by_opath
         ]
         self.ancestors = pd.DataFrame(rows, columns=["salesperson_id", "node"])

@@ -34,9 +34,10 @@ from allocation.engine.errors import AllocationError
 from allocation.engine.exact import format_cents
 from allocation.engine.rebalance import rebalance, rescale
 from allocation.models import Plan, PlanChange, TargetCell
-from allocation.selectors import Cell, PlanStructure, plan_leaves_frame
+from allocation.selectors import plan_leaves_frame
 from allocation.services.common import CellsRejectedError, PlanRuleError, audit
 from allocation.services.storage import target_amounts_update
+from allocation.structure import Cell, PlanStructure
 from salesalloc.core.money import from_cents, to_cents
 
 Grouping = Literal["parent", "scope"]

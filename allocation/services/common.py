@@ -10,9 +10,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from allocation.access import PlanScope, plan_scope_get
 from allocation.engine.errors import AllocationError
 from allocation.models import Plan, PlanChange
-from allocation.selectors import Cell, PlanScope, PlanStructure, plan_scope_get
+from allocation.structure import Cell, PlanStructure
 from salesalloc.core.exceptions import ApplicationError, ConflictError, ScopeError
 from salesalloc.core.money import CENT, from_cents, sheet_number_text
 

@@ -18,10 +18,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from allocation.access import PlanScope
 from allocation.engine.errors import AllocationError
 from allocation.engine.exact import format_cents
 from allocation.models import CellConstraint, Plan, PlanChange
-from allocation.selectors import Cell, PlanScope, PlanStructure, plan_structure_get
+from allocation.selectors import plan_structure_get
 from allocation.services.cells import (
     CellTarget,
     EditResult,
@@ -42,6 +43,7 @@ from allocation.services.common import (
     plan_lock,
     rule_error,
 )
+from allocation.structure import Cell, PlanStructure
 from salesalloc.core.exceptions import ScopeError
 from salesalloc.core.money import to_cents
 

@@ -16,6 +16,7 @@ from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from allocation.access import viewer_scope
 from allocation.engine.errors import AllocationError
 from allocation.engine.fiscal import MONTHS
 from allocation.engine.rebalance import respread_rows
@@ -26,7 +27,7 @@ from allocation.models import (
     PlanChange,
     TargetCell,
 )
-from allocation.selectors import plan_leaves_frame, plan_structure_get, viewer_scope
+from allocation.selectors import plan_leaves_frame, plan_structure_get
 from allocation.services.common import audit, plan_lock, rule_error
 from allocation.services.storage import target_cells_delete, target_cells_insert
 from salesalloc.core.exceptions import ConflictError, ScopeError

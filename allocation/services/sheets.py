@@ -27,18 +27,12 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from allocation.access import PlanScope, plan_scope_get
 from allocation.engine.errors import AllocationError
 from allocation.engine.exact import format_cents
 from allocation.engine.fiscal import MONTHS
 from allocation.models import Plan, PlanChange
-from allocation.selectors import (
-    Cell,
-    PlanScope,
-    PlanStructure,
-    plan_leaves_frame,
-    plan_scope_get,
-    plan_structure_get,
-)
+from allocation.selectors import plan_leaves_frame, plan_structure_get
 from allocation.services.cells import (
     CellTarget,
     EditResult,
@@ -55,6 +49,7 @@ from allocation.services.common import (
     ensure_may_change,
     plan_lock,
 )
+from allocation.structure import Cell, PlanStructure
 from salesalloc.core.exceptions import ScopeError
 from salesalloc.core.export import csv_rows, safe_text
 from salesalloc.core.money import from_cents, sheet_number_text, to_cents

@@ -1,4 +1,4 @@
-"""Permissions of the customers API beyond the shared roles (``salesalloc.core.permissions``)."""
+"""Permissions of the customers API beyond the shared roles (``allocation.access``)."""
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 

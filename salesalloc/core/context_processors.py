@@ -10,6 +10,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from allocation.selectors import viewer_scope
+    from allocation.access import viewer_scope
 
     return {"viewer": viewer_scope(user=user)}
