@@ -31,16 +31,8 @@ from allocation.selectors.plans import (
     plan_structure_get,
     target_cell_list,
 )
-from allocation.selectors.targets import (
-    acknowledgement_list,
-    my_target_list,
-    plan_day_target_list,
-)
-from allocation.selectors.totals import (
-    ACTUAL_TOTAL_GROUPS,
-    actual_total_list,
-    target_total_list,
-)
+from allocation.selectors.targets import acknowledgement_list, my_target_list, plan_day_target_list
+from allocation.selectors.totals import ACTUAL_TOTAL_GROUPS, actual_total_list, target_total_list
 
 __all__ = [
     "ACTUAL_TOTAL_GROUPS",

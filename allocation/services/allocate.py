@@ -33,13 +33,7 @@ from allocation.models import (
     TargetCell,
 )
 from allocation.selectors import plan_leaves_frame, plan_structure_get
-from allocation.services.common import (
-    PlanRuleError,
-    audit,
-    ensure_editable,
-    plan_lock,
-    rule_error,
-)
+from allocation.services.common import PlanRuleError, audit, ensure_editable, plan_lock, rule_error
 from allocation.services.methods import method_config_clean, org_method_for_level
 from allocation.services.storage import target_cells_delete, target_cells_insert
 from allocation.structure import Cell, PlanStructure, ancestor_paths

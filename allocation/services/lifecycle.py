@@ -20,13 +20,7 @@ from allocation.access import viewer_scope
 from allocation.engine.errors import AllocationError
 from allocation.engine.fiscal import MONTHS
 from allocation.engine.rebalance import respread_rows
-from allocation.models import (
-    Acknowledgement,
-    ActualCell,
-    Plan,
-    PlanChange,
-    TargetCell,
-)
+from allocation.models import Acknowledgement, ActualCell, Plan, PlanChange, TargetCell
 from allocation.selectors import plan_leaves_frame, plan_structure_get
 from allocation.services.common import audit, plan_lock, rule_error
 from allocation.services.storage import target_cells_delete, target_cells_insert

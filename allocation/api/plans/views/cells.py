@@ -28,17 +28,8 @@ from allocation.api.plans.serializers.cells import (
 from allocation.api.plans.serializers.common import actual_money, money
 from allocation.api.plans.views.common import ERRORS, scoped_plan
 from allocation.engine.fiscal import QUARTERS
-from allocation.selectors import (
-    plan_grid_get,
-    plan_rollup_list,
-    plan_structure_get,
-)
-from allocation.services import (
-    CellInput,
-    cell_constraint_set,
-    cell_edit,
-    cells_edit,
-)
+from allocation.selectors import plan_grid_get, plan_rollup_list, plan_structure_get
+from allocation.services import CellInput, cell_constraint_set, cell_edit, cells_edit
 from salesalloc.core.money import from_cents
 
 # --- the editor -------------------------------------------------------------------------------

@@ -14,11 +14,7 @@ from rest_framework.response import Response
 from allocation.access import viewer_scope
 from allocation.api.plans.serializers.plans import PlanDetailOutputSerializer
 from allocation.models import Plan
-from allocation.selectors import (
-    plan_actions,
-    plan_get,
-    plan_scope_totals,
-)
+from allocation.selectors import plan_actions, plan_get, plan_scope_totals
 from salesalloc.core.money import from_cents
 
 ERRORS = {

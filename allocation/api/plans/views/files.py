@@ -31,15 +31,8 @@ from allocation.api.plans.serializers.targets import (
 )
 from allocation.api.plans.views.common import ERRORS, scoped_plan
 from allocation.models import Plan
-from allocation.selectors import (
-    plan_day_target_list,
-    plan_structure_get,
-)
-from allocation.services import (
-    plan_sheet_csv,
-    plan_sheet_upload,
-    plan_sheet_xlsx,
-)
+from allocation.selectors import plan_day_target_list, plan_structure_get
+from allocation.services import plan_sheet_csv, plan_sheet_upload, plan_sheet_xlsx
 from salesalloc.core.export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_rows, xlsx_bytes
 from salesalloc.core.money import from_cents
 

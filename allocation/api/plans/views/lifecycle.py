@@ -30,12 +30,7 @@ from allocation.api.plans.serializers.targets import (
 )
 from allocation.api.plans.views.common import ERRORS, plan_detail_response, scoped_plan
 from allocation.models import PlanChange
-from allocation.selectors import (
-    plan_change_list,
-    plan_compare,
-    plan_list,
-    plan_structure_get,
-)
+from allocation.selectors import plan_change_list, plan_compare, plan_list, plan_structure_get
 from allocation.services import (
     plan_allocate,
     plan_approve,

@@ -32,9 +32,7 @@ from allocation.api.plans.views.common import (
     scoped_plan,
 )
 from allocation.models import OrgUnit, Plan, ProductLine, Salesperson
-from allocation.selectors import (
-    plan_list,
-)
+from allocation.selectors import plan_list
 from allocation.services import (
     MethodInputData,
     plan_create,

@@ -25,14 +25,8 @@ from allocation.api.plans.serializers.targets import (
 )
 from allocation.api.plans.views.common import ERRORS, scoped_plan
 from allocation.models import Plan, TargetCell
-from allocation.selectors import (
-    acknowledgement_list,
-    my_target_list,
-    target_cell_list,
-)
-from allocation.services import (
-    acknowledgement_record,
-)
+from allocation.selectors import acknowledgement_list, my_target_list, target_cell_list
+from allocation.services import acknowledgement_record
 
 # --- acknowledgements and own targets ------------------------------------------------------
 
