@@ -76,10 +76,6 @@ class ViewerScope:
         """Filter for org units (or rows with an org unit at ``prefix``) the viewer may see."""
         return self._any_of(self._subtrees(f"{prefix}path") + self._own(f"{prefix}salespeople__id"))
 
-    def managed_org_unit_q(self, prefix: str = "") -> Q:
-        """Filter for org units the viewer may *change* (admin: all; manager: subtrees)."""
-        return self._any_of(self._subtrees(f"{prefix}path"))
-
     def salesperson_q(self, prefix: str = "") -> Q:
         """Filter for salespeople (or rows with a salesperson at ``prefix``) the viewer sees."""
         return self._any_of(self._subtrees(f"{prefix}org_unit__path") + self._own(f"{prefix}pk"))

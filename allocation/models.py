@@ -296,10 +296,6 @@ class Plan(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.name} FY{self.fiscal_year} v{self.version}"
 
-    @property
-    def is_editable(self) -> bool:
-        return self.status == self.Status.DRAFT
-
 
 class TargetCell(TimeStampedModel):
     """A leaf of a plan's grid: one salesperson's target for one product line and month.

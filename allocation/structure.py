@@ -89,6 +89,73 @@ class ConstraintInfo:
     max_cents: int | None
 
 
+def _org_nodes(plan: Plan, root: OrgUnit) -> tuple[dict[int, OrgNode], dict[int, OrgNode]]:
+    """The plan's org units that hold plan salespeople (by id), and those salespeople."""
+    member_rows = list(
+        plan.salespeople.filter(org_unit__path__startswith=root.path)
+        .order_by("code")
+        .values_list("pk", "code", "name", "org_unit_id", "org_unit__path")
+    )
+    unit_rows = list(
+        OrgUnit.objects.filter(path__startswith=root.path)
+        .exclude(pk=root.pk)
+        .order_by("path")
+        .values_list("pk", "code", "name", "path", "parent_id")
+    )
+    used_paths = {unit_path for *_, unit_path in member_rows}
+    used = {ancestor for path in used_paths for ancestor in ancestor_paths(path)}
+    base_depth = root.depth
+    units: dict[int, OrgNode] = {}
+    for pk, code, name, path, _parent in unit_rows:
+        if path not in used:
+            continue
+        units[pk] = OrgNode(
+            kind="unit",
+            id=pk,
+            code=code,
+            name=name,
+            opath=path,
+            depth=path.count("/") - 1 - 1 - base_depth,
+            parent_opath=path[: path.rstrip("/").rfind("/") + 1],
+            unit_id=pk,
+        )
+    members: dict[int, OrgNode] = {}
+    for pk, code, name, unit_id, unit_path in member_rows:
+        members[pk] = OrgNode(
+            kind="salesperson",
+            id=pk,
+            code=code,
+            name=name,
+            opath=f"{unit_path}s{pk}/",
+            depth=unit_path.count("/") - 2 - base_depth + 1,
+            parent_opath=unit_path,
+            unit_id=unit_id,
+        )
+    return units, members
+
+
+def _pl_nodes(plan: Plan) -> dict[int, PlNode]:
+    """The product-line nodes the plan covers: its leaf lines and their ancestors."""
+    leaf_ids = set(plan.product_lines.values_list("pk", flat=True))
+    lines = list(ProductLine.objects.values_list("pk", "code", "name", "path", "parent_id"))
+    by_id = {row[0]: row for row in lines}
+    leaf_paths = {by_id[pk][3] for pk in leaf_ids if pk in by_id}
+    covered = {a for path in leaf_paths for a in ancestor_paths(path)}
+    return {
+        pk: PlNode(
+            id=pk,
+            code=code,
+            name=name,
+            path=path,
+            depth=path.count("/") - 1,
+            parent_id=parent_id or 0,
+            is_leaf=pk in leaf_ids,
+        )
+        for pk, code, name, path, parent_id in lines
+        if path in covered
+    }
+
+
 class PlanStructure:
     """The dimensions of one plan: org nodes, product-line nodes, months and constraints.
 
@@ -98,7 +165,6 @@ class PlanStructure:
     """
 
     def __init__(self, plan: Plan, *, with_constraints: bool = True) -> None:
-
         self.plan = plan
         self.fiscal = FiscalYear(plan.fiscal_year, plan.start_month)
         root = plan.root_org_unit
@@ -112,51 +178,7 @@ class PlanStructure:
             parent_opath=None,
             unit_id=root.pk,
         )
-        member_rows = list(
-            plan.salespeople.filter(org_unit__path__startswith=root.path)
-            .order_by("code")
-            .values_list("pk", "code", "name", "org_unit_id", "org_unit__path")
-        )
-        unit_rows = list(
-            OrgUnit.objects.filter(path__startswith=root.path)
-            .exclude(pk=root.pk)
-            .order_by("path")
-            .values_list("pk", "code", "name", "path", "parent_id")
-        )
-        used_paths = {unit_path for *_, unit_path in member_rows}
-        used = {ancestor for path in used_paths for ancestor in ancestor_paths(path)}
-        base_depth = root.depth
-        self.units: dict[int, OrgNode] = {}
-        path_of = {root.pk: root.path}
-        for pk, code, name, path, _parent in unit_rows:
-            path_of[pk] = path
-            if path not in used:
-                continue
-            depth = path.count("/") - 1 - 1 - base_depth
-            parent_opath = path[: path.rstrip("/").rfind("/") + 1]
-            self.units[pk] = OrgNode(
-                kind="unit",
-                id=pk,
-                code=code,
-                name=name,
-                opath=path,
-                depth=depth,
-                parent_opath=parent_opath,
-                unit_id=pk,
-            )
-        self.members: dict[int, OrgNode] = {}
-        for pk, code, name, unit_id, unit_path in member_rows:
-            unit_depth = unit_path.count("/") - 2 - base_depth
-            self.members[pk] = OrgNode(
-                kind="salesperson",
-                id=pk,
-                code=code,
-                name=name,
-                opath=f"{unit_path}s{pk}/",
-                depth=unit_depth + 1,
-                parent_opath=unit_path,
-                unit_id=unit_id,
-            )
+        self.units, self.members = _org_nodes(plan, root)
         self.by_opath: dict[str, OrgNode] = {root.path: self.root}
         self.by_opath.update({node.opath: node for node in self.units.values()})
         self.by_opath.update({node.opath: node for node in self.members.values()})
@@ -168,24 +190,7 @@ class PlanStructure:
             [self.members[pk].opath for pk in self.member_ids], index=self.member_ids, dtype=object
         )
 
-        leaf_ids = set(plan.product_lines.values_list("pk", flat=True))
-        lines = list(ProductLine.objects.values_list("pk", "code", "name", "path", "parent_id"))
-        by_id = {row[0]: row for row in lines}
-        leaf_paths = {by_id[pk][3] for pk in leaf_ids if pk in by_id}
-        covered = {a for path in leaf_paths for a in ancestor_paths(path)}
-        self.pl_nodes: dict[int, PlNode] = {}
-        for pk, code, name, path, parent_id in lines:
-            if path not in covered:
-                continue
-            self.pl_nodes[pk] = PlNode(
-                id=pk,
-                code=code,
-                name=name,
-                path=path,
-                depth=path.count("/") - 1,
-                parent_id=parent_id or 0,
-                is_leaf=pk in leaf_ids,
-            )
+        self.pl_nodes = _pl_nodes(plan)
         self.pl_by_code = {node.code: node for node in self.pl_nodes.values()}
         self.leaf_ids = np.array(
             sorted(pk for pk, node in self.pl_nodes.items() if node.is_leaf), dtype=np.int64

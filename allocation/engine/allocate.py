@@ -122,13 +122,7 @@ def allocate(data: AllocationInput) -> pd.DataFrame:
     nodes = data.org_nodes
     tree = _OrgTree(nodes)
     leaf_ids = data.pl_nodes.loc[data.pl_nodes["is_leaf"], "pl_id"].to_numpy(dtype=np.int64)
-    if tree.people.empty:
-        raise AllocationError("the plan has no salespeople to allocate to")
-    if leaf_ids.size == 0:
-        raise AllocationError("the plan covers no product lines")
-    if data.total < 0:
-        raise AllocationError("the plan total can't be negative")
-
+    _check_input(data, tree, leaf_ids)
     frozen_nodes = tree.roll_up(
         frozen.groupby("salesperson_id")["cents"]
         .agg(["sum", "count"])
@@ -137,7 +131,6 @@ def allocate(data: AllocationInput) -> pd.DataFrame:
         ["sum", "count"],
     )
     size = tree.subtree_people * (leaf_ids.size * MONTHS)
-
     root_key = str(nodes.loc[nodes["level"] == 0, "key"].iloc[0])
     amounts: dict[str, int] = {root_key: int(data.total)}
     names = dict(zip(nodes["key"], nodes["name"], strict=True))
@@ -153,50 +146,22 @@ def allocate(data: AllocationInput) -> pd.DataFrame:
         children = nodes.loc[nodes["level"] == level].copy()
         if children.empty:
             continue
-        spec = data.org_methods.get(level) or data.org_methods.get(0) or {"method": "equal"}
-        weights = org_level_weights(children, spec)
         parents = list(pd.unique(children["parent"]))
         group_of = {key: i for i, key in enumerate(parents)}
-        keys = children["key"].tolist()
-        f_sum = frozen_nodes["sum"].reindex(keys).fillna(0).to_numpy(dtype=np.int64)
-        f_count = frozen_nodes["count"].reindex(keys).fillna(0).to_numpy(dtype=np.int64)
-        f_size = size.reindex(keys).fillna(0).to_numpy(dtype=np.int64)
-        fully = (f_count == f_size) & (f_size > 0)
-        partly = (f_count > 0) & ~fully
-        lows, highs = bounds_arrays(keys, data.org_bounds)
-        rows = pd.DataFrame(
-            {
-                "group": children["parent"].map(group_of).to_numpy(dtype=np.int64),
-                "key": children["code"].astype(str).to_numpy(),
-                "weight": weights.to_numpy(),
-                "locked": nullable(f_sum, fully),
-                "min": nullable_max(lows, nullable(f_sum, partly)),
-                "max": highs,
-            },
-            index=children.index,
-        )
+        rows = _org_level_rows(children, level, group_of, data, frozen_nodes, size)
         totals = pd.Series([amounts[key] for key in parents], index=range(len(parents)))
         describe = {i: str(names[key]) for key, i in group_of.items()}
         split = split_level(rows, totals, describe=describe)
-        amounts.update(zip(keys, split.astype(np.int64).tolist(), strict=True))
+        amounts.update(zip(children["key"], split.astype(np.int64).tolist(), strict=True))
         if two_way:
             column_totals.update(
                 _two_way_level(
                     children, split, parents, column_totals, leaf_ids, data, frozen, tree
                 )
             )
-
     people = tree.people
     if two_way:
-        sp_ids = people["salesperson_id"].to_numpy(dtype=np.int64)
-        matrix = np.vstack([column_totals[key] for key in people["key"]])
-        pl_cells = pd.DataFrame(
-            {
-                "salesperson_id": np.repeat(sp_ids, leaf_ids.size),
-                "pl_id": np.tile(leaf_ids, sp_ids.size),
-                "cents": matrix.reshape(-1),
-            }
-        )
+        pl_cells = _two_way_person_lines(people, column_totals, leaf_ids)
     else:
         person_amounts = pd.Series(
             [amounts[key] for key in people["key"]],
@@ -204,6 +169,65 @@ def allocate(data: AllocationInput) -> pd.DataFrame:
         )
         pl_cells = _split_product_lines(person_amounts, data, frozen, names, tree)
     return _split_months(pl_cells, data, frozen)
+
+
+def _check_input(data: AllocationInput, tree: _OrgTree, leaf_ids: np.ndarray) -> None:
+    if tree.people.empty:
+        raise AllocationError("the plan has no salespeople to allocate to")
+    if leaf_ids.size == 0:
+        raise AllocationError("the plan covers no product lines")
+    if data.total < 0:
+        raise AllocationError("the plan total can't be negative")
+
+
+def _org_level_rows(
+    children: pd.DataFrame,
+    level: int,
+    group_of: dict[str, int],
+    data: AllocationInput,
+    frozen_nodes: pd.DataFrame,
+    size: pd.Series,
+) -> pd.DataFrame:
+    """The rows :func:`split_level` splits for one org level: weight, locks and bounds.
+
+    A child whose leaves are all frozen is locked at their sum; a partly frozen child gets
+    at least its frozen part, on top of its own min/max bounds.
+    """
+    spec = data.org_methods.get(level) or data.org_methods.get(0) or {"method": "equal"}
+    weights = org_level_weights(children, spec)
+    keys = children["key"].tolist()
+    f_sum = frozen_nodes["sum"].reindex(keys).fillna(0).to_numpy(dtype=np.int64)
+    f_count = frozen_nodes["count"].reindex(keys).fillna(0).to_numpy(dtype=np.int64)
+    f_size = size.reindex(keys).fillna(0).to_numpy(dtype=np.int64)
+    fully = (f_count == f_size) & (f_size > 0)
+    partly = (f_count > 0) & ~fully
+    lows, highs = bounds_arrays(keys, data.org_bounds)
+    return pd.DataFrame(
+        {
+            "group": children["parent"].map(group_of).to_numpy(dtype=np.int64),
+            "key": children["code"].astype(str).to_numpy(),
+            "weight": weights.to_numpy(),
+            "locked": nullable(f_sum, fully),
+            "min": nullable_max(lows, nullable(f_sum, partly)),
+            "max": highs,
+        },
+        index=children.index,
+    )
+
+
+def _two_way_person_lines(
+    people: pd.DataFrame, column_totals: dict[str, np.ndarray], leaf_ids: np.ndarray
+) -> pd.DataFrame:
+    """Each salesperson's leaf-line amounts from the last two-way level's rows."""
+    sp_ids = people["salesperson_id"].to_numpy(dtype=np.int64)
+    matrix = np.vstack([column_totals[key] for key in people["key"]])
+    return pd.DataFrame(
+        {
+            "salesperson_id": np.repeat(sp_ids, leaf_ids.size),
+            "pl_id": np.tile(leaf_ids, sp_ids.size),
+            "cents": matrix.reshape(-1),
+        }
+    )
 
 
 def _two_way_level(
@@ -350,28 +374,8 @@ def _split_product_lines(
             raise AllocationError("the product-line tree is inconsistent")
         to_node = {leaf: chain[level - 1] for leaf, chain in chains.items() if len(chain) >= level}
         row_index = pd.MultiIndex.from_arrays([rows["salesperson_id"], rows["pl_id"]])
-        if data.pl_manual is not None:
-            rows["weight"] = [data.pl_manual.get(int(pl)) or 0 for pl in rows["pl_id"]]
-        else:
-            node_weights = (
-                weights.assign(node=weights["pl_id"].map(to_node))
-                .dropna(subset=["node"])
-                .groupby(["salesperson_id", "node"])["weight"]
-                .sum()
-            )
-            rows["weight"] = node_weights.reindex(row_index).fillna(0).to_numpy(dtype=np.int64)
-        n = len(rows)
-        locked, partly_low = missing_ints(n), missing_ints(n)
-        if frozen_leaf is not None:
-            fz = frozen_leaf.assign(node=frozen_leaf["pl_id"].map(to_node)).dropna(subset=["node"])
-            agg = fz.groupby(["salesperson_id", "node"])[["sum", "count"]].sum()
-            hit = agg.reindex(row_index).fillna(0)
-            f_sum = hit["sum"].to_numpy(dtype=np.int64)
-            f_count = hit["count"].to_numpy(dtype=np.int64)
-            f_size = leaves_below.reindex(rows["pl_id"]).to_numpy(dtype=np.int64) * MONTHS
-            fully = (f_count == f_size) & (f_size > 0)
-            locked = nullable(f_sum, fully)
-            partly_low = nullable(f_sum, (f_count > 0) & ~fully)
+        rows["weight"] = _pl_level_weights(rows, data, weights, to_node, row_index)
+        locked, partly_low = _pl_level_frozen(rows, frozen_leaf, to_node, row_index, leaves_below)
         lows, highs = bounds_arrays(
             list(zip(rows["salesperson_id"].astype(int), rows["pl_id"].astype(int), strict=True)),
             data.pl_bounds,
@@ -407,6 +411,48 @@ def _split_product_lines(
             columns={"pl_id": "node"}
         )
     return pd.concat(done, ignore_index=True)
+
+
+def _pl_level_weights(
+    rows: pd.DataFrame,
+    data: AllocationInput,
+    weights: pd.DataFrame,
+    to_node: dict[int, int],
+    row_index: pd.MultiIndex,
+) -> list[object] | np.ndarray:
+    """Weights of one product-line level's rows: manual percentages, or each salesperson's
+    leaf-line mix summed up to the level's nodes."""
+    if data.pl_manual is not None:
+        return [data.pl_manual.get(int(pl)) or 0 for pl in rows["pl_id"]]
+    node_weights = (
+        weights.assign(node=weights["pl_id"].map(to_node))
+        .dropna(subset=["node"])
+        .groupby(["salesperson_id", "node"])["weight"]
+        .sum()
+    )
+    return node_weights.reindex(row_index).fillna(0).to_numpy(dtype=np.int64)
+
+
+def _pl_level_frozen(
+    rows: pd.DataFrame,
+    frozen_leaf: pd.DataFrame | None,
+    to_node: dict[int, int],
+    row_index: pd.MultiIndex,
+    leaves_below: pd.Series,
+) -> tuple[pd.arrays.IntegerArray, pd.arrays.IntegerArray]:
+    """(locked, minimum) of one product-line level's rows from the frozen leaves below them:
+    locked at their sum when every leaf is frozen, at least their sum when some are."""
+    n = len(rows)
+    if frozen_leaf is None:
+        return missing_ints(n), missing_ints(n)
+    fz = frozen_leaf.assign(node=frozen_leaf["pl_id"].map(to_node)).dropna(subset=["node"])
+    agg = fz.groupby(["salesperson_id", "node"])[["sum", "count"]].sum()
+    hit = agg.reindex(row_index).fillna(0)
+    f_sum = hit["sum"].to_numpy(dtype=np.int64)
+    f_count = hit["count"].to_numpy(dtype=np.int64)
+    f_size = leaves_below.reindex(rows["pl_id"]).to_numpy(dtype=np.int64) * MONTHS
+    fully = (f_count == f_size) & (f_size > 0)
+    return nullable(f_sum, fully), nullable(f_sum, (f_count > 0) & ~fully)
 
 
 def _split_months(

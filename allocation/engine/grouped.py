@@ -208,6 +208,25 @@ def _cents_column(
     )
 
 
+def _locked_column(
+    frame: pd.DataFrame, locked: str | None, names: pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
+    """(mask, cents) of the rows that keep a locked amount (none without a column)."""
+    n = len(frame)
+    if locked is None:
+        return np.zeros(n, bool), np.zeros(n, np.int64)
+    locked_mask, locked_values = _cents_column(frame[locked], "locked", allow_missing=True)
+    negative = np.flatnonzero(locked_mask & (locked_values < 0))
+    if negative.size:
+        name = names.iloc[int(negative[0])]
+        raise AllocationError(
+            f"locked amount of {name!r} is negative "
+            f"({format_cents(int(locked_values[int(negative[0])]))})",
+            child=name,
+        )
+    return locked_mask, locked_values
+
+
 def split_frame(
     frame: pd.DataFrame,
     *,
@@ -266,19 +285,7 @@ def split_frame(
             f"key {names.iloc[i]!r} appears twice in group {group_values[i]!r}",
             child=names.iloc[i],
         )
-    if locked is not None:
-        locked_mask, locked_values = _cents_column(frame[locked], "locked", allow_missing=True)
-        negative = np.flatnonzero(locked_mask & (locked_values < 0))
-        if negative.size:
-            name = names.iloc[int(negative[0])]
-            raise AllocationError(
-                f"locked amount of {name!r} is negative "
-                f"({format_cents(int(locked_values[int(negative[0])]))})",
-                child=name,
-            )
-    else:
-        locked_mask = np.zeros(n, bool)
-        locked_values = np.zeros(n, np.int64)
+    locked_mask, locked_values = _locked_column(frame, locked, names)
     weights = _weight_column(frame[weight], ~locked_mask, names)
     amounts = grouped_largest_remainder(
         codes=codes,

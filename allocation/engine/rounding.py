@@ -9,6 +9,56 @@ import numpy as np
 from allocation.engine.errors import AllocationError
 from allocation.engine.exact import check_length, key_names, whole_cents
 
+_UNROUNDABLE = "the values can't be rounded to whole cents that meet every row and column total"
+
+
+def _round_up_cost(fractions: np.ndarray) -> np.ndarray:
+    """Integer cost of rounding each cell up.
+
+    Primary, the missing part of its fraction (quantised to 2**-20); secondary, i·(n−1−j).
+    With both margins fixed only the cross term −i·j of the secondary matters, and it is
+    Monge, so ties resolve towards the north-west-corner solution that pairs lower row keys
+    with lower column keys, as a greedy pass in (row key, col key) order would. `spread`
+    keeps the secondary from outweighing any difference in the primary.
+    """
+    m, n = fractions.shape
+    cells = m * n
+    spread = cells * cells + 1
+    bits = 20
+    while bits > 8 and (2**bits + 1) * spread * (m + n + 2) >= 2**60:
+        bits -= 1
+    if (2**bits + 1) * spread * (m + n + 2) >= 2**60:  # pragma: no cover - enormous tables
+        spread = 1
+    quantised = np.rint(fractions * 2**bits).astype(np.int64)
+    row_index = np.arange(m, dtype=np.int64)[:, None]
+    col_index = np.arange(n, dtype=np.int64)[None, :]
+    cost: np.ndarray = (2**bits - quantised) * spread + row_index * (n - 1 - col_index)
+    return cost
+
+
+def _shortest_from_surplus(
+    step: np.ndarray, excess: np.ndarray, huge: np.int64
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bellman-Ford over columns from every surplus column: (distance, previous column).
+
+    ``step[j, j']`` is the cheapest move of one rounded-up cell from column j to j'; there
+    are no negative cycles (see :func:`round_table`).
+    """
+    n = step.shape[0]
+    dist = np.where(excess > 0, 0, huge).astype(np.int64)
+    previous = np.full(n, -1, dtype=np.int64)
+    for _ in range(n):
+        usable = (dist[:, None] < huge) & (step < huge)
+        reach = np.where(usable, dist[:, None] + step, huge)
+        best_from = reach.argmin(axis=0)
+        best = reach[best_from, np.arange(n)]
+        better = best < dist
+        if not better.any():
+            break
+        dist = np.where(better, best, dist)
+        previous = np.where(better, best_from, previous)
+    return dist, previous
+
 
 def round_table(
     values: np.ndarray, rows: list[int], cols: list[int], row_names: list[str], col_names: list[str]
@@ -36,26 +86,8 @@ def round_table(
         or row_need.sum() != col_need.sum()
     )
     if problem:
-        raise AllocationError(
-            "the values can't be rounded to whole cents that meet every row and column total"
-        )
-    # Cost of rounding a cell up: primary, the missing part of its fraction (quantised to
-    # 2**-20); secondary, i·(n−1−j). With both margins fixed only the cross term −i·j of the
-    # secondary matters, and it is Monge, so ties resolve towards the north-west-corner
-    # solution that pairs lower row keys with lower column keys, as a greedy pass in
-    # (row key, col key) order would. `spread` keeps the secondary from outweighing any
-    # difference in the primary.
-    cells = m * n
-    spread = cells * cells + 1
-    bits = 20
-    while bits > 8 and (2**bits + 1) * spread * (m + n + 2) >= 2**60:
-        bits -= 1
-    if (2**bits + 1) * spread * (m + n + 2) >= 2**60:  # pragma: no cover - enormous tables
-        spread = 1
-    quantised = np.rint(fractions * 2**bits).astype(np.int64)
-    row_index = np.arange(m, dtype=np.int64)[:, None]
-    col_index = np.arange(n, dtype=np.int64)[None, :]
-    cost = (2**bits - quantised) * spread + row_index * (n - 1 - col_index)
+        raise AllocationError(_UNROUNDABLE)
+    cost = _round_up_cost(fractions)
     chosen = np.zeros((m, n), dtype=bool)
     huge = np.int64(2**61)
     row_cost = np.where(eligible, cost, huge)
@@ -72,25 +104,11 @@ def round_table(
         moves = np.where(valid, cost[:, None, :] - cost[:, :, None], huge)
         via = moves.argmin(axis=0)
         step = np.take_along_axis(moves, via[None, :, :], axis=0)[0]
-        # Bellman-Ford from every surplus column (no negative cycles, see docstring).
-        dist = np.where(excess > 0, 0, huge).astype(np.int64)
-        previous = np.full(n, -1, dtype=np.int64)
-        for _ in range(n):
-            usable = (dist[:, None] < huge) & (step < huge)
-            reach = np.where(usable, dist[:, None] + step, huge)
-            best_from = reach.argmin(axis=0)
-            best = reach[best_from, np.arange(n)]
-            better = best < dist
-            if not better.any():
-                break
-            dist = np.where(better, best, dist)
-            previous = np.where(better, best_from, previous)
+        dist, previous = _shortest_from_surplus(step, excess, huge)
         short = np.flatnonzero(excess < 0)
         target = int(short[np.argmin(dist[short])])
         if dist[target] >= huge:
-            raise AllocationError(
-                "the values can't be rounded to whole cents that meet every row and column total"
-            )
+            raise AllocationError(_UNROUNDABLE)
         column = target
         for _ in range(n):
             origin = int(previous[column])

@@ -115,6 +115,31 @@ def _water_fill(
     return shares
 
 
+def _check_own_bounds(
+    names: list[str], locks: list[int | None], lows: list[int | None], highs: list[int | None]
+) -> None:
+    """Each child's own settings agree: min <= max, a lock within its min and max."""
+    for name, lock, low, high in zip(names, locks, lows, highs, strict=True):
+        if low is not None and high is not None and low > high:
+            raise AllocationError(
+                f"minimum of {name!r} ({format_cents(low)}) is above its maximum "
+                f"({format_cents(high)})",
+                child=name,
+            )
+        if lock is not None and low is not None and lock < low:
+            raise AllocationError(
+                f"{name!r} is locked at {format_cents(lock)}, below its minimum "
+                f"{format_cents(low)}",
+                child=name,
+            )
+        if lock is not None and high is not None and lock > high:
+            raise AllocationError(
+                f"{name!r} is locked at {format_cents(lock)}, above its maximum "
+                f"{format_cents(high)}",
+                child=name,
+            )
+
+
 def split(
     total: int,
     weights: Sequence[object],
@@ -147,25 +172,7 @@ def split(
     locks = optional_cents(locked, n, "locked amount", names)
     lows = optional_cents(mins, n, "minimum", names)
     highs = optional_cents(maxs, n, "maximum", names)
-    for name, lock, low, high in zip(names, locks, lows, highs, strict=True):
-        if low is not None and high is not None and low > high:
-            raise AllocationError(
-                f"minimum of {name!r} ({format_cents(low)}) is above its maximum "
-                f"({format_cents(high)})",
-                child=name,
-            )
-        if lock is not None and low is not None and lock < low:
-            raise AllocationError(
-                f"{name!r} is locked at {format_cents(lock)}, below its minimum "
-                f"{format_cents(low)}",
-                child=name,
-            )
-        if lock is not None and high is not None and lock > high:
-            raise AllocationError(
-                f"{name!r} is locked at {format_cents(lock)}, above its maximum "
-                f"{format_cents(high)}",
-                child=name,
-            )
+    _check_own_bounds(names, locks, lows, highs)
     free = [i for i in range(n) if locks[i] is None]
     locked_sum = sum(lock for lock in locks if lock is not None)
     rest = total_cents - locked_sum

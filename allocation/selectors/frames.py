@@ -132,3 +132,38 @@ def _person_month_matrix(rows: list[tuple], structure: PlanStructure) -> np.ndar
         frame["value"].fillna(0).to_numpy(dtype=np.int64)[keep],
     )
     return matrix
+
+
+def plan_row_month_actuals(
+    *, structure: PlanStructure, rows: pd.MultiIndex, closed: int
+) -> np.ndarray:
+    """Actual cents of the first ``closed`` fiscal months for each (salesperson, line) row.
+
+    Returns a ``len(rows) x 12`` int64 table (open months and rows without actuals are 0).
+    """
+    table = np.zeros((len(rows), MONTHS), dtype=np.int64)
+    months = structure.fiscal.months
+    actual = list(
+        ActualCell.objects.filter(
+            month__gte=months[0],
+            month__lte=months[closed - 1],
+            salesperson_id__in=[int(x) for x in structure.member_ids],
+            product_line_id__in=[int(x) for x in structure.leaf_ids],
+        )
+        .order_by()
+        .values("salesperson_id", "product_line_id", "month")
+        .annotate(cents=Cast(Round(Sum("amount") * 100), BigIntegerField()))
+        .values_list("salesperson_id", "product_line_id", "month", "cents")
+    )
+    if not actual:
+        return table
+    frame = pd.DataFrame(actual, columns=["salesperson_id", "pl_id", "month", "cents"])
+    frame["m"] = [structure.fiscal.month_index(m) for m in frame["month"]]
+    position = rows.get_indexer(pd.MultiIndex.from_frame(frame[["salesperson_id", "pl_id"]]))
+    keep = position >= 0
+    np.add.at(
+        table,
+        (position[keep], frame["m"].to_numpy(dtype=np.int64)[keep]),
+        frame["cents"].to_numpy(dtype=np.int64)[keep],
+    )
+    return table

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from allocation.access import plan_scope_get
+from allocation.access import PlanScope, plan_scope_get
 from allocation.engine.fiscal import MONTHS
 from allocation.models import ActualCell, Plan, TargetCell
 from allocation.selectors.frames import (
@@ -46,6 +46,33 @@ class PlanGrid:
     editable: bool
 
 
+def _grid_tops(structure: PlanStructure, window: PlanScope, org_unit: str | None) -> list[OrgNode]:
+    """The grid's top rows: ``org_unit`` if given (and visible), else the viewer's top nodes."""
+    if not org_unit:
+        return [structure.by_opath[p] for p in window.visible if p in structure.by_opath]
+    top = structure.resolve(org_unit=org_unit).org
+    if not window.sees(top):
+        raise ValidationError(
+            {
+                "org_unit": _("No org unit with code “%(value)s” is visible to you.")
+                % {"value": org_unit}
+            }
+        )
+    return [top]
+
+
+def _row_constraints(
+    structure: PlanStructure, pl: PlNode | None
+) -> dict[str, list[ConstraintInfo]]:
+    """The constraints on the grid's product line (or all lines), by org node path."""
+    pl_id = pl.id if pl is not None else None
+    constraints: dict[str, list[ConstraintInfo]] = {}
+    for info in structure.constraints:
+        if (info.cell.pl.id if info.cell.pl is not None else None) == pl_id:
+            constraints.setdefault(info.cell.org.opath, []).append(info)
+    return constraints
+
+
 def plan_grid_get(
     *,
     user: AbstractBaseUser | AnonymousUser,
@@ -65,18 +92,7 @@ def plan_grid_get(
     pl = None
     if product_line:
         pl = structure.resolve(product_line=product_line).pl
-    if org_unit:
-        top = structure.resolve(org_unit=org_unit).org
-        if not window.sees(top):
-            raise ValidationError(
-                {
-                    "org_unit": _("No org unit with code “%(value)s” is visible to you.")
-                    % {"value": org_unit}
-                }
-            )
-        tops = [top]
-    else:
-        tops = [structure.by_opath[p] for p in window.visible if p in structure.by_opath]
+    tops = _grid_tops(structure, window, org_unit)
     visible_members = np.array(
         sorted({int(x) for node in tops for x in structure.members_under(node)}), dtype=np.int64
     )
@@ -89,11 +105,7 @@ def plan_grid_get(
         rows = member_index.get_indexer(structure.members_under(node))
         return matrix[rows].sum(axis=0).astype(np.int64).tolist()
 
-    pl_id = pl.id if pl is not None else None
-    constraints: dict[str, list[ConstraintInfo]] = {}
-    for info in structure.constraints:
-        if (info.cell.pl.id if info.cell.pl is not None else None) == pl_id:
-            constraints.setdefault(info.cell.org.opath, []).append(info)
+    constraints = _row_constraints(structure, pl)
 
     rows: list[GridRow] = []
 
@@ -182,25 +194,9 @@ def plan_rollup_list(
     actuals = plan_person_month_actuals(structure=structure, salesperson_ids=visible)
     rows_of = pd.Index(structure.member_ids).get_indexer(visible)
     if group_by in {"month", "quarter"}:
-        t = targets[rows_of].sum(axis=0)
-        a = actuals[rows_of].sum(axis=0)
-        labels = structure.fiscal.month_labels()
-        if group_by == "month":
-            return [
-                RollupRow(
-                    key=labels[m], name=labels[m], amount_cents=int(t[m]), actual_units=int(a[m])
-                )
-                for m in range(MONTHS)
-            ]
-        return [
-            RollupRow(
-                key=f"Q{q + 1}",
-                name=f"Q{q + 1}",
-                amount_cents=int(t[3 * q : 3 * q + 3].sum()),
-                actual_units=int(a[3 * q : 3 * q + 3].sum()),
-            )
-            for q in range(4)
-        ]
+        return _rollup_periods(
+            structure, targets[rows_of].sum(axis=0), actuals[rows_of].sum(axis=0), group_by
+        )
     per_person_t = targets.sum(axis=1)
     per_person_a = actuals.sum(axis=1)
     if group_by == "salesperson":
@@ -215,6 +211,43 @@ def plan_rollup_list(
                 zip(visible, rows_of, strict=True), key=lambda x: structure.members[int(x[0])].code
             )
         ]
+    return _rollup_org_units(
+        structure, window, tops, visible, rows_of, per_person_t, per_person_a, level
+    )
+
+
+def _rollup_periods(
+    structure: PlanStructure, t: np.ndarray, a: np.ndarray, group_by: str
+) -> list[RollupRow]:
+    """Fiscal months or quarters of the summed targets ``t`` and actuals ``a``."""
+    labels = structure.fiscal.month_labels()
+    if group_by == "month":
+        return [
+            RollupRow(key=labels[m], name=labels[m], amount_cents=int(t[m]), actual_units=int(a[m]))
+            for m in range(MONTHS)
+        ]
+    return [
+        RollupRow(
+            key=f"Q{q + 1}",
+            name=f"Q{q + 1}",
+            amount_cents=int(t[3 * q : 3 * q + 3].sum()),
+            actual_units=int(a[3 * q : 3 * q + 3].sum()),
+        )
+        for q in range(4)
+    ]
+
+
+def _rollup_org_units(
+    structure: PlanStructure,
+    window: PlanScope,
+    tops: list[OrgNode],
+    visible: np.ndarray,
+    rows_of: np.ndarray,
+    per_person_t: np.ndarray,
+    per_person_a: np.ndarray,
+    level: int | None,
+) -> list[RollupRow]:
+    """Per-person sums rolled up to the org units at ``level`` (see ``plan_rollup_list``)."""
     if level is None:
         level = min((node.depth for node in tops), default=0) + 1
     groups: dict[str, list[int]] = {}

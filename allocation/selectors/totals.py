@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -16,11 +15,6 @@ from allocation.models import ActualCell, OrgUnit, ProductLine, TargetCell
 from allocation.selectors.dimensions import org_unit_list, product_line_list
 from allocation.selectors.plans import target_cell_list
 from salesalloc.core.money import MoneySum
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
 
 ACTUAL_TOTAL_GROUPS = ("month", "year", "salesperson", "product_line", "org_unit")
 

@@ -102,6 +102,56 @@ def frozen_leaves(*, structure: PlanStructure, leaves: pd.DataFrame) -> pd.DataF
     return cells.astype(np.int64).reset_index(drop=True)
 
 
+def _pl_nodes_frame(s: PlanStructure) -> pd.DataFrame:
+    """The plan's product-line nodes as the engine reads them, with their level (1 = top)."""
+    pl_nodes = pd.DataFrame(
+        [
+            (n.id, n.code, n.parent_id if n.parent_id in s.pl_nodes else 0, n.is_leaf)
+            for n in s.pl_nodes.values()
+        ],
+        columns=["pl_id", "code", "parent_id", "is_leaf"],
+    )
+    depth = {}
+    for n in s.pl_nodes.values():
+        d, node = 1, n
+        while node.parent_id in s.pl_nodes:
+            node = s.pl_nodes[node.parent_id]
+            d += 1
+        depth[n.id] = d
+    pl_nodes["level"] = pl_nodes["pl_id"].map(depth)
+    return pl_nodes
+
+
+def _own_mix(s: PlanStructure, company: pd.DataFrame, company_row: pd.Series) -> np.ndarray:
+    """Each salesperson's leaf-line mix from their own history (members x leaves).
+
+    Without history of their own, their unit's mix (everyone in its subtree); without that
+    either, the company's.
+    """
+    members, leaves = s.member_ids, s.leaf_ids
+    own = company.loc[company["salesperson_id"].isin(set(members.tolist()))]
+    own = own.assign(cents=own["cents"].clip(lower=0))
+    own_grid = (
+        own.pivot_table(index="salesperson_id", columns="pl_id", values="cents", aggfunc="sum")
+        .reindex(index=members, columns=leaves)
+        .fillna(0)
+        .astype(np.int64)
+    )
+    # Fallback: the salesperson's unit mix (everyone in their unit's subtree).
+    unit_of = pd.Series([s.members[int(sp)].parent_opath for sp in members], index=members)
+    unit_mix = {
+        unit_path: own_grid.loc[s.members_under(s.by_opath[unit_path])].sum(axis=0).to_numpy()
+        for unit_path in set(unit_of)
+    }
+    unit_grid = np.vstack([unit_mix[unit_of[int(sp)]] for sp in members])
+    own_values = own_grid.to_numpy()
+    empty = own_values.sum(axis=1) == 0
+    values = np.where(empty[:, None], unit_grid, own_values)
+    empty = values.sum(axis=1) == 0
+    values = np.where(empty[:, None], company_row.to_numpy()[None, :], values)
+    return values
+
+
 class _Inputs:
     """Builds :class:`AllocationInput` from the database for one plan."""
 
@@ -247,21 +297,7 @@ class _Inputs:
 
     def product_line_inputs(self) -> tuple[pd.DataFrame, pd.DataFrame, dict | None]:
         s = self.s
-        pl_nodes = pd.DataFrame(
-            [
-                (n.id, n.code, n.parent_id if n.parent_id in s.pl_nodes else 0, n.is_leaf)
-                for n in s.pl_nodes.values()
-            ],
-            columns=["pl_id", "code", "parent_id", "is_leaf"],
-        )
-        depth = {}
-        for n in s.pl_nodes.values():
-            d, node = 1, n
-            while node.parent_id in s.pl_nodes:
-                node = s.pl_nodes[node.parent_id]
-                d += 1
-            depth[n.id] = d
-        pl_nodes["level"] = pl_nodes["pl_id"].map(depth)
+        pl_nodes = _pl_nodes_frame(s)
         spec = self.config["product_line"]
         method = spec["method"]
         members = s.member_ids
@@ -293,33 +329,7 @@ class _Inputs:
             if method == "company":
                 grid[:] = company_row.to_numpy()[None, :]
             else:
-                own = company.loc[company["salesperson_id"].isin(set(members.tolist()))]
-                own = own.assign(cents=own["cents"].clip(lower=0))
-                own_grid = (
-                    own.pivot_table(
-                        index="salesperson_id", columns="pl_id", values="cents", aggfunc="sum"
-                    )
-                    .reindex(index=members, columns=leaves)
-                    .fillna(0)
-                    .astype(np.int64)
-                )
-                # Fallback: the salesperson's unit mix (everyone in their unit's subtree).
-                unit_of = pd.Series(
-                    [s.members[int(sp)].parent_opath for sp in members], index=members
-                )
-                unit_mix = {
-                    unit_path: own_grid.loc[s.members_under(s.by_opath[unit_path])]
-                    .sum(axis=0)
-                    .to_numpy()
-                    for unit_path in set(unit_of)
-                }
-                unit_grid = np.vstack([unit_mix[unit_of[int(sp)]] for sp in members])
-                own_values = own_grid.to_numpy()
-                empty = own_values.sum(axis=1) == 0
-                values = np.where(empty[:, None], unit_grid, own_values)
-                empty = values.sum(axis=1) == 0
-                values = np.where(empty[:, None], company_row.to_numpy()[None, :], values)
-                grid[:] = values
+                grid[:] = _own_mix(s, company, company_row)
         weights = pd.DataFrame(
             {
                 "salesperson_id": np.repeat(members, len(leaves)),
@@ -464,6 +474,30 @@ def _bound_check(cell: Cell, total: int, low: int | None, high: int | None) -> N
         )
 
 
+def _allocation_input(build: _Inputs, frozen: pd.DataFrame) -> AllocationInput:
+    """Everything the engine's ``allocate`` reads, gathered from the database."""
+    nodes = build.org_nodes()
+    specs = build.add_weight_inputs(nodes)
+    pl_nodes, weights, manual = build.product_line_inputs()
+    org_bounds, pl_bounds, month_bounds = build.bounds()
+    totals = build.pl_totals(pl_nodes, weights)
+    return AllocationInput(
+        total=to_cents(build.plan.total_amount),
+        org_nodes=nodes,
+        org_methods=specs,
+        pl_nodes=pl_nodes,
+        pl_weights=weights,
+        pl_manual=manual,
+        season=build.season(),
+        frozen=frozen.loc[frozen["salesperson_id"].isin(set(build.s.members))],
+        org_bounds=org_bounds,
+        pl_bounds=pl_bounds,
+        month_bounds=month_bounds,
+        pl_totals=totals,
+        pl_seed=build.pl_seed(weights) if totals is not None else None,
+    )
+
+
 @transaction.atomic
 def plan_allocate(
     *, plan: Plan, actor: AbstractBaseUser | None = None, use_copy: bool | None = None
@@ -500,29 +534,8 @@ def plan_allocate(
             _("Nothing was changed: there is nobody to allocate to under %(unit)s.")
             % {"unit": plan.root_org_unit.code}
         )
-    build = _Inputs(plan, structure, config)
     try:
-        nodes = build.org_nodes()
-        specs = build.add_weight_inputs(nodes)
-        pl_nodes, weights, manual = build.product_line_inputs()
-        org_bounds, pl_bounds, month_bounds = build.bounds()
-        totals = build.pl_totals(pl_nodes, weights)
-        data = AllocationInput(
-            total=to_cents(plan.total_amount),
-            org_nodes=nodes,
-            org_methods=specs,
-            pl_nodes=pl_nodes,
-            pl_weights=weights,
-            pl_manual=manual,
-            season=build.season(),
-            frozen=frozen.loc[frozen["salesperson_id"].isin(set(structure.members))],
-            org_bounds=org_bounds,
-            pl_bounds=pl_bounds,
-            month_bounds=month_bounds,
-            pl_totals=totals,
-            pl_seed=build.pl_seed(weights) if totals is not None else None,
-        )
-        leaves = allocate(data)
+        leaves = allocate(_allocation_input(_Inputs(plan, structure, config), frozen))
         check_constraints(structure=structure, leaves=leaves, cents=leaves["cents"].to_numpy())
     except AllocationError as error:
         raise rule_error(error) from error

@@ -333,6 +333,50 @@ def cells_edit(
         raise rule_error(error) from error
 
 
+def _constraint_row(plan: Plan, cell: Cell) -> CellConstraint:
+    """The cell's constraint row, or a new unsaved one."""
+    key = {
+        "plan": plan,
+        "org_unit_id": cell.org.id if cell.org.kind == "unit" else None,
+        "salesperson_id": cell.org.id if cell.org.kind == "salesperson" else None,
+        "product_line_id": cell.pl.id if cell.pl is not None else None,
+        "period": cell.period,
+    }
+    return CellConstraint.objects.filter(**key).first() or CellConstraint(**key)
+
+
+def _bounds_changed(
+    plan: Plan,
+    cell: Cell,
+    row: CellConstraint,
+    bounds: tuple[Decimal | None, Decimal | None],
+    current: int,
+) -> bool:
+    """Check new min/max bounds (valid amounts, min <= max, holding for the cell's current
+    amount once allocated) and set them on ``row``; True if they changed."""
+    low, high = bounds
+    for name, value in (("min_amount", low), ("max_amount", high)):
+        if value is not None:
+            parse_amount(value, field=name)
+    if low is not None and high is not None and low > high:
+        raise ValidationError({"max_amount": _("The maximum is below the minimum.")})
+    if plan.allocated_at is not None:
+        if low is not None and current < to_cents(low):
+            raise PlanRuleError(
+                _("%(cell)s is %(amount)s now, below the new minimum.")
+                % {"cell": cell.label, "amount": format_cents(current)}
+            )
+        if high is not None and current > to_cents(high):
+            raise PlanRuleError(
+                _("%(cell)s is %(amount)s now, above the new maximum.")
+                % {"cell": cell.label, "amount": format_cents(current)}
+            )
+    if (low, high) == (row.min_amount, row.max_amount):
+        return False
+    row.min_amount, row.max_amount = low, high
+    return True
+
+
 @transaction.atomic
 def cell_constraint_set(
     *,
@@ -359,47 +403,14 @@ def cell_constraint_set(
         structure, window, **_coords(org_unit, salesperson, product_line, period)
     )
     ensure_may_change(window=window, structure=structure, cell=cell)
-    row = CellConstraint.objects.filter(
-        plan=plan,
-        org_unit_id=cell.org.id if cell.org.kind == "unit" else None,
-        salesperson_id=cell.org.id if cell.org.kind == "salesperson" else None,
-        product_line_id=cell.pl.id if cell.pl is not None else None,
-        period=cell.period,
-    ).first()
-    if row is None:
-        row = CellConstraint(
-            plan=plan,
-            org_unit_id=cell.org.id if cell.org.kind == "unit" else None,
-            salesperson_id=cell.org.id if cell.org.kind == "salesperson" else None,
-            product_line_id=cell.pl.id if cell.pl is not None else None,
-            period=cell.period,
-        )
+    row = _constraint_row(plan, cell)
     current = db_cell_sum(plan, structure, cell)
     actions = []
     if locked is not None and locked != row.locked:
         row.locked = locked
         actions.append(PlanChange.Action.LOCK if locked else PlanChange.Action.UNLOCK)
-    if bounds is not None:
-        low, high = bounds
-        for name, value in (("min_amount", low), ("max_amount", high)):
-            if value is not None:
-                parse_amount(value, field=name)
-        if low is not None and high is not None and low > high:
-            raise ValidationError({"max_amount": _("The maximum is below the minimum.")})
-        if plan.allocated_at is not None:
-            if low is not None and current < to_cents(low):
-                raise PlanRuleError(
-                    _("%(cell)s is %(amount)s now, below the new minimum.")
-                    % {"cell": cell.label, "amount": format_cents(current)}
-                )
-            if high is not None and current > to_cents(high):
-                raise PlanRuleError(
-                    _("%(cell)s is %(amount)s now, above the new maximum.")
-                    % {"cell": cell.label, "amount": format_cents(current)}
-                )
-        if (low, high) != (row.min_amount, row.max_amount):
-            row.min_amount, row.max_amount = low, high
-            actions.append(PlanChange.Action.BOUNDS)
+    if bounds is not None and _bounds_changed(plan, cell, row, bounds, current):
+        actions.append(PlanChange.Action.BOUNDS)
     for action in actions:
         audit(
             plan=plan,

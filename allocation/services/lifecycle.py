@@ -11,8 +11,7 @@ import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, QuerySet, Sum
-from django.db.models.functions import Cast, Round
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,10 +19,12 @@ from allocation.access import viewer_scope
 from allocation.engine.errors import AllocationError
 from allocation.engine.fiscal import MONTHS
 from allocation.engine.rebalance import respread_rows
-from allocation.models import Acknowledgement, ActualCell, Plan, PlanChange, TargetCell
+from allocation.models import Acknowledgement, Plan, PlanChange, TargetCell
 from allocation.selectors import plan_leaves_frame, plan_structure_get
+from allocation.selectors.frames import plan_row_month_actuals
 from allocation.services.common import audit, plan_lock, rule_error
 from allocation.services.storage import target_cells_delete, target_cells_insert
+from allocation.structure import PlanStructure
 from salesalloc.core.exceptions import ConflictError, ScopeError
 from salesalloc.core.money import from_cents
 
@@ -323,6 +324,24 @@ def plan_scenario_create(
 
 
 @transaction.atomic
+def _respread_closed_months(plan: Plan, structure: PlanStructure, as_of: dt.date) -> int:
+    """How many months are over by ``as_of``; refuse none, all, or a next version open."""
+    closed = structure.fiscal.closed_months(as_of)
+    if closed == 0:
+        raise ConflictError(
+            _("No month of the fiscal year has ended by %(date)s.") % {"date": as_of}
+        )
+    if closed == MONTHS:
+        raise ConflictError(_("The whole fiscal year is over by %(date)s.") % {"date": as_of})
+    existing = _open_next_version(plan)
+    if existing is not None:
+        raise ConflictError(
+            _("Version %(version)s of this plan is already open (%(status)s).")
+            % {"version": existing.version, "status": existing.get_status_display().lower()}
+        )
+    return closed
+
+
 def plan_respread(
     *, plan: Plan, as_of: dt.date, actor: AbstractBaseUser | None = None, reason: str = ""
 ) -> Plan:
@@ -338,19 +357,7 @@ def plan_respread(
     plan = plan_lock(plan=plan)
     _require(plan, {Status.PUBLISHED}, _("re-spread"))
     structure = plan_structure_get(plan=plan, with_constraints=False)
-    closed = structure.fiscal.closed_months(as_of)
-    if closed == 0:
-        raise ConflictError(
-            _("No month of the fiscal year has ended by %(date)s.") % {"date": as_of}
-        )
-    if closed == MONTHS:
-        raise ConflictError(_("The whole fiscal year is over by %(date)s.") % {"date": as_of})
-    existing = _open_next_version(plan)
-    if existing is not None:
-        raise ConflictError(
-            _("Version %(version)s of this plan is already open (%(status)s).")
-            % {"version": existing.version, "status": existing.get_status_display().lower()}
-        )
+    closed = _respread_closed_months(plan, structure, as_of)
     leaves = plan_leaves_frame(plan=plan, structure=structure)
     rows = (
         leaves.pivot_table(
@@ -361,31 +368,7 @@ def plan_respread(
         .astype(np.int64)
     )
     months = structure.fiscal.months
-    actual = list(
-        ActualCell.objects.filter(
-            month__gte=months[0],
-            month__lte=months[closed - 1],
-            salesperson_id__in=[int(x) for x in structure.member_ids],
-            product_line_id__in=[int(x) for x in structure.leaf_ids],
-        )
-        .order_by()
-        .values("salesperson_id", "product_line_id", "month")
-        .annotate(cents=Cast(Round(Sum("amount") * 100), BigIntegerField()))
-        .values_list("salesperson_id", "product_line_id", "month", "cents")
-    )
-    actual_table = np.zeros(rows.shape, dtype=np.int64)
-    if actual:
-        frame = pd.DataFrame(actual, columns=["salesperson_id", "pl_id", "month", "cents"])
-        frame["m"] = [structure.fiscal.month_index(m) for m in frame["month"]]
-        position = rows.index.get_indexer(
-            pd.MultiIndex.from_frame(frame[["salesperson_id", "pl_id"]])
-        )
-        keep = position >= 0
-        np.add.at(
-            actual_table,
-            (position[keep], frame["m"].to_numpy(dtype=np.int64)[keep]),
-            frame["cents"].to_numpy(dtype=np.int64)[keep],
-        )
+    actual_table = plan_row_month_actuals(structure=structure, rows=rows.index, closed=closed)
     try:
         table = respread_rows(targets=rows.to_numpy(), actuals=actual_table, closed=closed)
     except AllocationError as error:

@@ -119,6 +119,42 @@ def _org_spec(spec: Any, where: str, fiscal: FiscalYear, *, nested: bool = False
     return cleaned
 
 
+def _seasonality_spec(raw: Any) -> dict[str, Any]:
+    """The cleaned ``seasonality`` part of a method configuration."""
+    season = raw or {"method": "historical"}
+    if not isinstance(season, dict) or season.get("method") not in SEASONALITY_METHODS:
+        raise ValidationError(
+            {
+                "seasonality.method": _("Choose one of: %(choices)s.")
+                % {"choices": ", ".join(SEASONALITY_METHODS)}
+            }
+        )
+    cleaned: dict[str, Any] = {"method": season["method"]}
+    if season["method"] == "historical":
+        years = season.get("base_years", 3)
+        if (
+            isinstance(years, bool)
+            or not isinstance(years, int)
+            or not 1 <= years <= MAX_BASE_YEARS
+        ):
+            raise ValidationError(
+                {
+                    "seasonality.base_years": _("Between 1 and %(max)s years.")
+                    % {"max": MAX_BASE_YEARS}
+                }
+            )
+        cleaned["base_years"] = years
+    if season["method"] == "custom":
+        curve = season.get("curve")
+        if not isinstance(curve, list) or len(curve) != 12:
+            raise ValidationError({"seasonality.curve": _("Give exactly 12 monthly numbers.")})
+        values = [_decimal(v, "seasonality.curve", low=Decimal(0), high=None) for v in curve]
+        if all(Decimal(v) == 0 for v in values):
+            raise ValidationError({"seasonality.curve": _("The curve can't be all zero.")})
+        cleaned["curve"] = values
+    return cleaned
+
+
 def method_config_clean(config: Any, *, fiscal: FiscalYear) -> dict:
     """Validate a method configuration and fill in the defaults; ``ValidationError`` names
     the offending key (``org.smoothing``, ``seasonality.curve``, ...)."""
@@ -156,37 +192,7 @@ def method_config_clean(config: Any, *, fiscal: FiscalYear) -> dict:
     if line_spec["method"] in {"historical", "company"}:
         _base_period(line_spec, cleaned["product_line"], "product_line", fiscal)
 
-    season = config.get("seasonality") or {"method": "historical"}
-    if not isinstance(season, dict) or season.get("method") not in SEASONALITY_METHODS:
-        raise ValidationError(
-            {
-                "seasonality.method": _("Choose one of: %(choices)s.")
-                % {"choices": ", ".join(SEASONALITY_METHODS)}
-            }
-        )
-    cleaned["seasonality"] = {"method": season["method"]}
-    if season["method"] == "historical":
-        years = season.get("base_years", 3)
-        if (
-            isinstance(years, bool)
-            or not isinstance(years, int)
-            or not 1 <= years <= MAX_BASE_YEARS
-        ):
-            raise ValidationError(
-                {
-                    "seasonality.base_years": _("Between 1 and %(max)s years.")
-                    % {"max": MAX_BASE_YEARS}
-                }
-            )
-        cleaned["seasonality"]["base_years"] = years
-    if season["method"] == "custom":
-        curve = season.get("curve")
-        if not isinstance(curve, list) or len(curve) != 12:
-            raise ValidationError({"seasonality.curve": _("Give exactly 12 monthly numbers.")})
-        values = [_decimal(v, "seasonality.curve", low=Decimal(0), high=None) for v in curve]
-        if all(Decimal(v) == 0 for v in values):
-            raise ValidationError({"seasonality.curve": _("The curve can't be all zero.")})
-        cleaned["seasonality"]["curve"] = values
+    cleaned["seasonality"] = _seasonality_spec(config.get("seasonality"))
 
     country = str(config.get("country") or "CN").strip().upper()
     try:

@@ -248,6 +248,24 @@ class _Parsed:
     month_columns: list[int]  # 1-based sheet columns of the months
 
 
+def _row_amounts(
+    number: int, amounts: list[Any], month_cols: list[int], errors: list[dict[str, Any]]
+) -> list[int]:
+    """One row's month amounts in cents (-1 where unreadable; the reason goes to ``errors``).
+
+    Floats are read as the decimal Excel displays (``sheet_number_text``)."""
+    parsed = []
+    for m, value in enumerate(amounts):
+        problem = amount_problem(value)
+        if problem:
+            errors.append({"cell": _ref(number, month_cols[m] + 1), "message": problem})
+            parsed.append(-1)
+            continue
+        text = sheet_number_text(value) if isinstance(value, float) else str(value)
+        parsed.append(to_cents(Decimal(text.replace(",", ""))))
+    return parsed
+
+
 def _parse(workbook: Any, structure: PlanStructure, errors: list[dict[str, Any]]) -> _Parsed | None:
     sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
@@ -311,25 +329,9 @@ def _parse(workbook: Any, structure: PlanStructure, errors: list[dict[str, Any]]
             )
             continue
         seen[key] = number
-        parsed = []
-        for m, value in enumerate(amounts):
-            problem = amount_problem(value)
-            if problem:
-                errors.append({"cell": _ref(number, month_cols[m] + 1), "message": problem})  # type: ignore[operator]
-                parsed.append(-1)
-            else:
-                parsed.append(
-                    to_cents(
-                        Decimal(
-                            sheet_number_text(value)
-                            if isinstance(value, float)
-                            else str(value).replace(",", "")
-                        )
-                    )
-                )
         keys.append(key)
         numbers.append(number)
-        values.append(parsed)
+        values.append(_row_amounts(number, amounts, month_cols, errors))  # type: ignore[arg-type]
     return _Parsed(
         keys=keys,
         rows=numbers,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -27,6 +28,66 @@ def _plan_label(plan: Plan) -> str:
     return label
 
 
+def _compare_result(
+    request: HttpRequest, form: PlanCompareForm, plans: list[Plan]
+) -> dict[str, Any]:
+    """The comparison table, totals and chart data of the chosen plans."""
+    by_id = {p.pk: p for p in plans}
+    chosen = [by_id[pk] for pk in form.cleaned_data["plans"]]
+    group_by = form.cleaned_data["group_by"]
+    rows = plan_compare(
+        user=request.user,
+        plans=chosen,
+        group_by=group_by,
+        level=form.cleaned_data.get("level"),
+    )
+    table = [
+        {
+            "key": row.key,
+            "name": row.name,
+            "cells": [
+                {
+                    "amount": from_cents(amount) if amount is not None else None,
+                    "difference": from_cents(diff),
+                    "percent": percent(Decimal(diff), Decimal(row.amounts_cents[0] or 0)),
+                }
+                for amount, diff in zip(row.amounts_cents, row.differences_cents, strict=True)
+            ],
+        }
+        for row in rows
+    ]
+    totals = [
+        from_cents(sum(row.amounts_cents[i] or 0 for row in rows)) for i in range(len(chosen))
+    ]
+    group_label = dict(form.fields["group_by"].choices)[group_by]
+    return {
+        "plans": chosen,
+        "labels": [_plan_label(p) for p in chosen],
+        "rows": table,
+        "group_label": group_label,
+        "totals": [
+            {
+                "amount": total,
+                "difference": total - totals[0],
+                "percent": percent(total - totals[0], totals[0]),
+            }
+            for total in totals
+        ],
+        "show_key": group_by not in {"month", "quarter"},
+        "chart": {
+            "labels": [row.name if group_by in {"month", "quarter"} else row.key for row in rows],
+            "names": [row.name for row in rows],
+            "datasets": [
+                {
+                    "label": _plan_label(p),
+                    "data": [f"{from_cents(row.amounts_cents[i] or 0):.2f}" for row in rows],
+                }
+                for i, p in enumerate(chosen)
+            ],
+        },
+    }
+
+
 @login_required
 @require_GET
 def plan_compare_page(request: HttpRequest) -> HttpResponse:
@@ -44,62 +105,7 @@ def plan_compare_page(request: HttpRequest) -> HttpResponse:
     form = PlanCompareForm(data if "plans" in data else None, plans=plans)
     result = None
     if form.is_bound and form.is_valid():
-        by_id = {p.pk: p for p in plans}
-        chosen = [by_id[pk] for pk in form.cleaned_data["plans"]]
-        group_by = form.cleaned_data["group_by"]
-        rows = plan_compare(
-            user=request.user,
-            plans=chosen,
-            group_by=group_by,
-            level=form.cleaned_data.get("level"),
-        )
-        table = [
-            {
-                "key": row.key,
-                "name": row.name,
-                "cells": [
-                    {
-                        "amount": from_cents(amount) if amount is not None else None,
-                        "difference": from_cents(diff),
-                        "percent": percent(Decimal(diff), Decimal(row.amounts_cents[0] or 0)),
-                    }
-                    for amount, diff in zip(row.amounts_cents, row.differences_cents, strict=True)
-                ],
-            }
-            for row in rows
-        ]
-        totals = [
-            from_cents(sum(row.amounts_cents[i] or 0 for row in rows)) for i in range(len(chosen))
-        ]
-        group_label = dict(form.fields["group_by"].choices)[group_by]
-        result = {
-            "plans": chosen,
-            "labels": [_plan_label(p) for p in chosen],
-            "rows": table,
-            "group_label": group_label,
-            "totals": [
-                {
-                    "amount": total,
-                    "difference": total - totals[0],
-                    "percent": percent(total - totals[0], totals[0]),
-                }
-                for total in totals
-            ],
-            "show_key": group_by not in {"month", "quarter"},
-            "chart": {
-                "labels": [
-                    row.name if group_by in {"month", "quarter"} else row.key for row in rows
-                ],
-                "names": [row.name for row in rows],
-                "datasets": [
-                    {
-                        "label": _plan_label(p),
-                        "data": [f"{from_cents(row.amounts_cents[i] or 0):.2f}" for row in rows],
-                    }
-                    for i, p in enumerate(chosen)
-                ],
-            },
-        }
+        result = _compare_result(request, form, plans)
     return render(
         request,
         "allocation/plan_compare.html",

@@ -262,36 +262,19 @@ class AckSummary:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _editor_context(
-    request: HttpRequest,
-    plan: Plan,
-    *,
-    method_form: MethodConfigForm | None = None,
-    inputs_form: MethodInputsForm | None = None,
-) -> dict[str, Any]:
-    scope = viewer_scope(user=request.user)
-    actions = plan_actions(user=request.user, plan=plan)
-    structure = plan_structure_get(plan=plan, with_constraints=False)
-    window = plan_scope_get(user=request.user, structure=structure)
-    tops = [structure.by_opath[p] for p in window.visible if p in structure.by_opath]
-    lines = sorted(structure.pl_nodes.values(), key=lambda node: node.path)
-    admin_draft = scope.is_admin and plan.status == Plan.Status.DRAFT
-    if admin_draft and method_form is None:
-        method_form = MethodConfigForm(
-            initial=MethodConfigForm.initial_from_config(plan.method_config or {}),
-            levels=split_levels(request=request, root=plan.root_org_unit),
-        )
-    if admin_draft and inputs_form is None:
-        nodes = _input_nodes(request, plan, structure)
-        if len(nodes) <= MAX_INPUT_NODES:
-            inputs_form = MethodInputsForm(initial=_inputs_initial(plan), nodes=nodes)
-    acks = None
-    if plan.status in {Plan.Status.PUBLISHED, Plan.Status.ARCHIVED}:
-        rows = acknowledgement_list(user=request.user, plan=plan)
-        counts = {"pending": 0, "acknowledged": 0, "disputed": 0}
-        for row in rows:
-            counts[row.status] += 1
-        acks = AckSummary(rows=rows, counts=counts)
+def _ack_summary(request: HttpRequest, plan: Plan) -> AckSummary | None:
+    """Who acknowledged or disputed a published (or archived) plan; None before that."""
+    if plan.status not in {Plan.Status.PUBLISHED, Plan.Status.ARCHIVED}:
+        return None
+    rows = acknowledgement_list(user=request.user, plan=plan)
+    counts = {"pending": 0, "acknowledged": 0, "disputed": 0}
+    for row in rows:
+        counts[row.status] += 1
+    return AckSummary(rows=rows, counts=counts)
+
+
+def _editor_config(plan: Plan, actions: list[str]) -> dict[str, Any]:
+    """What ``plan_editor.js`` reads: the plan's state, API addresses, columns, texts."""
     api = {
         name: reverse(f"api-plan-{name}", args=[plan.pk])
         for name in (
@@ -315,7 +298,7 @@ def _editor_context(
     }
     api["scenario"] = reverse("api-plan-scenario-create", args=[plan.pk])
     locale = "zh-CN" if (get_language() or "").startswith("zh") else "en"
-    config = {
+    return {
         "plan": plan.pk,
         "status": plan.status,
         "revision": plan.revision,
@@ -331,6 +314,33 @@ def _editor_context(
         "changeActions": {str(value): str(label) for value, label in PlanChange.Action.choices},
         "statusLabels": {str(value): str(label) for value, label in Plan.Status.choices},
     }
+
+
+def _editor_context(
+    request: HttpRequest,
+    plan: Plan,
+    *,
+    method_form: MethodConfigForm | None = None,
+    inputs_form: MethodInputsForm | None = None,
+) -> dict[str, Any]:
+    scope = viewer_scope(user=request.user)
+    actions = plan_actions(user=request.user, plan=plan)
+    structure = plan_structure_get(plan=plan, with_constraints=False)
+    window = plan_scope_get(user=request.user, structure=structure)
+    tops = [structure.by_opath[p] for p in window.visible if p in structure.by_opath]
+    lines = sorted(structure.pl_nodes.values(), key=lambda node: node.path)
+    admin_draft = scope.is_admin and plan.status == Plan.Status.DRAFT
+    if admin_draft and method_form is None:
+        method_form = MethodConfigForm(
+            initial=MethodConfigForm.initial_from_config(plan.method_config or {}),
+            levels=split_levels(request=request, root=plan.root_org_unit),
+        )
+    if admin_draft and inputs_form is None:
+        nodes = _input_nodes(request, plan, structure)
+        if len(nodes) <= MAX_INPUT_NODES:
+            inputs_form = MethodInputsForm(initial=_inputs_initial(plan), nodes=nodes)
+    acks = _ack_summary(request, plan)
+    config = _editor_config(plan, actions)
     return {
         "plan": plan,
         "scope": scope,
