@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from allocation.engine.arrays import Cents, Reals
 from allocation.engine.errors import AllocationError
 from allocation.engine.fiscal import MONTH_KEYS, MONTHS
 from allocation.engine.levels import (
@@ -49,7 +52,7 @@ class AllocationInput:
 
     total: int
     org_nodes: pd.DataFrame
-    org_methods: dict[int, dict]
+    org_methods: dict[int, dict[str, Any]]
     pl_nodes: pd.DataFrame
     pl_weights: pd.DataFrame
     season: dict[int, list[int]]
@@ -135,7 +138,7 @@ def allocate(data: AllocationInput) -> pd.DataFrame:
     amounts: dict[str, int] = {root_key: int(data.total)}
     names = dict(zip(nodes["key"], nodes["name"], strict=True))
     two_way = data.pl_totals is not None
-    column_totals: dict[str, np.ndarray] = {}
+    column_totals: dict[str, Cents] = {}
     if two_way:
         column_totals[root_key] = np.array(
             [int((data.pl_totals or {}).get(int(pl), 0)) for pl in leaf_ids], dtype=np.int64
@@ -171,7 +174,7 @@ def allocate(data: AllocationInput) -> pd.DataFrame:
     return _split_months(pl_cells, data, frozen)
 
 
-def _check_input(data: AllocationInput, tree: _OrgTree, leaf_ids: np.ndarray) -> None:
+def _check_input(data: AllocationInput, tree: _OrgTree, leaf_ids: Cents) -> None:
     if tree.people.empty:
         raise AllocationError("the plan has no salespeople to allocate to")
     if leaf_ids.size == 0:
@@ -216,7 +219,7 @@ def _org_level_rows(
 
 
 def _two_way_person_lines(
-    people: pd.DataFrame, column_totals: dict[str, np.ndarray], leaf_ids: np.ndarray
+    people: pd.DataFrame, column_totals: dict[str, Cents], leaf_ids: Cents
 ) -> pd.DataFrame:
     """Each salesperson's leaf-line amounts from the last two-way level's rows."""
     sp_ids = people["salesperson_id"].to_numpy(dtype=np.int64)
@@ -234,12 +237,12 @@ def _two_way_level(
     children: pd.DataFrame,
     split: pd.Series,
     parents: Sequence[str],
-    column_totals: dict[str, np.ndarray],
-    leaf_ids: np.ndarray,
+    column_totals: dict[str, Cents],
+    leaf_ids: Cents,
     data: AllocationInput,
     frozen: pd.DataFrame,
     tree: _OrgTree,
-) -> dict[str, np.ndarray]:
+) -> dict[str, Cents]:
     """Children x leaf-line matrices meeting both margins, one parent at a time.
 
     Rows: the children's amounts just split; columns: the parent's product-line amounts.
@@ -260,21 +263,20 @@ def _two_way_level(
         )
         merged = tree.person_ancestors.merge(per_line, on="salesperson_id")
         frozen_lines = merged.groupby(["node", "pl_id"])[["sum", "count"]].sum()
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, Cents] = {}
     for parent in parents:
         kids = children.loc[children["parent"] == parent]
         keys = kids["key"].tolist()
         rows = split.loc[kids.index].to_numpy(dtype=np.int64)
         cols = column_totals[parent]
+        seed: Reals = np.zeros((len(keys), leaf_ids.size))
         if not seed_frame.empty:
-            seed = seed_frame.reindex(index=keys, columns=leaf_index).fillna(0)
-            seed = seed.clip(lower=0).to_numpy(dtype=np.float64)
-        else:
-            seed = np.zeros((len(keys), leaf_ids.size))
+            history = seed_frame.reindex(index=keys, columns=leaf_index).fillna(0)
+            seed = history.clip(lower=0).to_numpy(dtype=np.float64)
         fixed = np.zeros((len(keys), leaf_ids.size), dtype=np.int64)
         full = np.zeros((len(keys), leaf_ids.size), dtype=bool)
         if not frozen_lines.empty:
-            index = pd.MultiIndex.from_product([keys, leaf_ids])
+            index = pd.MultiIndex.from_product([keys, pd.Index(leaf_ids)])
             hit = frozen_lines.reindex(index).fillna(0)
             fixed = hit["sum"].to_numpy(dtype=np.int64).reshape(len(keys), -1)
             counts = hit["count"].to_numpy(dtype=np.int64).reshape(len(keys), -1)
@@ -419,11 +421,12 @@ def _pl_level_weights(
     weights: pd.DataFrame,
     to_node: dict[int, int],
     row_index: pd.MultiIndex,
-) -> list[object] | np.ndarray:
+) -> npt.NDArray[np.int64] | npt.NDArray[np.object_]:
     """Weights of one product-line level's rows: manual percentages, or each salesperson's
     leaf-line mix summed up to the level's nodes."""
     if data.pl_manual is not None:
-        return [data.pl_manual.get(int(pl)) or 0 for pl in rows["pl_id"]]
+        manual = [data.pl_manual.get(int(pl)) or 0 for pl in rows["pl_id"]]
+        return np.array(manual, dtype=object)
     node_weights = (
         weights.assign(node=weights["pl_id"].map(to_node))
         .dropna(subset=["node"])
@@ -465,7 +468,7 @@ def _split_months(
     pl = np.repeat(pl_cells["pl_id"].to_numpy(dtype=np.int64), MONTHS)
     season_ids = sorted(data.season)
     table = np.array([data.season[i] for i in season_ids], dtype=np.int64).reshape(-1, MONTHS)
-    position = pd.Index(season_ids).get_indexer(pl)
+    position = pd.Index(season_ids).get_indexer(pd.Index(pl))
     if (position < 0).any():
         raise AllocationError("a product line has no seasonality")
     locked = missing_ints(len(months))

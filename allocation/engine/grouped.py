@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from allocation.engine.arrays import Cents, ExactInts, Flags
 from allocation.engine.errors import AllocationError
 from allocation.engine.exact import (
     MAX_FLOAT_DECIMALS,
@@ -18,7 +19,7 @@ from allocation.engine.exact import (
 )
 
 
-def _muldiv(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _muldiv(x: Cents, y: Cents, d: Cents) -> tuple[Cents, Cents] | None:
     """Return (q, r) with x·y == q·d + r and 0 ≤ r < d, exactly, in int64; None if too large.
 
     The quotient is estimated in float64 and corrected with the remainder computed in
@@ -46,14 +47,14 @@ def _muldiv(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np
 
 def grouped_largest_remainder(
     *,
-    codes: np.ndarray,
-    totals: np.ndarray,
-    weights: np.ndarray,
-    locked_mask: np.ndarray,
-    locked_values: np.ndarray,
-    ties: np.ndarray,
+    codes: Cents,
+    totals: ExactInts,
+    weights: ExactInts,
+    locked_mask: Flags,
+    locked_values: ExactInts,
+    ties: Cents,
     label: Callable[[int], str],
-) -> np.ndarray:
+) -> ExactInts:
     """Split totals[g] among the rows with codes == g by weight, exactly; locked rows keep theirs.
 
     Every group must have at least one row. Σweight of a group's free rows = 0 → equal split
@@ -125,7 +126,7 @@ def grouped_largest_remainder(
     return result
 
 
-def _exact_integer_weights(values: Sequence[object], names: Sequence[str]) -> np.ndarray:
+def _exact_integer_weights(values: Sequence[object], names: Sequence[str]) -> ExactInts:
     """Turn exact weights into integers with one common scale (int64 if it fits, else object)."""
     fractions = [
         non_negative(value, "weight", name) for value, name in zip(values, names, strict=True)
@@ -139,10 +140,10 @@ def _exact_integer_weights(values: Sequence[object], names: Sequence[str]) -> np
     return np.array(scaled, dtype=object)
 
 
-def _weight_column(values: pd.Series, free: np.ndarray, names: pd.Series) -> np.ndarray:
+def _weight_column(values: pd.Series, free: Flags, names: pd.Series) -> ExactInts:
     """Convert a frame's weight column to exact non-negative integers (rows not free → 0)."""
 
-    def fail_at(mask: np.ndarray, problem: str) -> None:
+    def fail_at(mask: Flags, problem: str) -> None:
         bad = np.flatnonzero(mask & free)
         if bad.size:
             i = int(bad[0])
@@ -183,9 +184,7 @@ def _weight_column(values: pd.Series, free: np.ndarray, names: pd.Series) -> np.
     return _exact_integer_weights(picked, [str(name) for name in names.tolist()])
 
 
-def _cents_column(
-    values: pd.Series, what: str, allow_missing: bool
-) -> tuple[np.ndarray, np.ndarray]:
+def _cents_column(values: pd.Series, what: str, allow_missing: bool) -> tuple[Flags, ExactInts]:
     """Return (present mask, int64 or object cents) of an integer column; floats are refused."""
     dtype = values.dtype
     present = values.notna().to_numpy()
@@ -210,7 +209,7 @@ def _cents_column(
 
 def _locked_column(
     frame: pd.DataFrame, locked: str | None, names: pd.Series
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[Flags, ExactInts]:
     """(mask, cents) of the rows that keep a locked amount (none without a column)."""
     n = len(frame)
     if locked is None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ from allocation.engine.grouped import split_frame
 from allocation.engine.split import split
 
 Bounds = tuple[int | None, int | None]
+K = TypeVar("K", bound=Hashable)
 
 
 def nullable(values: object, present: object) -> pd.arrays.IntegerArray:
@@ -35,7 +37,7 @@ def missing_ints(n: int) -> pd.arrays.IntegerArray:
 
 
 def bounds_arrays(
-    keys: Sequence[object], bounds: dict
+    keys: Sequence[K], bounds: Mapping[K, Bounds]
 ) -> tuple[pd.arrays.IntegerArray, pd.arrays.IntegerArray]:
     n = len(keys)
     if not bounds:
@@ -71,7 +73,7 @@ def split_level(
     result = np.zeros(len(rows), dtype=np.int64)
     plain = rows.loc[~in_bounded]
     if not plain.empty:
-        plain_totals = totals.loc[pd.unique(plain["group"])]
+        plain_totals = totals.loc[pd.Index(plain["group"]).unique()]
         try:
             result[~in_bounded] = split_frame(
                 plain,

@@ -6,8 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from allocation.engine.arrays import Cents, Flags
 from allocation.engine.errors import AllocationError
 from allocation.engine.exact import (
     check_length,
@@ -22,7 +24,7 @@ from allocation.engine.grouped import grouped_largest_remainder, split_frame
 from allocation.engine.split import split
 
 
-def _int_array(values: np.ndarray, what: str) -> np.ndarray:
+def _int_array(values: npt.ArrayLike, what: str) -> Cents:
     array = np.asarray(values)
     if array.ndim != 1:
         raise AllocationError(f"{what} must be a 1-D array")
@@ -33,7 +35,7 @@ def _int_array(values: np.ndarray, what: str) -> np.ndarray:
     return array.astype(np.int64, copy=False)
 
 
-def _tie_codes(keys: Sequence[str] | None, n: int) -> np.ndarray:
+def _tie_codes(keys: Sequence[str] | None, n: int) -> Cents:
     if keys is None:
         return np.arange(n, dtype=np.int64)
     names = key_names(keys)
@@ -44,11 +46,11 @@ def _tie_codes(keys: Sequence[str] | None, n: int) -> np.ndarray:
 
 def rescale(
     *,
-    amounts: np.ndarray,
+    amounts: npt.ArrayLike,
     new_total: int,
-    frozen: np.ndarray | None = None,
+    frozen: npt.ArrayLike | None = None,
     keys: Sequence[str] | None = None,
-) -> np.ndarray:
+) -> Cents:
     """Re-split a cell's leaves to `new_total` cents in their current proportions; Σ exact.
 
     Frozen leaves keep their amount; the free leaves share ``new_total − Σfrozen`` by their
@@ -136,9 +138,9 @@ def check_child_target(
 class _Children:
     """The children of one parent as an edit sees them (validated inputs and their totals)."""
 
-    leaves: np.ndarray  # int64 leaf amounts
-    owner: np.ndarray  # int64 child index per leaf
-    keep: np.ndarray  # frozen leaves
+    leaves: Cents  # leaf amounts
+    owner: Cents  # child index per leaf
+    keep: Flags  # frozen leaves
     names: list[str]
     locks: list[bool]
     lows: list[int | None]
@@ -153,10 +155,10 @@ class _Children:
 
 
 def _children(
-    amounts: np.ndarray,
-    child: np.ndarray,
+    amounts: npt.ArrayLike,
+    child: npt.ArrayLike,
     child_keys: Sequence[str],
-    frozen: np.ndarray | None,
+    frozen: npt.ArrayLike | None,
     locked_children: Sequence[bool] | None,
     mins: Sequence[int | None] | None,
     maxs: Sequence[int | None] | None,
@@ -299,16 +301,16 @@ def _new_totals(kids: _Children, targets: Mapping[int, int]) -> list[int]:
 
 def rebalance(
     *,
-    amounts: np.ndarray,
-    child: np.ndarray,
+    amounts: npt.ArrayLike,
+    child: npt.ArrayLike,
     child_keys: Sequence[str],
     targets: Mapping[int, int],
-    frozen: np.ndarray | None = None,
+    frozen: npt.ArrayLike | None = None,
     locked_children: Sequence[bool] | None = None,
     mins: Sequence[int | None] | None = None,
     maxs: Sequence[int | None] | None = None,
     leaf_keys: Sequence[str] | None = None,
-) -> np.ndarray:
+) -> Cents:
     """Set some children of a parent to new totals and rebalance the rest; Σ stays the same.
 
     The one rebalance behind every edit (a cell, a pasted block, an uploaded sheet).
@@ -416,7 +418,7 @@ def respread(
     return done + spread
 
 
-def respread_rows(*, targets: np.ndarray, actuals: np.ndarray, closed: int) -> np.ndarray:
+def respread_rows(*, targets: npt.ArrayLike, actuals: npt.ArrayLike, closed: int) -> Cents:
     """Re-spread many leaf rows at once: the vectorised :func:`respread`.
 
     ``targets`` and ``actuals`` are (rows x 12) cents in fiscal order. Per row, the first

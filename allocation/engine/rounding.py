@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
+from allocation.engine.arrays import Cents, Reals
 from allocation.engine.errors import AllocationError
 from allocation.engine.exact import check_length, key_names, whole_cents
 
 _UNROUNDABLE = "the values can't be rounded to whole cents that meet every row and column total"
 
 
-def _round_up_cost(fractions: np.ndarray) -> np.ndarray:
+def _round_up_cost(fractions: Reals) -> Cents:
     """Integer cost of rounding each cell up.
 
     Primary, the missing part of its fraction (quantised to 2**-20); secondary, i·(n−1−j).
@@ -32,13 +34,11 @@ def _round_up_cost(fractions: np.ndarray) -> np.ndarray:
     quantised = np.rint(fractions * 2**bits).astype(np.int64)
     row_index = np.arange(m, dtype=np.int64)[:, None]
     col_index = np.arange(n, dtype=np.int64)[None, :]
-    cost: np.ndarray = (2**bits - quantised) * spread + row_index * (n - 1 - col_index)
+    cost: Cents = (2**bits - quantised) * spread + row_index * (n - 1 - col_index)
     return cost
 
 
-def _shortest_from_surplus(
-    step: np.ndarray, excess: np.ndarray, huge: np.int64
-) -> tuple[np.ndarray, np.ndarray]:
+def _shortest_from_surplus(step: Cents, excess: Cents, huge: np.int64) -> tuple[Cents, Cents]:
     """Bellman-Ford over columns from every surplus column: (distance, previous column).
 
     ``step[j, j']`` is the cheapest move of one rounded-up cell from column j to j'; there
@@ -61,8 +61,8 @@ def _shortest_from_surplus(
 
 
 def round_table(
-    values: np.ndarray, rows: list[int], cols: list[int], row_names: list[str], col_names: list[str]
-) -> np.ndarray:
+    values: Reals, rows: list[int], cols: list[int], row_names: list[str], col_names: list[str]
+) -> Cents:
     """Round `values` (rows/cols already in key order) to int64 meeting both margins exactly.
 
     Every cell becomes floor or ceil. Which cells round up is a min-cost transportation
@@ -120,17 +120,18 @@ def round_table(
             column = origin
         excess[column] -= 1
         excess[target] += 1
-    return base + chosen
+    rounded: Cents = base + chosen
+    return rounded
 
 
 def controlled_round(
-    values: np.ndarray,
+    values: npt.ArrayLike,
     row_totals: Sequence[int],
     col_totals: Sequence[int],
     *,
     row_keys: Sequence[str] | None = None,
     col_keys: Sequence[str] | None = None,
-) -> np.ndarray:
+) -> Cents:
     """Round a real table to int64 so that every row and column sums exactly to its total.
 
     Each cell becomes the floor or ceiling of its value; the cells rounded up are those with

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 import numpy as np
+import numpy.typing as npt
 
 from allocation.engine.errors import AllocationError
 from allocation.engine.exact import non_negative, to_fraction
@@ -19,7 +20,7 @@ def season_uniform() -> list[Fraction]:
     return [Fraction(1, MONTHS)] * MONTHS
 
 
-def season_historical(history: np.ndarray | Sequence[Sequence[int]]) -> list[Fraction]:
+def season_historical(history: npt.ArrayLike) -> list[Fraction]:
     """Average the monthly shares of N base years (rows, 12 months each, fiscal order).
 
     Negative months (net returns) count as 0; years with a zero total are ignored; if every

@@ -6,22 +6,24 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
+from allocation.engine.arrays import Cents, Flags, Reals
 from allocation.engine.errors import AllocationError
 from allocation.engine.exact import check_length, format_cents, key_names, whole_cents
 from allocation.engine.rounding import round_table
 
 
 def ras(
-    seed: np.ndarray,
-    row_totals: np.ndarray,
-    col_totals: np.ndarray,
+    seed: npt.ArrayLike,
+    row_totals: npt.ArrayLike,
+    col_totals: npt.ArrayLike,
     *,
     tol: float = 1e-9,
     max_iter: int = 1000,
-) -> np.ndarray:
+) -> Reals:
     """Fit a non-negative `seed` to both margins by iterative proportional fitting (RAS).
 
     Alternately scales rows and columns until every row and column sum is within
@@ -73,8 +75,8 @@ def ras(
 
 
 def _ras_loop(
-    matrix: np.ndarray, rows: np.ndarray, cols: np.ndarray, *, limit: float, max_iter: int
-) -> tuple[np.ndarray, float]:
+    matrix: Reals, rows: Reals, cols: Reals, *, limit: float, max_iter: int
+) -> tuple[Reals, float]:
     """Scale rows then columns until the largest row gap is ≤ `limit` or stops shrinking.
 
     Returns the matrix (columns met, up to float rounding) and the final row gap. Stops early
@@ -101,8 +103,8 @@ def _ras_loop(
 
 
 def _max_flow(
-    capacity_rows: list[int], capacity_cols: list[int], support: np.ndarray
-) -> tuple[int, np.ndarray, np.ndarray]:
+    capacity_rows: list[int], capacity_cols: list[int], support: Flags
+) -> tuple[int, npt.NDArray[np.object_], Flags]:
     """Max flow source → rows → (support cells, unbounded) → cols → sink with Python ints.
 
     Returns (value, flow per cell as an object matrix, rows reachable from the source in the
@@ -179,12 +181,12 @@ def _max_flow(
 
 
 def _prepare_two_way(
-    seed: np.ndarray,
+    seed: npt.ArrayLike,
     row_totals: Sequence[int],
     col_totals: Sequence[int],
     row_keys: Sequence[str],
     col_keys: Sequence[str],
-) -> tuple[np.ndarray, list[int], list[int], list[str], list[str], np.ndarray, np.ndarray]:
+) -> tuple[Reals, list[int], list[int], list[str], list[str], Cents, Cents]:
     """Validate, sort by keys and build the fitting seed (uniform fill, forced zeros removed)."""
     row_names = key_names(row_keys)
     col_names = key_names(col_keys)
@@ -251,7 +253,7 @@ def _prepare_two_way(
     return weights, rows, cols, row_names, col_names, row_order, col_order
 
 
-def _forced_zeros(support: np.ndarray, flow: np.ndarray) -> np.ndarray:
+def _forced_zeros(support: Flags, flow: npt.NDArray[np.object_]) -> Flags:
     """Cells of the support that are zero in every table meeting the margins.
 
     A cell with no flow can carry some iff the residual graph has a path back from its column
@@ -274,8 +276,8 @@ def _forced_zeros(support: np.ndarray, flow: np.ndarray) -> np.ndarray:
 
 
 def _newton_scale(
-    matrix: np.ndarray, rows: np.ndarray, cols: np.ndarray, *, limit: float, max_iter: int = 100
-) -> tuple[np.ndarray, float]:
+    matrix: Reals, rows: Reals, cols: Reals, *, limit: float, max_iter: int = 100
+) -> tuple[Reals, float]:
     """Finish a RAS fit with Newton's method on the dual; returns (matrix, largest gap).
 
     RAS (matrix scaling) converges linearly and can crawl when the seed's zero pattern leaves
@@ -294,8 +296,9 @@ def _newton_scale(
     x = np.zeros(r.size)
     y = np.zeros(c.size)
 
-    def scaled(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return base * np.exp(x)[:, None] * np.exp(y)[None, :]
+    def scaled(x: Reals, y: Reals) -> Reals:
+        fitted: Reals = base * np.exp(x)[:, None] * np.exp(y)[None, :]
+        return fitted
 
     current = scaled(x, y)
     value = current.sum() - r @ x - c @ y
@@ -327,7 +330,7 @@ def _newton_scale(
     return current * grand, gap * grand
 
 
-def _fit_sorted(weights: np.ndarray, rows: list[int], cols: list[int]) -> np.ndarray:
+def _fit_sorted(weights: Reals, rows: list[int], cols: list[int]) -> Reals:
     """Fit a prepared seed tightly enough that controlled rounding is always feasible.
 
     If every row and column is within 1/(2·(m+n)) of a cent of its total, the rounding's cut
@@ -351,13 +354,13 @@ def _fit_sorted(weights: np.ndarray, rows: list[int], cols: list[int]) -> np.nda
 
 
 def two_way_fit(
-    seed: np.ndarray,
+    seed: npt.ArrayLike,
     row_totals: Sequence[int],
     col_totals: Sequence[int],
     *,
     row_keys: Sequence[str],
     col_keys: Sequence[str],
-) -> np.ndarray:
+) -> Reals:
     """Return the real-valued RAS fit that :func:`two_way_split` rounds (for checks and UI)."""
     weights, rows, cols, _, _, row_order, col_order = _prepare_two_way(
         seed, row_totals, col_totals, row_keys, col_keys
@@ -369,13 +372,13 @@ def two_way_fit(
 
 
 def two_way_split(
-    seed: np.ndarray,
+    seed: npt.ArrayLike,
     row_totals: Sequence[int],
     col_totals: Sequence[int],
     *,
     row_keys: Sequence[str],
     col_keys: Sequence[str],
-) -> np.ndarray:
+) -> Cents:
     """Split a table so every row and every column meets its total exactly, in int64 cents.
 
     1. Check: totals are whole non-negative cents, Σrows == Σcols, seed non-negative.

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -252,7 +253,7 @@ def effective_floor(floor: Fraction, n: int) -> Fraction:
     return min(floor, Fraction(99, 100 * n))
 
 
-def org_level_weights(children: pd.DataFrame, spec: dict) -> pd.Series:
+def org_level_weights(children: pd.DataFrame, spec: Mapping[str, Any]) -> pd.Series:
     """Weights of one org level's children under ``spec`` (a cleaned method spec).
 
     ``children`` has one row per child: ``parent`` (group), ``code``, and the inputs the
@@ -281,7 +282,7 @@ def org_level_weights(children: pd.DataFrame, spec: dict) -> pd.Series:
                 smoothing=smoothing,
                 floor_share=effective_floor(floor, len(group)),
             )
-            out.loc[group.index] = shares
+            out.loc[group.index] = np.array(shares, dtype=object)
         return out
     if method == "growth":
         default = Fraction(spec.get("growth") or 0)
@@ -308,7 +309,7 @@ def org_level_weights(children: pd.DataFrame, spec: dict) -> pd.Series:
                     f"manual percentages under {group['parent_code'].iloc[0]}: {error.message}",
                     child=error.child or str(parent),
                 ) from error
-            out.loc[group.index] = weights
+            out.loc[group.index] = np.array(weights, dtype=object)
         return out
     if method == "blend":
         first = org_level_weights(children, spec["a"])
@@ -316,11 +317,12 @@ def org_level_weights(children: pd.DataFrame, spec: dict) -> pd.Series:
         alpha = Fraction(spec["alpha"])
         out = pd.Series(0, index=children.index, dtype=object)
         for _, group in children.groupby("parent", sort=False):
-            out.loc[group.index] = weights_blend(
+            blended = weights_blend(
                 first.loc[group.index].tolist(),
                 second.loc[group.index].tolist(),
                 alpha,
                 keys=group["code"].tolist(),
             )
+            out.loc[group.index] = np.array(blended, dtype=object)
         return out
     raise AllocationError(f"unknown method {method!r}")
