@@ -4,8 +4,8 @@ Everything here works on integer cents (Python ``int`` or ``numpy.int64``) and e
 (``Fraction``); floats never decide a cent. No Django: plain numpy, pandas and fractions, so
 services call it and tests exercise it without a database. Import from the modules:
 
-* ``errors`` (:class:`AllocationError`) and ``exact`` (reading user numbers exactly,
-  ``format_cents``);
+* ``errors`` (:class:`AllocationError`), ``exact`` (reading user numbers exactly,
+  ``format_cents``) and ``arrays`` (the numpy array types it works with);
 * ``split`` (one parent: largest remainder, locks, bounds by water-filling) and ``grouped``
   (``split_frame``: many parents at once, vectorised);
 * ``twoway`` (RAS fitting) and ``rounding`` (controlled rounding to both margins);
