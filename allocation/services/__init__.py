@@ -5,6 +5,7 @@ below are an implementation detail.
 """
 
 from allocation.services.allocate import plan_allocate
+from allocation.services.cells import CellChange, EditResult, cells_apply
 from allocation.services.dimensions import (
     actual_cells_replace,
     org_unit_create,
@@ -14,14 +15,7 @@ from allocation.services.dimensions import (
     salesperson_create,
     tree_save,
 )
-from allocation.services.editing import (
-    CellChange,
-    CellInput,
-    EditResult,
-    cell_constraint_set,
-    cell_edit,
-    cells_edit,
-)
+from allocation.services.editing import CellInput, cell_constraint_set, cell_edit, cells_edit
 from allocation.services.lifecycle import (
     acknowledgement_record,
     plan_approve,
@@ -53,6 +47,7 @@ __all__ = [
     "actual_cells_replace",
     "cell_constraint_set",
     "cell_edit",
+    "cells_apply",
     "cells_edit",
     "org_unit_create",
     "org_unit_update",

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from allocation.models import Plan, PlanUpload
 from allocation.services.common import CellsRejectedError, ensure_editable
 from allocation.services.sheets import plan_sheet_upload
+from allocation.tasks import plan_upload_task
 from salesalloc.core.background import enqueue_on_commit
 from salesalloc.core.exceptions import ApplicationError
 from salesalloc.core.filelimits import (
@@ -88,8 +89,6 @@ def plan_upload_create(
         upload.file.save(get_valid_filename(name)[:120] or "plan.xlsx", ContentFile(data), False)
         upload.full_clean()
         upload.save()
-        from allocation.tasks import plan_upload_task
-
         enqueue_on_commit(plan_upload_task, upload.pk)
     return upload
 

@@ -20,12 +20,11 @@ from functools import lru_cache
 import chinese_calendar
 import holidays
 
-from allocation.engine import split_days
+from allocation.engine.fiscal import month_add
 
 __all__ = [
     "month_working_days",
     "season_working_days",
-    "split_days",
     "uses_fallback",
     "working_days",
 ]
@@ -92,11 +91,6 @@ def uses_fallback(start: date, end: date, *, country: str = "CN") -> bool:
     return any(not _official_cn_year(year) for year in range(start.year, end.year + 1))
 
 
-def _month_start(first: date, months: int) -> date:
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def month_working_days(
     fiscal_year_start: date, *, country: str = "CN", months: int = 12
 ) -> list[int]:
@@ -106,8 +100,8 @@ def month_working_days(
     code = _normalise(country)
     counts = []
     for k in range(months):
-        first = _month_start(fiscal_year_start, k)
-        last = _month_start(fiscal_year_start, k + 1) - timedelta(days=1)
+        first = month_add(fiscal_year_start, k)
+        last = month_add(fiscal_year_start, k + 1) - timedelta(days=1)
         counts.append(len(working_days(first, last, country=code)))
     return counts
 

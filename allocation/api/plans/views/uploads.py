@@ -1,73 +1,23 @@
-"""REST API of plan-sheet uploads: ``POST plans/{id}/upload/`` answers 202 with a job that
+"""Plans API: plan-sheet uploads. ``POST plans/{id}/upload/`` answers 202 with a job that
 ``GET plans/{id}/uploads/{upload_id}/`` reports until it has been applied or refused."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from allocation.models import PlanUpload
-from allocation.selectors import plan_get, plan_upload_get
+from allocation.access import IsManagerOrAdmin
+from allocation.api.plans.serializers.uploads import (
+    PlanUploadOutputSerializer,
+    UploadInputSerializer,
+)
+from allocation.api.plans.views.common import scoped_plan
+from allocation.selectors import plan_upload_get
 from allocation.services import plan_upload_create
-from salesalloc.core.permissions import IsManagerOrAdmin
-
-
-class UploadInputSerializer(serializers.Serializer):
-    file = serializers.FileField()
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class UploadErrorSerializer(serializers.Serializer):
-    cell = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
-
-
-class UploadResultSerializer(serializers.Serializer):
-    revision = serializers.IntegerField()
-    total_amount = serializers.CharField()
-    leaf_count = serializers.IntegerField()
-    batch = serializers.CharField(allow_null=True)
-
-
-class PlanUploadOutputSerializer(serializers.ModelSerializer):
-    # A field named like Serializer.errors: DRF moves declared fields off the class, so the
-    # property is untouched at run time; only the type checker sees the two names meet.
-    errors = UploadErrorSerializer(many=True)  # type: ignore[assignment]
-    result = serializers.SerializerMethodField()
-    url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = PlanUpload
-        fields = [
-            "id",
-            "plan",
-            "status",
-            "original_name",
-            "reason",
-            "code",
-            "message",
-            "errors",
-            "result",
-            "created_at",
-            "started_at",
-            "finished_at",
-            "url",
-        ]
-
-    @extend_schema_field(UploadResultSerializer(allow_null=True))
-    def get_result(self, upload: PlanUpload) -> dict[str, Any] | None:
-        return upload.result or None
-
-    def get_url(self, upload: PlanUpload) -> str:
-        return reverse("api-plan-upload-detail", args=[upload.plan_id, upload.pk])
-
+from salesalloc.core.users import acting_user
 
 ERRORS = {
     400: OpenApiResponse(description="Not an XLSX workbook, or over a file limit."),
@@ -93,14 +43,14 @@ class PlanUploadApi(APIView):
         request=UploadInputSerializer, responses={202: PlanUploadOutputSerializer, **ERRORS}
     )
     def post(self, request: Request, pk: int) -> Response:
-        plan = plan_get(user=request.user, plan_id=pk)
+        plan = scoped_plan(request, pk)
         data = UploadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = plan_upload_create(
             plan=plan,
             file=data.validated_data["file"],
             reason=data.validated_data["reason"],
-            actor=request.user,
+            actor=acting_user(request.user),
         )
         return Response(PlanUploadOutputSerializer(upload).data, status=202)
 
@@ -112,6 +62,6 @@ class PlanUploadDetailApi(APIView):
 
     @extend_schema(responses={200: PlanUploadOutputSerializer, **ERRORS})
     def get(self, request: Request, pk: int, upload_id: int) -> Response:
-        plan = plan_get(user=request.user, plan_id=pk)
+        plan = scoped_plan(request, pk)
         upload = plan_upload_get(user=request.user, plan=plan, upload_id=upload_id)
         return Response(PlanUploadOutputSerializer(upload).data)

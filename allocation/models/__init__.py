@@ -1,0 +1,34 @@
+"""Models of the ``allocation`` app: import them from here (``from allocation.models import Plan``).
+
+``dimensions``: the org tree, salespeople, product lines and the actuals grid; ``plans``: plans
+and everything that hangs off one (target cells, constraints, inputs, audit, uploads).
+"""
+
+from allocation.models.dimensions import ActualCell, OrgUnit, ProductLine, Salesperson
+from allocation.models.plans import (
+    PERIOD_MAX_LENGTH,
+    Acknowledgement,
+    CellConstraint,
+    MethodInput,
+    Plan,
+    PlanChange,
+    PlanUpload,
+    ProductLineTotal,
+    TargetCell,
+)
+
+__all__ = [
+    "PERIOD_MAX_LENGTH",
+    "Acknowledgement",
+    "ActualCell",
+    "CellConstraint",
+    "MethodInput",
+    "OrgUnit",
+    "Plan",
+    "PlanChange",
+    "PlanUpload",
+    "ProductLine",
+    "ProductLineTotal",
+    "Salesperson",
+    "TargetCell",
+]
