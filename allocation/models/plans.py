@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from allocation.models.dimensions import OrgUnit, ProductLine, Salesperson
-from salesalloc.core.models import TimeStampedModel
+from salesalloc.core.models import HeartbeatModel, TimeStampedModel
 
 # --- Plans: the target grid -----------------------------------------------------------------
 #
@@ -439,13 +439,14 @@ class Acknowledgement(TimeStampedModel):
         return f"{self.plan_id}/{self.salesperson_id}: {self.status}"
 
 
-class PlanUpload(TimeStampedModel):
+class PlanUpload(HeartbeatModel, TimeStampedModel):
     """An edited plan sheet waiting to be applied, or applied, by a background job.
 
     The request stores the file (after cheap metadata checks) and answers at once; the job
     (``allocation.plan_sheet_upload``) reads the workbook and applies it as one change, or
     refuses it whole. The editor polls this row: ``errors`` name sheet cells, ``result``
-    holds the plan's new revision and how many leaves changed.
+    holds the plan's new revision and how many leaves changed. A running upload beats
+    (``HeartbeatModel``); when its worker dies, ``plan_uploads_sweep`` fails it.
     """
 
     class Status(models.TextChoices):

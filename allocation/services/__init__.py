@@ -35,7 +35,11 @@ from allocation.services.plans import (
     plan_product_line_totals_set,
     plan_update,
 )
-from allocation.services.sheet_uploads import plan_upload_create, plan_upload_run
+from allocation.services.sheet_uploads import (
+    plan_upload_create,
+    plan_upload_run,
+    plan_uploads_sweep,
+)
 from allocation.services.sheets import plan_sheet_csv, plan_sheet_upload, plan_sheet_xlsx
 
 __all__ = [
@@ -70,6 +74,7 @@ __all__ = [
     "plan_update",
     "plan_upload_create",
     "plan_upload_run",
+    "plan_uploads_sweep",
     "product_line_create",
     "product_line_update",
     "salesperson_create",
