@@ -11,13 +11,11 @@ Small rules that views, selectors and services apply alike:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-if TYPE_CHECKING:  # selectors use these helpers: types only, no import cycle
-    from allocation.selectors import Cell, OrgNode, PlanScope, PlanStructure
+from allocation.access import PlanScope
+from allocation.structure import Cell, OrgNode, PlanStructure
 
 
 def _hidden(field: str, code: str) -> ValidationError:

@@ -2,20 +2,20 @@
 
 from django.urls import path
 
-from allocation import views
+from allocation.views import compare, editor, my_targets, plans
 
 urlpatterns = [
-    path("plans/", views.plans_page, name="plan-list"),
-    path("plans/new/", views.plan_new, name="plan-create"),
-    path("plans/compare/", views.plan_compare_page, name="plan-compare"),
-    path("plans/<int:pk>/", views.plan_editor, name="plan-detail"),
-    path("plans/<int:pk>/allocate/", views.plan_allocate_action, name="plan-allocate"),
-    path("plans/<int:pk>/methods/", views.plan_methods_save, name="plan-methods"),
-    path("plans/<int:pk>/method-inputs/", views.plan_inputs_save, name="plan-method-inputs"),
-    path("my-targets/", views.my_targets_page, name="my-targets"),
+    path("plans/", plans.plans_page, name="plan-list"),
+    path("plans/new/", plans.plan_new, name="plan-create"),
+    path("plans/compare/", compare.plan_compare_page, name="plan-compare"),
+    path("plans/<int:pk>/", editor.plan_editor, name="plan-detail"),
+    path("plans/<int:pk>/allocate/", plans.plan_allocate_action, name="plan-allocate"),
+    path("plans/<int:pk>/methods/", editor.plan_methods_save, name="plan-methods"),
+    path("plans/<int:pk>/method-inputs/", editor.plan_inputs_save, name="plan-method-inputs"),
+    path("my-targets/", my_targets.my_targets_page, name="my-targets"),
     path(
         "my-targets/<int:pk>/acknowledge/",
-        views.my_target_acknowledge,
+        my_targets.my_target_acknowledge,
         name="my-target-acknowledge",
     ),
 ]

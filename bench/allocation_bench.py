@@ -184,14 +184,13 @@ def raw_copy_seconds(plan_id: int) -> float:
 
 
 def allocation_bench(plan: Any, admin: Any) -> None:
-    from allocation import planning
     from allocation.models import TargetCell
     from allocation.services import allocate as allocate_module
     from allocation.services import plan_allocate
 
     phases: dict[str, float] = {}
     originals = (
-        planning.allocate,
+        allocate_module.allocate,
         allocate_module.target_cells_insert,
         allocate_module.target_cells_delete,
     )
@@ -203,7 +202,7 @@ def allocation_bench(plan: Any, admin: Any) -> None:
 
         return inner
 
-    planning.allocate = wrap("compute", originals[0])
+    allocate_module.allocate = wrap("compute", originals[0])
     allocate_module.target_cells_insert = wrap("COPY", originals[1])
     allocate_module.target_cells_delete = wrap("delete old leaves", originals[2])
     try:
@@ -219,7 +218,7 @@ def allocation_bench(plan: Any, admin: Any) -> None:
                 f"inputs + audit {rest:.2f} s)"
             )
     finally:
-        planning.allocate, allocate_module.target_cells_insert = originals[:2]
+        allocate_module.allocate, allocate_module.target_cells_insert = originals[:2]
         allocate_module.target_cells_delete = originals[2]
     cells = TargetCell.objects.filter(plan=plan).count()
     print(
@@ -248,7 +247,7 @@ def edit_bench(plan: Any, admin: Any, edits: int) -> None:
 
     from allocation.models import OrgUnit, Plan, ProductLine, Salesperson, TargetCell
     from allocation.selectors import plan_structure_get
-    from allocation.services.editing import _db_sum
+    from allocation.services.cells import db_cell_sum
     from salesalloc.core.tokens import auth_token_create
 
     with connection.cursor() as cursor:
@@ -296,7 +295,7 @@ def edit_bench(plan: Any, admin: Any, edits: int) -> None:
         name, _, make = rng.choices(kinds, weights=[w for _, w, _ in kinds])[0]
         coords = make()
         structure = plan_structure_get(plan=plan)
-        current = _db_sum(plan, structure, structure.resolve(**coords))
+        current = db_cell_sum(plan, structure, structure.resolve(**coords))
         amount = f"{current * rng.uniform(0.8, 1.2) / 100:.2f}"
         start = time.perf_counter()
         response = client.post(
@@ -334,7 +333,7 @@ def edit_bench(plan: Any, admin: Any, edits: int) -> None:
     )
     plan = Plan.objects.get(pk=plan.pk)
     structure = plan_structure_get(plan=plan)
-    stored = _db_sum(plan, structure, structure.resolve())
+    stored = db_cell_sum(plan, structure, structure.resolve())
     print(
         f"  plan total {plan.total_amount}, sum of the leaves {Decimal(stored) / 100} "
         f"(revision {plan.revision})"

@@ -18,7 +18,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from allocation.engine import rebalance, split_frame, two_way_split
+from allocation.engine.grouped import split_frame
+from allocation.engine.rebalance import rebalance
+from allocation.engine.twoway import two_way_split
 
 REPEATS = 3
 T = TypeVar("T")
@@ -126,10 +128,9 @@ def bench_rebalance() -> None:
     seconds, _ = best_of(
         lambda: rebalance(
             amounts=amounts,
-            sibling=region,
-            sibling_keys=keys,
-            edited=0,
-            new_amount=target,
+            child=region,
+            child_keys=keys,
+            targets={0: target},
             frozen=frozen,
         )
     )
@@ -139,9 +140,7 @@ def bench_rebalance() -> None:
     people = [f"S{i:02d}" for i in range(20)]
     new = int(team[person == 3].sum()) + 12_345
     seconds, _ = best_of(
-        lambda: rebalance(
-            amounts=team, sibling=person, sibling_keys=people, edited=3, new_amount=new
-        ),
+        lambda: rebalance(amounts=team, child=person, child_keys=people, targets={3: new}),
         repeats=20,
     )
     print(

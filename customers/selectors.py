@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
-from allocation.selectors import viewer_scope
+from allocation.access import viewer_scope
 from customers.models import ColumnMapping, Customer, ImportJob, OrderLine, TerritoryRule
 from salesalloc.core.money import money_str
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from allocation.selectors import viewer_scope
+from allocation.access import viewer_scope
 from customers.forms import ImportUploadForm, OrderLineFilterSet
 from customers.models import ImportJob, OrderLine
 from customers.selectors import (

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from allocation.selectors import viewer_scope
+from allocation.access import viewer_scope
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

@@ -24,7 +24,8 @@ step runs it keeps the run's heartbeat fresh. Every task of a flow carries the e
 ``salesalloc.recompute_failed``, so a step that fails for good (retries exhausted included)
 marks the run failed. ``salesalloc.sweep_stale_work`` (beat, every
 ``SALESALLOC_SWEEP_SECONDS``) runs each app's sweeper: stale imports are re-queued or
-failed, stale runs resumed with the steps left (``recompute_run_resume``) or failed.
+failed, stale runs resumed with the steps left (``recompute_run_resume``) or failed, stale
+plan-sheet uploads failed (``allocation.services.plan_uploads_sweep``).
 After the actuals, the post steps run in ``POST_STEPS`` order: the tiers step refreshes
 today's snapshot (``customers.tiers``); ``refresh_incentives`` recomputes draft scorecards
 and commission statements (only the cells an import touched); ``recompute_alerts``
@@ -52,6 +53,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from allocation.models import Salesperson
+from allocation.services import plan_uploads_sweep
 from customers.models import ImportJob
 from customers.services import (
     import_job_affected_cells,
@@ -332,6 +334,7 @@ def sweep_stale_work() -> dict[str, list[int]]:
     """Run every app's sweeper once: what a dead worker left running is resumed or failed."""
     jobs = import_jobs_sweep()
     runs = recompute_runs_sweep(resume=recompute_run_resume)
+    uploads = plan_uploads_sweep()
     report = {
         "imports_resumed": jobs.resumed,
         "imports_failed": jobs.failed,
@@ -339,6 +342,7 @@ def sweep_stale_work() -> dict[str, list[int]]:
         "imports_recompute_started": jobs.recompute_started,
         "runs_resumed": runs.resumed,
         "runs_failed": runs.failed,
+        "plan_uploads_failed": uploads,
     }
     if any(report.values()):
         logger.warning("swept stale work: %s", report)

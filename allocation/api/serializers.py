@@ -29,7 +29,8 @@ class OrgUnitOutputSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=OrgUnit.Kind.choices)
-    parent = serializers.CharField(
+    # An API field named like Field.parent: DRF moves declared fields off the class.
+    parent = serializers.CharField(  # type: ignore[assignment]
         source="parent.code", allow_null=True, help_text=_("Code of the parent unit.")
     )
     depth = serializers.IntegerField(help_text=_("0 for the company (root)."))
@@ -53,7 +54,8 @@ class ProductLineOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
-    parent = serializers.CharField(
+    # An API field named like Field.parent: DRF moves declared fields off the class.
+    parent = serializers.CharField(  # type: ignore[assignment]
         source="parent.code", allow_null=True, help_text=_("Code of the parent product line.")
     )
     depth = serializers.IntegerField()

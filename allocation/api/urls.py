@@ -21,5 +21,5 @@ urlpatterns = [
     ),
     path("actuals/", views.ActualListApi.as_view(), name="api-actual-list"),
     path("actuals/totals/", views.ActualTotalListApi.as_view(), name="api-actual-totals"),
-    path("", include("allocation.api.plans_urls")),
+    path("", include("allocation.api.plans.urls")),
 ]

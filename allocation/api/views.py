@@ -14,6 +14,7 @@ from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from allocation.access import HasRole
 from allocation.api.filters import (
     ActualFilterSet,
     OrgUnitFilterSet,
@@ -36,7 +37,6 @@ from allocation.selectors import (
     product_line_list,
     salesperson_list,
 )
-from salesalloc.core.permissions import HasRole
 
 
 class _ScopedReadApi(GenericAPIView):

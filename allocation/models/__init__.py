@@ -1,5 +1,8 @@
-"""The allocation app's models: the plan grid's dimensions and actuals (``dimensions``) and
-the plans with everything hanging off them (``plans``). Import them from here."""
+"""Models of the ``allocation`` app: import them from here (``from allocation.models import Plan``).
+
+``dimensions``: the org tree, salespeople, product lines and the actuals grid; ``plans``: plans
+and everything that hangs off one (target cells, constraints, inputs, audit, uploads).
+"""
 
 from allocation.models.dimensions import ActualCell, OrgUnit, ProductLine, Salesperson
 from allocation.models.plans import (
@@ -9,13 +12,10 @@ from allocation.models.plans import (
     MethodInput,
     Plan,
     PlanChange,
+    PlanUpload,
     ProductLineTotal,
     TargetCell,
 )
-
-# The plan sheet upload concern keeps its model in its own package, under this app's label
-# (CONVENTIONS §1); imported after the plans it points at.
-from allocation.sheets.models import PlanUpload
 
 __all__ = [
     "PERIOD_MAX_LENGTH",

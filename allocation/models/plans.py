@@ -1,5 +1,5 @@
-"""Plans: the target grid (``TargetCell``), its constraints and method inputs, the audit
-trail, salespeople's acknowledgements and plan-sheet uploads."""
+"""Plans: the target grid, its constraints, method inputs, audit trail, acknowledgements and
+sheet uploads (the dimensions they refer to are in ``allocation.models.dimensions``)."""
 
 from django.conf import settings
 from django.db import models
@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from allocation.models.dimensions import OrgUnit, ProductLine, Salesperson
-from salesalloc.core.models import TimeStampedModel
+from salesalloc.core.models import HeartbeatModel, TimeStampedModel
 
 # --- Plans: the target grid -----------------------------------------------------------------
 #
@@ -152,10 +152,6 @@ class Plan(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} FY{self.fiscal_year} v{self.version}"
-
-    @property
-    def is_editable(self) -> bool:
-        return self.status == self.Status.DRAFT
 
 
 class TargetCell(TimeStampedModel):
@@ -441,3 +437,58 @@ class Acknowledgement(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.plan_id}/{self.salesperson_id}: {self.status}"
+
+
+class PlanUpload(HeartbeatModel, TimeStampedModel):
+    """An edited plan sheet waiting to be applied, or applied, by a background job.
+
+    The request stores the file (after cheap metadata checks) and answers at once; the job
+    (``allocation.plan_sheet_upload``) reads the workbook and applies it as one change, or
+    refuses it whole. The editor polls this row: ``errors`` name sheet cells, ``result``
+    holds the plan's new revision and how many leaves changed. A running upload beats
+    (``HeartbeatModel``); when its worker dies, ``plan_uploads_sweep`` fails it.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="uploads")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    file = models.FileField(upload_to="plan-uploads/%Y/%m/", max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True, default="")
+    size_bytes = models.BigIntegerField(default=0)
+    reason = models.TextField(blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="plan_uploads",
+    )
+    # The uploader's language: messages are written in it.
+    language = models.CharField(max_length=10, blank=True, default="")
+    code = models.CharField(max_length=40, blank=True, default="")  # the error's code
+    message = models.TextField(blank=True, default="")
+    errors = models.JSONField(default=list, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("plan sheet upload")
+        verbose_name_plural = _("plan sheet uploads")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "running", "succeeded", "failed"]),
+                name="planupload_status_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.original_name} {self.status}"

@@ -5,6 +5,7 @@ below are an implementation detail.
 """
 
 from allocation.services.allocate import plan_allocate
+from allocation.services.cells import CellChange, EditResult, cells_apply
 from allocation.services.dimensions import (
     actual_cells_replace,
     org_unit_create,
@@ -14,14 +15,7 @@ from allocation.services.dimensions import (
     salesperson_create,
     tree_save,
 )
-from allocation.services.editing import (
-    CellChange,
-    CellInput,
-    EditResult,
-    cell_constraint_set,
-    cell_edit,
-    cells_edit,
-)
+from allocation.services.editing import CellInput, cell_constraint_set, cell_edit, cells_edit
 from allocation.services.lifecycle import (
     acknowledgement_record,
     plan_approve,
@@ -41,7 +35,11 @@ from allocation.services.plans import (
     plan_product_line_totals_set,
     plan_update,
 )
-from allocation.services.sheet_uploads import plan_upload_create, plan_upload_run
+from allocation.services.sheet_uploads import (
+    plan_upload_create,
+    plan_upload_run,
+    plan_uploads_sweep,
+)
 from allocation.services.sheets import plan_sheet_csv, plan_sheet_upload, plan_sheet_xlsx
 
 __all__ = [
@@ -53,6 +51,7 @@ __all__ = [
     "actual_cells_replace",
     "cell_constraint_set",
     "cell_edit",
+    "cells_apply",
     "cells_edit",
     "org_unit_create",
     "org_unit_update",
@@ -75,6 +74,7 @@ __all__ = [
     "plan_update",
     "plan_upload_create",
     "plan_upload_run",
+    "plan_uploads_sweep",
     "product_line_create",
     "product_line_update",
     "salesperson_create",

@@ -15,8 +15,14 @@ from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from allocation import calendars, engine, planning
-from allocation.engine import AllocationError
+from allocation.engine.allocate import AllocationInput, allocate, empty_leaves
+from allocation.engine.calendars import season_working_days
+from allocation.engine.errors import AllocationError
+from allocation.engine.exact import format_cents
+from allocation.engine.fiscal import MONTHS, FiscalYear, month_add
+from allocation.engine.seasonality import season_custom, season_historical, season_uniform
+from allocation.engine.split import split
+from allocation.engine.weights import fractions_to_int_weights, weights_capacity
 from allocation.models import (
     ActualCell,
     MethodInput,
@@ -26,23 +32,11 @@ from allocation.models import (
     Salesperson,
     TargetCell,
 )
-from allocation.planning import MONTHS, AllocationInput, FiscalYear, month_add
-from allocation.selectors import (
-    Cell,
-    PlanStructure,
-    _ancestor_paths,
-    plan_leaves_frame,
-    plan_structure_get,
-)
-from allocation.services.common import (
-    PlanRuleError,
-    audit,
-    ensure_editable,
-    plan_lock,
-    rule_error,
-)
+from allocation.selectors import plan_leaves_frame, plan_structure_get
+from allocation.services.common import PlanRuleError, audit, ensure_editable, plan_lock, rule_error
 from allocation.services.methods import method_config_clean, org_method_for_level
 from allocation.services.storage import target_cells_delete, target_cells_insert
+from allocation.structure import Cell, PlanStructure, ancestor_paths
 from salesalloc.core.money import to_cents
 
 
@@ -93,7 +87,7 @@ def frozen_leaves(*, structure: PlanStructure, leaves: pd.DataFrame) -> pd.DataF
     """Every leaf inside a locked cell, with its current amount (0 where none is stored)."""
     locked = [info.cell for info in structure.constraints if info.locked]
     if not locked:
-        return planning.empty_leaves()
+        return empty_leaves()
     parts = []
     for cell in locked:
         sp = structure.members_under(cell.org)
@@ -108,8 +102,58 @@ def frozen_leaves(*, structure: PlanStructure, leaves: pd.DataFrame) -> pd.DataF
     return cells.astype(np.int64).reset_index(drop=True)
 
 
+def _pl_nodes_frame(s: PlanStructure) -> pd.DataFrame:
+    """The plan's product-line nodes as the engine reads them, with their level (1 = top)."""
+    pl_nodes = pd.DataFrame(
+        [
+            (n.id, n.code, n.parent_id if n.parent_id in s.pl_nodes else 0, n.is_leaf)
+            for n in s.pl_nodes.values()
+        ],
+        columns=["pl_id", "code", "parent_id", "is_leaf"],
+    )
+    depth = {}
+    for n in s.pl_nodes.values():
+        d, node = 1, n
+        while node.parent_id in s.pl_nodes:
+            node = s.pl_nodes[node.parent_id]
+            d += 1
+        depth[n.id] = d
+    pl_nodes["level"] = pl_nodes["pl_id"].map(depth)
+    return pl_nodes
+
+
+def _own_mix(s: PlanStructure, company: pd.DataFrame, company_row: pd.Series) -> np.ndarray:
+    """Each salesperson's leaf-line mix from their own history (members x leaves).
+
+    Without history of their own, their unit's mix (everyone in its subtree); without that
+    either, the company's.
+    """
+    members, leaves = s.member_ids, s.leaf_ids
+    own = company.loc[company["salesperson_id"].isin(set(members.tolist()))]
+    own = own.assign(cents=own["cents"].clip(lower=0))
+    own_grid = (
+        own.pivot_table(index="salesperson_id", columns="pl_id", values="cents", aggfunc="sum")
+        .reindex(index=members, columns=leaves)
+        .fillna(0)
+        .astype(np.int64)
+    )
+    # Fallback: the salesperson's unit mix (everyone in their unit's subtree).
+    unit_of = pd.Series([s.members[int(sp)].parent_opath for sp in members], index=members)
+    unit_mix = {
+        unit_path: own_grid.loc[s.members_under(s.by_opath[unit_path])].sum(axis=0).to_numpy()
+        for unit_path in set(unit_of)
+    }
+    unit_grid = np.vstack([unit_mix[unit_of[int(sp)]] for sp in members])
+    own_values = own_grid.to_numpy()
+    empty = own_values.sum(axis=1) == 0
+    values = np.where(empty[:, None], unit_grid, own_values)
+    empty = values.sum(axis=1) == 0
+    values = np.where(empty[:, None], company_row.to_numpy()[None, :], values)
+    return values
+
+
 class _Inputs:
-    """Builds :class:`planning.AllocationInput` from the database for one plan."""
+    """Builds :class:`AllocationInput` from the database for one plan."""
 
     def __init__(self, plan: Plan, structure: PlanStructure, config: dict) -> None:
         self.plan = plan
@@ -126,7 +170,7 @@ class _Inputs:
         rows += [
             (sp, path)
             for sp, node in structure.members.items()
-            for path in _ancestor_paths(node.parent_opath or "")
+            for path in ancestor_paths(node.parent_opath or "")
             if path in structure.by_opath
         ]
         self.ancestors = pd.DataFrame(rows, columns=["salesperson_id", "node"])
@@ -164,7 +208,7 @@ class _Inputs:
             fte.append(
                 override.fte_override if override and override.fte_override is not None else value
             )
-        weights = engine.weights_capacity(
+        weights = weights_capacity(
             fte=fte,
             start=[row[3] for row in people],
             end=[row[4] for row in people],
@@ -176,7 +220,9 @@ class _Inputs:
 
     def org_nodes(self) -> pd.DataFrame:
         s = self.s
-        rows = [(s.root.opath, s.root.code, s.root.name, "", 0, "root", -1, s.root.id)]
+        rows: list[tuple[str, str, str, str | None, int, str, int, int]] = [
+            (s.root.opath, s.root.code, s.root.name, "", 0, "root", -1, s.root.id)
+        ]
         rows += [
             (n.opath, n.code, n.name, n.parent_opath, n.depth, "unit", -1, n.id)
             for n in s.units.values()
@@ -199,7 +245,7 @@ class _Inputs:
         specs = {level: org_method_for_level(self.config, level) for level in levels}
         nodes["history"] = 0
         nodes["last_year"] = 0
-        nodes["capacity"] = Fraction(0)
+        nodes["capacity"] = pd.Series(Fraction(0), index=nodes.index, dtype=object)
         people = nodes["kind"] == "salesperson"
         units = nodes["kind"] == "unit"
 
@@ -214,10 +260,14 @@ class _Inputs:
                 "potential": "potential_index",
                 "manual": "manual_percent",
             }[name]
-            nodes[name] = [
-                node_input(kind, int(node_id), field)
-                for kind, node_id in zip(nodes["kind"], nodes["id"], strict=True)
-            ]
+            nodes[name] = pd.Series(
+                [
+                    node_input(kind, int(node_id), field)
+                    for kind, node_id in zip(nodes["kind"], nodes["id"], strict=True)
+                ],
+                index=nodes.index,
+                dtype=object,
+            )
         for level, spec in specs.items():
             at_level = nodes["level"] == level
             for part in self._spec_parts(spec):
@@ -253,21 +303,7 @@ class _Inputs:
 
     def product_line_inputs(self) -> tuple[pd.DataFrame, pd.DataFrame, dict | None]:
         s = self.s
-        pl_nodes = pd.DataFrame(
-            [
-                (n.id, n.code, n.parent_id if n.parent_id in s.pl_nodes else 0, n.is_leaf)
-                for n in s.pl_nodes.values()
-            ],
-            columns=["pl_id", "code", "parent_id", "is_leaf"],
-        )
-        depth = {}
-        for n in s.pl_nodes.values():
-            d, node = 1, n
-            while node.parent_id in s.pl_nodes:
-                node = s.pl_nodes[node.parent_id]
-                d += 1
-            depth[n.id] = d
-        pl_nodes["level"] = pl_nodes["pl_id"].map(depth)
+        pl_nodes = _pl_nodes_frame(s)
         spec = self.config["product_line"]
         method = spec["method"]
         members = s.member_ids
@@ -299,33 +335,7 @@ class _Inputs:
             if method == "company":
                 grid[:] = company_row.to_numpy()[None, :]
             else:
-                own = company.loc[company["salesperson_id"].isin(set(members.tolist()))]
-                own = own.assign(cents=own["cents"].clip(lower=0))
-                own_grid = (
-                    own.pivot_table(
-                        index="salesperson_id", columns="pl_id", values="cents", aggfunc="sum"
-                    )
-                    .reindex(index=members, columns=leaves)
-                    .fillna(0)
-                    .astype(np.int64)
-                )
-                # Fallback: the salesperson's unit mix (everyone in their unit's subtree).
-                unit_of = pd.Series(
-                    [s.members[int(sp)].parent_opath for sp in members], index=members
-                )
-                unit_mix = {
-                    unit_path: own_grid.loc[s.members_under(s.by_opath[unit_path])]
-                    .sum(axis=0)
-                    .to_numpy()
-                    for unit_path in set(unit_of)
-                }
-                unit_grid = np.vstack([unit_mix[unit_of[int(sp)]] for sp in members])
-                own_values = own_grid.to_numpy()
-                empty = own_values.sum(axis=1) == 0
-                values = np.where(empty[:, None], unit_grid, own_values)
-                empty = values.sum(axis=1) == 0
-                values = np.where(empty[:, None], company_row.to_numpy()[None, :], values)
-                grid[:] = values
+                grid[:] = _own_mix(s, company, company_row)
         weights = pd.DataFrame(
             {
                 "salesperson_id": np.repeat(members, len(leaves)),
@@ -347,16 +357,14 @@ class _Inputs:
         leaves = [int(x) for x in self.s.leaf_ids]
         method = spec["method"]
         if method == "uniform":
-            shares = engine.season_uniform()
-            return dict.fromkeys(leaves, planning.fractions_to_int_weights(shares))
+            shares = season_uniform()
+            return dict.fromkeys(leaves, fractions_to_int_weights(shares))
         if method == "working_days":
-            shares = calendars.season_working_days(
-                self.fiscal.first_month, country=self.config["country"]
-            )
-            return dict.fromkeys(leaves, planning.fractions_to_int_weights(shares))
+            shares = season_working_days(self.fiscal.first_month, country=self.config["country"])
+            return dict.fromkeys(leaves, fractions_to_int_weights(shares))
         if method == "custom":
-            shares = engine.season_custom([Decimal(v) for v in spec["curve"]])
-            return dict.fromkeys(leaves, planning.fractions_to_int_weights(shares))
+            shares = season_custom([Decimal(v) for v in spec["curve"]])
+            return dict.fromkeys(leaves, fractions_to_int_weights(shares))
         years = int(spec["base_years"])
         first = month_add(self.fiscal.first_month, -12 * years)
         last = month_add(self.fiscal.first_month, -1)
@@ -373,8 +381,7 @@ class _Inputs:
             index = month.year * 12 + month.month - 1 - base
             table[pl][index // MONTHS, index % MONTHS] += int(cents or 0)
         return {
-            pl: planning.fractions_to_int_weights(engine.season_historical(table[pl].tolist()))
-            for pl in leaves
+            pl: fractions_to_int_weights(season_historical(table[pl].tolist())) for pl in leaves
         }
 
     def bounds(self) -> tuple[dict, dict, dict]:
@@ -438,7 +445,7 @@ class _Inputs:
                 )
                 for k in kids
             ]
-            shares = engine.split(
+            shares = split(
                 total,
                 [node_weight(k.id) for k in kids],
                 [k.code for k in kids],
@@ -465,14 +472,36 @@ def check_constraints(*, structure: PlanStructure, leaves: pd.DataFrame, cents: 
 def _bound_check(cell: Cell, total: int, low: int | None, high: int | None) -> None:
     if low is not None and total < low:
         raise AllocationError(
-            f"{cell.label} would be {engine.format_cents(total)}, below its minimum "
-            f"{engine.format_cents(low)}"
+            f"{cell.label} would be {format_cents(total)}, below its minimum {format_cents(low)}"
         )
     if high is not None and total > high:
         raise AllocationError(
-            f"{cell.label} would be {engine.format_cents(total)}, above its maximum "
-            f"{engine.format_cents(high)}"
+            f"{cell.label} would be {format_cents(total)}, above its maximum {format_cents(high)}"
         )
+
+
+def _allocation_input(build: _Inputs, frozen: pd.DataFrame) -> AllocationInput:
+    """Everything the engine's ``allocate`` reads, gathered from the database."""
+    nodes = build.org_nodes()
+    specs = build.add_weight_inputs(nodes)
+    pl_nodes, weights, manual = build.product_line_inputs()
+    org_bounds, pl_bounds, month_bounds = build.bounds()
+    totals = build.pl_totals(pl_nodes, weights)
+    return AllocationInput(
+        total=to_cents(build.plan.total_amount),
+        org_nodes=nodes,
+        org_methods=specs,
+        pl_nodes=pl_nodes,
+        pl_weights=weights,
+        pl_manual=manual,
+        season=build.season(),
+        frozen=frozen.loc[frozen["salesperson_id"].isin(set(build.s.members))],
+        org_bounds=org_bounds,
+        pl_bounds=pl_bounds,
+        month_bounds=month_bounds,
+        pl_totals=totals,
+        pl_seed=build.pl_seed(weights) if totals is not None else None,
+    )
 
 
 @transaction.atomic
@@ -496,7 +525,7 @@ def plan_allocate(
     )
     old = plan_structure_get(plan=plan)
     locked = [info.cell for info in old.constraints if info.locked]
-    old_leaves = planning.empty_leaves()
+    old_leaves = empty_leaves()
     if locked and plan.allocated_at is not None:
         people = {int(x) for cell in locked for x in old.members_under(cell.org)}
         old_leaves = plan_leaves_frame(
@@ -511,29 +540,8 @@ def plan_allocate(
             _("Nothing was changed: there is nobody to allocate to under %(unit)s.")
             % {"unit": plan.root_org_unit.code}
         )
-    build = _Inputs(plan, structure, config)
     try:
-        nodes = build.org_nodes()
-        specs = build.add_weight_inputs(nodes)
-        pl_nodes, weights, manual = build.product_line_inputs()
-        org_bounds, pl_bounds, month_bounds = build.bounds()
-        totals = build.pl_totals(pl_nodes, weights)
-        data = AllocationInput(
-            total=to_cents(plan.total_amount),
-            org_nodes=nodes,
-            org_methods=specs,
-            pl_nodes=pl_nodes,
-            pl_weights=weights,
-            pl_manual=manual,
-            season=build.season(),
-            frozen=frozen.loc[frozen["salesperson_id"].isin(set(structure.members))],
-            org_bounds=org_bounds,
-            pl_bounds=pl_bounds,
-            month_bounds=month_bounds,
-            pl_totals=totals,
-            pl_seed=build.pl_seed(weights) if totals is not None else None,
-        )
-        leaves = planning.allocate(data)
+        leaves = allocate(_allocation_input(_Inputs(plan, structure, config), frozen))
         check_constraints(structure=structure, leaves=leaves, cents=leaves["cents"].to_numpy())
     except AllocationError as error:
         raise rule_error(error) from error

@@ -10,10 +10,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from allocation.engine import AllocationError
+from allocation.access import PlanScope, plan_scope_get
+from allocation.engine.errors import AllocationError
 from allocation.models import Plan, PlanChange
 from allocation.scoping import node_label_for
-from allocation.selectors import Cell, PlanScope, PlanStructure, plan_scope_get
+from allocation.structure import Cell, PlanStructure
 from salesalloc.core.exceptions import ApplicationError, ConflictError, ScopeError
 from salesalloc.core.fields import DecimalInputError, parse_decimal
 from salesalloc.core.money import from_cents

@@ -10,12 +10,13 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connections, transaction
-from django.db.models import F, Model, QuerySet, Value
+from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allocation.models import ActualCell, OrgUnit, ProductLine, Salesperson
+from salesalloc.core.users import acting_user
 
 TreeModel = TypeVar("TreeModel", OrgUnit, ProductLine)
 
@@ -66,7 +67,7 @@ def org_unit_create(
     unit = OrgUnit(code=code.strip(), name=name.strip(), kind=kind)
     _tree_place(node=unit, parent=parent)
     if managers:
-        unit.managers.set(managers)
+        unit.managers.set([user.pk for user in managers])
     return unit
 
 
@@ -100,7 +101,7 @@ def product_line_update(
     return _tree_update(node=product_line, fields=fields)
 
 
-def tree_save(*, node: Model, actor: AbstractBaseUser | None = None) -> Model:
+def tree_save(*, node: TreeModel, actor: AbstractBaseUser | None = None) -> TreeModel:
     """Save a tree node edited elsewhere (admin forms), keeping paths consistent."""
     if node.pk is None:
         with transaction.atomic():
@@ -134,7 +135,7 @@ def salesperson_create(
         code=code.strip(),
         name=name.strip(),
         org_unit=org_unit,
-        user=user,
+        user=acting_user(user),
         start_date=start_date,
         end_date=end_date,
         fte=fte,

@@ -1,43 +1,35 @@
 """Editing a plan's grid: one cell, a pasted block of cells, locks and bounds (drafts only).
 
 A *cell* is (org node or salesperson or all) x (product-line node or all) x (year | quarter
-| month); its amount is the sum of its leaves. In top-down mode a change keeps the cell's
-*parent* unchanged (see ``PlanStructure.parent``): the unlocked siblings rebalance in
-proportion and the cell's own leaves are re-split in their current proportions; leaves in any
-locked cell that does not contain the parent are frozen. In bottom-up mode the cell's leaves
-are re-split and every ancestor (and the plan total) follows. Infeasible changes raise
-``PlanRuleError`` and change nothing.
+| month); its amount is the sum of its leaves. Each service here checks its input in its
+own terms and applies it through ``services.cells.cells_apply`` (how a change rebalances is
+described there). Infeasible changes raise ``PlanRuleError`` and change nothing.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BigIntegerField, Sum
-from django.db.models.functions import Cast, Round
 from django.utils.translation import gettext as _
 
-from allocation import engine
-from allocation.engine import AllocationError
-from allocation.models import CellConstraint, Plan, PlanChange, TargetCell
-from allocation.planning import rebalance_many
+from allocation.access import PlanScope
+from allocation.engine.errors import AllocationError
+from allocation.engine.exact import format_cents
+from allocation.models import CellConstraint, Plan, PlanChange
 from allocation.scoping import cell_resolve_visible
-from allocation.selectors import (
-    Cell,
-    PlanScope,
-    PlanStructure,
-    plan_leaves_frame,
-    plan_structure_get,
+from allocation.selectors import plan_structure_get
+from allocation.services.cells import (
+    CellTarget,
+    EditResult,
+    cells_apply,
+    db_cell_sum,
+    rejected_cell,
 )
 from allocation.services.common import (
     CellsRejectedError,
@@ -52,26 +44,9 @@ from allocation.services.common import (
     plan_lock,
     rule_error,
 )
-from allocation.services.storage import target_amounts_update
+from allocation.structure import Cell, PlanStructure
 from salesalloc.core.exceptions import ScopeError
-from salesalloc.core.money import from_cents, to_cents
-
-
-@dataclass(frozen=True)
-class CellChange:
-    cell: Cell
-    old_cents: int
-    new_cents: int
-
-
-@dataclass
-class EditResult:
-    """What an edit did: the plan after it, the cells set, how many leaves changed."""
-
-    plan: Plan
-    changes: list[CellChange]
-    leaf_count: int
-    batch: uuid.UUID | None = None
+from salesalloc.core.money import to_cents
 
 
 @dataclass(frozen=True)
@@ -104,157 +79,6 @@ def _resolve_visible(structure: PlanStructure, window: PlanScope, **coords: Any)
     return cell
 
 
-def _load_leaves(plan: Plan, structure: PlanStructure, region: Cell) -> pd.DataFrame:
-    """The stored leaves of ``region`` sorted by (salesperson, line, month) for stable ties."""
-    leaves = plan_leaves_frame(
-        plan=plan,
-        structure=structure,
-        salesperson_ids=None if region.org.is_root else structure.members_under(region.org),
-        pl_ids=structure.leaves_under(region.pl),
-        months=structure.months(region),
-    )
-    expected = structure.leaf_count(region)
-    if len(leaves) != expected:
-        if leaves.empty:
-            raise PlanRuleError(_("Allocate the plan before editing its cells."))
-        raise PlanRuleError(
-            _("The grid of this plan is incomplete (%(have)s of %(want)s cells); allocate again.")
-            % {"have": len(leaves), "want": expected}
-        )
-    return leaves.sort_values(["salesperson_id", "pl_id", "m"]).reset_index(drop=True)
-
-
-def _frozen(
-    structure: PlanStructure, leaves: pd.DataFrame, keeper: Cell | None, extra: Sequence[Cell] = ()
-) -> np.ndarray:
-    """Leaves inside locked cells (and ``extra`` cells) that do not contain ``keeper``."""
-    frozen = np.zeros(len(leaves), dtype=bool)
-    cells = [info.cell for info in structure.constraints if info.locked] + list(extra)
-    for cell in cells:
-        if keeper is not None and structure.contains(cell, keeper):
-            continue
-        frozen |= structure.mask(cell, leaves)
-    return frozen
-
-
-def _db_sum(plan: Plan, structure: PlanStructure, cell: Cell) -> int:
-    cells = TargetCell.objects.filter(plan=plan)
-    if not cell.org.is_root:
-        cells = cells.filter(salesperson_id__in=[int(x) for x in structure.members_under(cell.org)])
-    if cell.pl is not None:
-        cells = cells.filter(product_line_id__in=[int(x) for x in structure.leaves_under(cell.pl)])
-    if cell.period != "year":
-        months = structure.fiscal.months
-        cells = cells.filter(month__in=[months[m] for m in structure.months(cell)])
-    total = cells.aggregate(c=Cast(Round(Sum("amount") * 100), BigIntegerField()))["c"]
-    return int(total or 0)
-
-
-def check_changed_constraints(
-    *,
-    plan: Plan,
-    structure: PlanStructure,
-    leaves: pd.DataFrame,
-    old: np.ndarray,
-    new: np.ndarray,
-    region: Cell | None,
-) -> None:
-    """Locks and bounds of every cell the change touches still hold (else AllocationError).
-
-    Only constraints whose sum moves are checked; a cell whose leaves are all in memory
-    (inside ``region``) is summed here, any other gets one query (None: always query).
-    """
-    changed = old != new
-    if not changed.any():
-        return
-    for info in structure.constraints:
-        mask = structure.mask(info.cell, leaves)
-        delta = int((new[mask] - old[mask]).sum())
-        if delta == 0:
-            continue
-        if info.locked:
-            raise AllocationError(f"{info.cell.label} is locked", child=info.cell.label)
-        if info.min_cents is None and info.max_cents is None:
-            continue
-        if region is not None and structure.contains(region, info.cell):
-            total = int(new[mask].sum())
-        else:
-            total = _db_sum(plan, structure, info.cell) + delta
-        if info.min_cents is not None and total < info.min_cents:
-            raise AllocationError(
-                f"{info.cell.label} would be {engine.format_cents(total)}, below its minimum "
-                f"{engine.format_cents(info.min_cents)}",
-                child=info.cell.label,
-            )
-        if info.max_cents is not None and total > info.max_cents:
-            raise AllocationError(
-                f"{info.cell.label} would be {engine.format_cents(total)}, above its maximum "
-                f"{engine.format_cents(info.max_cents)}",
-                child=info.cell.label,
-            )
-
-
-def _write(leaves: pd.DataFrame, old: np.ndarray, new: np.ndarray) -> int:
-    changed = old != new
-    target_amounts_update(ids=leaves["id"].to_numpy()[changed], cents=new[changed])
-    return int(changed.sum())
-
-
-def _rebalance_one(
-    structure: PlanStructure,
-    leaves: pd.DataFrame,
-    cell: Cell,
-    parent: Cell,
-    dimension: str,
-    target: int,
-) -> np.ndarray:
-    """engine.rebalance of ``cell`` among the children of ``parent`` along ``dimension``."""
-    groups = [cell] + [
-        child
-        for child in structure.children(parent, dimension)
-        if not structure.overlaps(child, cell)
-    ]
-    owner = np.full(len(leaves), -1, dtype=np.int64)
-    for index, group in enumerate(groups):
-        owner[structure.mask(group, leaves)] = index
-    if (owner < 0).any():  # pragma: no cover - the children partition the parent
-        raise AllocationError("the cell's siblings don't cover its parent")
-    infos = [structure.constraint_at(group) for group in groups]
-    return engine.rebalance(
-        amounts=leaves["cents"].to_numpy(dtype=np.int64),
-        sibling=owner,
-        sibling_keys=[group.label for group in groups],
-        edited=0,
-        new_amount=target,
-        frozen=_frozen(structure, leaves, parent),
-        locked_siblings=[bool(info and info.locked) for info in infos],
-        mins=[info.min_cents if info else None for info in infos],
-        maxs=[info.max_cents if info else None for info in infos],
-    )
-
-
-def _rescale(
-    structure: PlanStructure,
-    leaves: pd.DataFrame,
-    cell: Cell,
-    target: int,
-    extra: Sequence[Cell] = (),
-) -> np.ndarray:
-    """Re-split a cell's own leaves to ``target`` (bottom-up edits and the plan total).
-
-    A locked cell containing ``cell`` would change with it, so that is refused; leaves of
-    locked (and ``extra``) cells inside or across it are frozen.
-    """
-    for info in structure.constraints:
-        if info.locked and structure.contains(info.cell, cell):
-            raise AllocationError(f"{info.cell.label} is locked", child=info.cell.label)
-    mask = structure.mask(cell, leaves)
-    frozen = _frozen(structure, leaves.loc[mask], cell, extra=extra)
-    out = leaves["cents"].to_numpy(dtype=np.int64).copy()
-    out[mask] = engine.rescale(amounts=out[mask], new_total=target, frozen=frozen)
-    return out
-
-
 @transaction.atomic
 def cell_edit(
     *,
@@ -268,15 +92,14 @@ def cell_edit(
     actor: AbstractBaseUser | None = None,
     expected_revision: int | None = None,
 ) -> EditResult:
-    """Set one cell of a draft to ``amount`` (DESIGN §3 editing; see the module docstring).
+    """Set one cell of a draft to ``amount`` (DESIGN §3 editing; see ``services.cells``).
 
     1. Lock the plan row; check it is a draft at ``expected_revision`` and that the actor
-       may change the cell (managers: its parent lies in their subtree).
-    2. Top-down: ``engine.rebalance`` over the leaves under the parent, so the parent is
-       unchanged to the cent. The plan total (no parent) rescales every unlocked leaf.
-       Bottom-up: ``engine.rescale`` of the cell's leaves; the plan total follows.
-    3. Check every lock and bound the change touches, write only the leaves that changed,
-       audit one row, bump the plan's revision.
+       may change the cell (managers: its parent lies in their subtree); refuse a locked
+       cell, and a cell out of its own bounds when nothing above it is kept.
+    2. :func:`cells_apply` with this one cell: top-down, its siblings rebalance so the parent
+       is unchanged to the cent (the plan total rescales every unlocked leaf); bottom-up,
+       its leaves are re-split and the plan total follows. One audit row.
     """
     plan = plan_lock(plan=plan)
     ensure_editable(plan)
@@ -293,74 +116,34 @@ def cell_edit(
         raise PlanRuleError(
             _("Nothing was changed: %(cell)s is locked; unlock it first.") % {"cell": cell.label}
         )
-    parent = structure.parent(cell)
-    top_down = plan.mode == Plan.Mode.TOP_DOWN
-    region = parent[0] if (parent is not None and top_down) else cell
-    leaves = _load_leaves(plan, structure, region)
-    old = leaves["cents"].to_numpy(dtype=np.int64)
-    old_cell = int(old[structure.mask(cell, leaves)].sum())
+    keeps_parent = structure.parent(cell) is not None and plan.mode == Plan.Mode.TOP_DOWN
     try:
-        if parent is None or not top_down:
-            if info is not None:
-                _bounds_of_cell(cell, target, info.min_cents, info.max_cents)
-            new = _rescale(structure, leaves, cell, target)
-        else:
-            new = _rebalance_one(structure, leaves, cell, parent[0], parent[1], target)
-        check_changed_constraints(
-            plan=plan, structure=structure, leaves=leaves, old=old, new=new, region=region
+        if info is not None and not keeps_parent:
+            _bounds_of_cell(cell, target, info.min_cents, info.max_cents)
+        return cells_apply(
+            plan=plan,
+            structure=structure,
+            items=[CellTarget(cell=cell, target=target)],
+            action=PlanChange.Action.EDIT,
+            actor=actor,
+            reason=reason,
+            batched=False,
         )
     except AllocationError as error:
         raise rule_error(error) from error
-    count = _write(leaves, old, new)
-    fields = ["revision", "updated_at"]
-    if parent is None or not top_down:
-        plan.total_amount = from_cents(to_cents(plan.total_amount) + target - old_cell)
-        fields.append("total_amount")
-    plan.revision += 1
-    plan.save(update_fields=fields)
-    audit(
-        plan=plan,
-        actor=actor,
-        action=PlanChange.Action.EDIT,
-        cell=cell,
-        old_cents=old_cell,
-        new_cents=target,
-        reason=reason,
-        leaf_count=count,
-    )
-    return EditResult(plan=plan, changes=[CellChange(cell, old_cell, target)], leaf_count=count)
 
 
 def _bounds_of_cell(cell: Cell, target: int, low: int | None, high: int | None) -> None:
     if low is not None and target < low:
         raise AllocationError(
-            f"{cell.label} can't go below its minimum of {engine.format_cents(low)}",
+            f"{cell.label} can't go below its minimum of {format_cents(low)}",
             child=cell.label,
         )
     if high is not None and target > high:
         raise AllocationError(
-            f"{cell.label} can't go above its maximum of {engine.format_cents(high)}",
+            f"{cell.label} can't go above its maximum of {format_cents(high)}",
             child=cell.label,
         )
-
-
-@dataclass
-class _Item:
-    index: int
-    ref: str | None
-    cell: Cell
-    target: int
-
-
-@dataclass
-class _Group:
-    parent: Cell | None
-    dimension: str | None
-    items: list[_Item] = field(default_factory=list)
-
-
-def _error(item_index: int, ref: str | None, label: str | None, message: str) -> dict[str, Any]:
-    return {"index": item_index, "ref": ref, "cell": label, "message": message}
 
 
 def _messages(error: ValidationError) -> str:
@@ -369,50 +152,68 @@ def _messages(error: ValidationError) -> str:
     return " ".join(str(m) for m in error.messages)
 
 
+def _pasted_cell(
+    structure: PlanStructure, window: PlanScope, index: int, raw: CellInput
+) -> CellTarget:
+    """Resolve and check one pasted cell, or raise ``_Refused`` with the reason."""
+    try:
+        cell = _resolve_visible(
+            structure,
+            window,
+            **_coords(raw.org_unit, raw.salesperson, raw.product_line, raw.period),
+        )
+    except ValidationError as error:
+        raise _Refused(None, _messages(error)) from error
+    problem = amount_problem(raw.amount)
+    if problem:
+        raise _Refused(cell.label, problem)
+    try:
+        ensure_may_change(window=window, structure=structure, cell=cell)
+    except ScopeError as error:
+        raise _Refused(cell.label, error.message) from error
+    target = to_cents(parse_amount(raw.amount))
+    info = structure.constraint_at(cell)
+    if info is not None and info.locked:
+        raise _Refused(cell.label, _("This cell is locked."))
+    if info is not None:
+        try:
+            _bounds_of_cell(cell, target, info.min_cents, info.max_cents)
+        except AllocationError as error:
+            raise _Refused(cell.label, error.message) from error
+    return CellTarget(cell=cell, target=target, index=index, ref=raw.ref)
+
+
+class _Refused(Exception):  # noqa: N818 - a control-flow signal inside this module
+    """One pasted cell can't be set: its label (if it resolved) and why."""
+
+    def __init__(self, label: str | None, message: str) -> None:
+        super().__init__(message)
+        self.label = label
+        self.message = message
+
+
 def _validated_items(
     structure: PlanStructure, window: PlanScope, cells: Sequence[CellInput]
-) -> list[_Item]:
+) -> list[CellTarget]:
     """Resolve and check every cell; refuse the whole set naming each offending cell."""
     errors: list[dict[str, Any]] = []
-    items: list[_Item] = []
-    seen: dict[tuple, int] = {}
+    items: list[CellTarget] = []
+    seen: set[tuple[str, int | None, str]] = set()
     for index, raw in enumerate(cells):
         try:
-            cell = _resolve_visible(
-                structure,
-                window,
-                **_coords(raw.org_unit, raw.salesperson, raw.product_line, raw.period),
-            )
-        except ValidationError as error:
-            errors.append(_error(index, raw.ref, None, _messages(error)))
+            item = _pasted_cell(structure, window, index, raw)
+        except _Refused as refused:
+            errors.append(rejected_cell(index, raw.ref, refused.label, refused.message))
             continue
-        problem = amount_problem(raw.amount)
-        if problem:
-            errors.append(_error(index, raw.ref, cell.label, problem))
-            continue
-        try:
-            ensure_may_change(window=window, structure=structure, cell=cell)
-        except ScopeError as error:
-            errors.append(_error(index, raw.ref, cell.label, error.message))
-            continue
-        target = to_cents(parse_amount(raw.amount))
-        info = structure.constraint_at(cell)
-        if info is not None and info.locked:
-            errors.append(_error(index, raw.ref, cell.label, _("This cell is locked.")))
-            continue
-        if info is not None:
-            try:
-                _bounds_of_cell(cell, target, info.min_cents, info.max_cents)
-            except AllocationError as error:
-                errors.append(_error(index, raw.ref, cell.label, error.message))
-                continue
-        if cell.key in seen:
+        if item.cell.key in seen:
             errors.append(
-                _error(index, raw.ref, cell.label, _("The same cell appears twice in the block."))
+                rejected_cell(
+                    index, raw.ref, item.cell.label, _("The same cell appears twice in the block.")
+                )
             )
             continue
-        seen[cell.key] = index
-        items.append(_Item(index=index, ref=raw.ref, cell=cell, target=target))
+        seen.add(item.cell.key)
+        items.append(item)
     if errors:
         raise CellsRejectedError(
             _("Nothing was changed: %(count)s of the cells can't be set.") % {"count": len(errors)},
@@ -421,7 +222,7 @@ def _validated_items(
     return _drop_redundant(structure, items)
 
 
-def _drop_redundant(structure: PlanStructure, items: list[_Item]) -> list[_Item]:
+def _drop_redundant(structure: PlanStructure, items: list[CellTarget]) -> list[CellTarget]:
     """Check totals pasted together with all their parts (a whole grid row pasted back).
 
     A quarter pasted with its three months must equal their sum and is then dropped (a
@@ -457,14 +258,14 @@ def _drop_redundant(structure: PlanStructure, items: list[_Item]) -> list[_Item]
                 total = sum(part.target for part in parts)
                 if total != item.target:
                     errors.append(
-                        _error(
+                        rejected_cell(
                             item.index,
                             item.ref,
                             item.cell.label,
                             _("It is %(cell)s but the months pasted with it add up to %(sum)s.")
                             % {
-                                "cell": engine.format_cents(item.target),
-                                "sum": engine.format_cents(total),
+                                "cell": format_cents(item.target),
+                                "sum": format_cents(total),
                             },
                         )
                     )
@@ -478,16 +279,6 @@ def _drop_redundant(structure: PlanStructure, items: list[_Item]) -> list[_Item]
             errors=errors,
         )
     return remaining
-
-
-def _group_order(structure: PlanStructure, parent: Cell | None) -> tuple:
-    if parent is None:
-        return (-1, -1, -1)
-    return (
-        parent.org.depth,
-        parent.pl.depth if parent.pl is not None else 0,
-        0 if parent.period == "year" else 1,
-    )
 
 
 @transaction.atomic
@@ -506,9 +297,9 @@ def cells_edit(
        amount >= 0 with at most 2 decimals, not locked, within its own bounds, no duplicate;
        otherwise refuse the whole set naming every offending cell. A quarter/year pasted with
        all its months must equal their sum (and is then only a check).
-    2. Top-down: group the cells by parent and apply the groups coarse to fine; within a
-       group the pasted siblings take their amounts together and the other unlocked siblings
-       share the difference (``planning.rebalance_many``); cells set by an earlier group are
+    2. :func:`cells_apply`: top-down, the cells are grouped by parent and the groups applied
+       coarse to fine; within a group the pasted siblings take their amounts together and
+       the other unlocked siblings share the difference; cells set by an earlier group are
        frozen for later ones. Bottom-up: each cell's leaves are re-split in turn.
     3. Every pasted cell must end at its amount and every touched lock/bound must hold;
        otherwise nothing changes. One ``PlanChange`` per cell with a shared batch id.
@@ -521,149 +312,61 @@ def cells_edit(
     structure = plan_structure_get(plan=plan)
     window = actor_scope(actor=actor, structure=structure)
     items = _validated_items(structure, window, cells)
-    top_down = plan.mode == Plan.Mode.TOP_DOWN
-    groups: dict[tuple, _Group] = {}
-    for item in items:
-        parent = structure.parent(item.cell)
-        if parent is None or not top_down:
-            key: tuple = ("self", item.cell.key)
-            groups[key] = _Group(parent=None, dimension=None, items=[item])
-            continue
-        key = (parent[0].key, parent[1])
-        groups.setdefault(key, _Group(parent=parent[0], dimension=parent[1])).items.append(item)
-    region = _union_region(structure, items, top_down)
-    leaves = _load_leaves(plan, structure, region)
-    old = leaves["cents"].to_numpy(dtype=np.int64)
-    work = old.copy()
-    ordered = sorted(
-        groups.values(),
-        key=lambda g: _group_order(
-            structure, g.parent if g.parent is not None else g.items[0].cell
-        ),
-    )
-    done: list[Cell] = []
     try:
-        for group in ordered:
-            frame = leaves.assign(cents=work)
-            if group.parent is None:
-                item = group.items[0]
-                work = _rescale(structure, frame, item.cell, item.target, extra=done)
-            else:
-                work = _apply_group(structure, frame, group, done)
-            done.extend(item.cell for item in group.items)
-        for item in items:
-            total = int(work[structure.mask(item.cell, leaves)].sum())
-            if total != item.target:
-                raise CellsRejectedError(
-                    _("Nothing was changed: these cells can't all keep their amounts together."),
-                    errors=[
-                        _error(
-                            item.index,
-                            item.ref,
-                            item.cell.label,
-                            _(
-                                "Other cells of the block would move it to %(amount)s; "
-                                "paste them separately."
-                            )
-                            % {"amount": engine.format_cents(total)},
-                        )
-                    ],
-                )
-        check_changed_constraints(
-            plan=plan, structure=structure, leaves=leaves, old=old, new=work, region=region
+        return cells_apply(
+            plan=plan,
+            structure=structure,
+            items=items,
+            action=action,
+            actor=actor,
+            reason=reason,
         )
     except AllocationError as error:
         raise rule_error(error) from error
-    count = _write(leaves, old, work)
-    batch = uuid.uuid4()
-    fields = ["revision", "updated_at"]
-    if not top_down or any(structure.parent(item.cell) is None for item in items):
-        delta = int(work.sum()) - int(old.sum())
-        plan.total_amount = from_cents(to_cents(plan.total_amount) + delta)
-        fields.append("total_amount")
-    plan.revision += 1
-    plan.save(update_fields=fields)
-    rows = [
-        audit(
-            plan=plan,
-            actor=actor,
-            action=action,
-            cell=item.cell,
-            old_cents=int(old[structure.mask(item.cell, leaves)].sum()),
-            new_cents=item.target,
-            reason=reason,
-            leaf_count=count,
-            batch=batch,
-            details={"ref": item.ref} if item.ref else None,
-            save=False,
-        )
-        for item in items
-    ]
-    PlanChange.objects.bulk_create(rows)
-    changes = [
-        CellChange(item.cell, int(old[structure.mask(item.cell, leaves)].sum()), item.target)
-        for item in items
-    ]
-    return EditResult(plan=plan, changes=changes, leaf_count=count, batch=batch)
 
 
-def _union_region(structure: PlanStructure, items: list[_Item], top_down: bool) -> Cell:
-    """All lines x the year of the closest org node holding every region the set touches
-    (the parent of each cell in top-down mode, the cell itself in bottom-up mode)."""
-    regions = []
-    for item in items:
-        parent = structure.parent(item.cell)
-        if parent is None:
-            return Cell(structure.root, None, "year")
-        regions.append(parent[0] if top_down else item.cell)
-    opaths = {region.org.opath for region in regions}
-    if len(opaths) == 1:
-        return Cell(regions[0].org, None, "year")
-    common = os.path.commonprefix(sorted(opaths))  # noqa: RUF071 - paths end in "/"
-    common = common[: common.rfind("/") + 1]
-    while common not in structure.by_opath and len(common) > len(structure.root.opath):
-        common = common[: common.rstrip("/").rfind("/") + 1]
-    return Cell(structure.by_opath.get(common, structure.root), None, "year")
+def _constraint_row(plan: Plan, cell: Cell) -> CellConstraint:
+    """The cell's constraint row, or a new unsaved one."""
+    key = {
+        "plan": plan,
+        "org_unit_id": cell.org.id if cell.org.kind == "unit" else None,
+        "salesperson_id": cell.org.id if cell.org.kind == "salesperson" else None,
+        "product_line_id": cell.pl.id if cell.pl is not None else None,
+        "period": cell.period,
+    }
+    return CellConstraint.objects.filter(**key).first() or CellConstraint(**key)
 
 
-def _apply_group(
-    structure: PlanStructure, frame: pd.DataFrame, group: _Group, done: list[Cell]
-) -> np.ndarray:
-    """Apply one parent's pasted children at once (``planning.rebalance_many``)."""
-    parent, dimension = group.parent, group.dimension
-    assert parent is not None  # noqa: S101 - grouped by parent above
-    assert dimension is not None  # noqa: S101
-    inside = structure.mask(parent, frame)
-    sub = frame.loc[inside].reset_index(drop=True)
-    edited = [item.cell for item in group.items]
-    for i, first in enumerate(edited):
-        for second in edited[i + 1 :]:
-            if structure.overlaps(first, second):
-                raise AllocationError(
-                    f"{first.label} and {second.label} overlap; paste one of them"
-                )
-    groups = edited + [
-        child
-        for child in structure.children(parent, dimension)
-        if not any(structure.overlaps(child, cell) for cell in edited)
-    ]
-    owner = np.full(len(sub), -1, dtype=np.int64)
-    for index, cell in enumerate(groups):
-        owner[structure.mask(cell, sub)] = index
-    infos = [structure.constraint_at(cell) for cell in groups]
-    new_sub = rebalance_many(
-        amounts=sub["cents"].to_numpy(dtype=np.int64),
-        child=owner,
-        child_keys=[cell.label for cell in groups],
-        targets={i: item.target for i, item in enumerate(group.items)},
-        frozen=_frozen(structure, sub, parent, extra=done),
-        locked_children=[bool(info and info.locked) for info in infos],
-        mins=[info.min_cents if info else None for info in infos],
-        maxs=[info.max_cents if info else None for info in infos],
-    )
-    work = frame["cents"].to_numpy(dtype=np.int64).copy()
-    work[inside] = new_sub
-    return work
+def _bounds_changed(
+    plan: Plan,
+    cell: Cell,
+    row: CellConstraint,
+    bounds: tuple[Decimal | None, Decimal | None],
+    current: int,
+) -> bool:
+    """Check new min/max bounds (valid amounts, min <= max, holding for the cell's current
+    amount once allocated) and set them on ``row``; True if they changed."""
+    low, high = bounds
+    for name, value in (("min_amount", low), ("max_amount", high)):
+        if value is not None:
+            parse_amount(value, field=name)
+    if low is not None and high is not None and low > high:
+        raise ValidationError({"max_amount": _("The maximum is below the minimum.")})
+    if plan.allocated_at is not None:
+        if low is not None and current < to_cents(low):
+            raise PlanRuleError(
+                _("%(cell)s is %(amount)s now, below the new minimum.")
+                % {"cell": cell.label, "amount": format_cents(current)}
+            )
+        if high is not None and current > to_cents(high):
+            raise PlanRuleError(
+                _("%(cell)s is %(amount)s now, above the new maximum.")
+                % {"cell": cell.label, "amount": format_cents(current)}
+            )
+    if (low, high) == (row.min_amount, row.max_amount):
+        return False
+    row.min_amount, row.max_amount = low, high
+    return True
 
 
 @transaction.atomic
@@ -692,47 +395,14 @@ def cell_constraint_set(
         structure, window, **_coords(org_unit, salesperson, product_line, period)
     )
     ensure_may_change(window=window, structure=structure, cell=cell)
-    row = CellConstraint.objects.filter(
-        plan=plan,
-        org_unit_id=cell.org.id if cell.org.kind == "unit" else None,
-        salesperson_id=cell.org.id if cell.org.kind == "salesperson" else None,
-        product_line_id=cell.pl.id if cell.pl is not None else None,
-        period=cell.period,
-    ).first()
-    if row is None:
-        row = CellConstraint(
-            plan=plan,
-            org_unit_id=cell.org.id if cell.org.kind == "unit" else None,
-            salesperson_id=cell.org.id if cell.org.kind == "salesperson" else None,
-            product_line_id=cell.pl.id if cell.pl is not None else None,
-            period=cell.period,
-        )
-    current = _db_sum(plan, structure, cell)
+    row = _constraint_row(plan, cell)
+    current = db_cell_sum(plan, structure, cell)
     actions = []
     if locked is not None and locked != row.locked:
         row.locked = locked
         actions.append(PlanChange.Action.LOCK if locked else PlanChange.Action.UNLOCK)
-    if bounds is not None:
-        low, high = bounds
-        for name, value in (("min_amount", low), ("max_amount", high)):
-            if value is not None:
-                parse_amount(value, field=name)
-        if low is not None and high is not None and low > high:
-            raise ValidationError({"max_amount": _("The maximum is below the minimum.")})
-        if plan.allocated_at is not None:
-            if low is not None and current < to_cents(low):
-                raise PlanRuleError(
-                    _("%(cell)s is %(amount)s now, below the new minimum.")
-                    % {"cell": cell.label, "amount": engine.format_cents(current)}
-                )
-            if high is not None and current > to_cents(high):
-                raise PlanRuleError(
-                    _("%(cell)s is %(amount)s now, above the new maximum.")
-                    % {"cell": cell.label, "amount": engine.format_cents(current)}
-                )
-        if (low, high) != (row.min_amount, row.max_amount):
-            row.min_amount, row.max_amount = low, high
-            actions.append(PlanChange.Action.BOUNDS)
+    if bounds is not None and _bounds_changed(plan, cell, row, bounds, current):
+        actions.append(PlanChange.Action.BOUNDS)
     for action in actions:
         audit(
             plan=plan,

@@ -8,27 +8,24 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, QuerySet, Sum
-from django.db.models.functions import Cast, Round
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from allocation.engine import AllocationError
-from allocation.models import (
-    Acknowledgement,
-    ActualCell,
-    Plan,
-    PlanChange,
-    TargetCell,
-)
-from allocation.planning import MONTHS, respread_rows
-from allocation.selectors import plan_leaves_frame, plan_structure_get, viewer_scope
+from allocation.access import viewer_scope
+from allocation.engine.errors import AllocationError
+from allocation.engine.fiscal import MONTHS
+from allocation.engine.rebalance import respread_rows
+from allocation.models import Acknowledgement, Plan, PlanChange, TargetCell
+from allocation.selectors import plan_leaves_frame, plan_structure_get
+from allocation.selectors.frames import plan_row_month_actuals
 from allocation.services.common import audit, plan_lock, rule_error
 from allocation.services.storage import target_cells_delete, target_cells_insert
 from allocation.signals import acknowledgement_recorded, plan_status_changed
+from allocation.structure import PlanStructure
 from salesalloc.core.exceptions import ConflictError, ScopeError
 from salesalloc.core.money import from_cents
 from salesalloc.core.users import acting_user
@@ -350,21 +347,8 @@ def plan_scenario_create(
 
 
 @transaction.atomic
-def plan_respread(
-    *, plan: Plan, as_of: dt.date, actor: AbstractBaseUser | None = None, reason: str = ""
-) -> Plan:
-    """Mid-year re-spread: a new draft version where what remains goes to the open months.
-
-    Per leaf row (salesperson x product line), the fiscal months that ended by ``as_of``
-    take their actuals (a net-negative month counts as 0) and the open months share
-    ``max(annual − actual to date, 0)`` in proportion to their current targets
-    (``planning.respread_rows``, the vectorised ``engine.respread``). A row already past its
-    annual target keeps its actuals and gets 0 for the rest. The plan total becomes the sum
-    of the rows.
-    """
-    plan = plan_lock(plan=plan)
-    _require(plan, {Status.PUBLISHED}, _("re-spread"))
-    structure = plan_structure_get(plan=plan, with_constraints=False)
+def _respread_closed_months(plan: Plan, structure: PlanStructure, as_of: dt.date) -> int:
+    """How many months are over by ``as_of``; refuse none, all, or a next version open."""
     closed = structure.fiscal.closed_months(as_of)
     if closed == 0:
         raise ConflictError(
@@ -378,6 +362,25 @@ def plan_respread(
             _("Version %(version)s of this plan is already open (%(status)s).")
             % {"version": existing.version, "status": existing.get_status_display().lower()}
         )
+    return closed
+
+
+def plan_respread(
+    *, plan: Plan, as_of: dt.date, actor: AbstractBaseUser | None = None, reason: str = ""
+) -> Plan:
+    """Mid-year re-spread: a new draft version where what remains goes to the open months.
+
+    Per leaf row (salesperson x product line), the fiscal months that ended by ``as_of``
+    take their actuals (a net-negative month counts as 0) and the open months share
+    ``max(annual − actual to date, 0)`` in proportion to their current targets
+    (``respread_rows``, the vectorised ``respread``). A row already past its
+    annual target keeps its actuals and gets 0 for the rest. The plan total becomes the sum
+    of the rows.
+    """
+    plan = plan_lock(plan=plan)
+    _require(plan, {Status.PUBLISHED}, _("re-spread"))
+    structure = plan_structure_get(plan=plan, with_constraints=False)
+    closed = _respread_closed_months(plan, structure, as_of)
     leaves = plan_leaves_frame(plan=plan, structure=structure)
     rows = (
         leaves.pivot_table(
@@ -388,31 +391,7 @@ def plan_respread(
         .astype(np.int64)
     )
     months = structure.fiscal.months
-    actual = list(
-        ActualCell.objects.filter(
-            month__gte=months[0],
-            month__lte=months[closed - 1],
-            salesperson_id__in=[int(x) for x in structure.member_ids],
-            product_line_id__in=[int(x) for x in structure.leaf_ids],
-        )
-        .order_by()
-        .values("salesperson_id", "product_line_id", "month")
-        .annotate(cents=Cast(Round(Sum("amount") * 100), BigIntegerField()))
-        .values_list("salesperson_id", "product_line_id", "month", "cents")
-    )
-    actual_table = np.zeros(rows.shape, dtype=np.int64)
-    if actual:
-        frame = pd.DataFrame(actual, columns=["salesperson_id", "pl_id", "month", "cents"])
-        frame["m"] = [structure.fiscal.month_index(m) for m in frame["month"]]
-        position = rows.index.get_indexer(
-            pd.MultiIndex.from_frame(frame[["salesperson_id", "pl_id"]])
-        )
-        keep = position >= 0
-        np.add.at(
-            actual_table,
-            (position[keep], frame["m"].to_numpy(dtype=np.int64)[keep]),
-            frame["cents"].to_numpy(dtype=np.int64)[keep],
-        )
+    actual_table = plan_row_month_actuals(structure=structure, rows=rows.index, closed=closed)
     try:
         table = respread_rows(targets=rows.to_numpy(), actuals=actual_table, closed=closed)
     except AllocationError as error:
@@ -459,7 +438,7 @@ def acknowledgement_record(
     plan: Plan,
     status: str,
     comment: str = "",
-    actor: AbstractBaseUser,
+    actor: AbstractBaseUser | AnonymousUser,
 ) -> Acknowledgement:
     """A salesperson acknowledges or disputes (with a comment) their published targets.
 
@@ -490,7 +469,7 @@ def acknowledgement_record(
     )
     change = audit(
         plan=plan,
-        actor=actor,
+        actor=acting_user(actor),
         action=PlanChange.Action.ACKNOWLEDGE
         if status == Acknowledgement.Status.ACKNOWLEDGED
         else PlanChange.Action.DISPUTE,

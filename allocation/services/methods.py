@@ -33,14 +33,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from allocation import calendars
-from allocation.planning import (
-    ORG_METHODS,
-    PRODUCT_LINE_METHODS,
-    SEASONALITY_METHODS,
-    FiscalYear,
-    month_add,
-)
+from allocation.engine.calendars import uses_fallback
+from allocation.engine.fiscal import FiscalYear, month_add
+from allocation.engine.seasonality import SEASONALITY_METHODS
+from allocation.engine.weights import ORG_METHODS, PRODUCT_LINE_METHODS
 from salesalloc.core.fields import DecimalInputError, parse_decimal
 
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
@@ -126,6 +122,42 @@ def _org_spec(spec: Any, where: str, fiscal: FiscalYear, *, nested: bool = False
     return cleaned
 
 
+def _seasonality_spec(raw: Any) -> dict[str, Any]:
+    """The cleaned ``seasonality`` part of a method configuration."""
+    season = raw or {"method": "historical"}
+    if not isinstance(season, dict) or season.get("method") not in SEASONALITY_METHODS:
+        raise ValidationError(
+            {
+                "seasonality.method": _("Choose one of: %(choices)s.")
+                % {"choices": ", ".join(SEASONALITY_METHODS)}
+            }
+        )
+    cleaned: dict[str, Any] = {"method": season["method"]}
+    if season["method"] == "historical":
+        years = season.get("base_years", 3)
+        if (
+            isinstance(years, bool)
+            or not isinstance(years, int)
+            or not 1 <= years <= MAX_BASE_YEARS
+        ):
+            raise ValidationError(
+                {
+                    "seasonality.base_years": _("Between 1 and %(max)s years.")
+                    % {"max": MAX_BASE_YEARS}
+                }
+            )
+        cleaned["base_years"] = years
+    if season["method"] == "custom":
+        curve = season.get("curve")
+        if not isinstance(curve, list) or len(curve) != 12:
+            raise ValidationError({"seasonality.curve": _("Give exactly 12 monthly numbers.")})
+        values = [_decimal(v, "seasonality.curve", low=Decimal(0), high=None) for v in curve]
+        if all(Decimal(v) == 0 for v in values):
+            raise ValidationError({"seasonality.curve": _("The curve can't be all zero.")})
+        cleaned["curve"] = values
+    return cleaned
+
+
 def method_config_clean(config: Any, *, fiscal: FiscalYear) -> dict:
     """Validate a method configuration and fill in the defaults; ``ValidationError`` names
     the offending key (``org.smoothing``, ``seasonality.curve``, ...)."""
@@ -163,41 +195,11 @@ def method_config_clean(config: Any, *, fiscal: FiscalYear) -> dict:
     if line_spec["method"] in {"historical", "company"}:
         _base_period(line_spec, cleaned["product_line"], "product_line", fiscal)
 
-    season = config.get("seasonality") or {"method": "historical"}
-    if not isinstance(season, dict) or season.get("method") not in SEASONALITY_METHODS:
-        raise ValidationError(
-            {
-                "seasonality.method": _("Choose one of: %(choices)s.")
-                % {"choices": ", ".join(SEASONALITY_METHODS)}
-            }
-        )
-    cleaned["seasonality"] = {"method": season["method"]}
-    if season["method"] == "historical":
-        years = season.get("base_years", 3)
-        if (
-            isinstance(years, bool)
-            or not isinstance(years, int)
-            or not 1 <= years <= MAX_BASE_YEARS
-        ):
-            raise ValidationError(
-                {
-                    "seasonality.base_years": _("Between 1 and %(max)s years.")
-                    % {"max": MAX_BASE_YEARS}
-                }
-            )
-        cleaned["seasonality"]["base_years"] = years
-    if season["method"] == "custom":
-        curve = season.get("curve")
-        if not isinstance(curve, list) or len(curve) != 12:
-            raise ValidationError({"seasonality.curve": _("Give exactly 12 monthly numbers.")})
-        values = [_decimal(v, "seasonality.curve", low=Decimal(0), high=None) for v in curve]
-        if all(Decimal(v) == 0 for v in values):
-            raise ValidationError({"seasonality.curve": _("The curve can't be all zero.")})
-        cleaned["seasonality"]["curve"] = values
+    cleaned["seasonality"] = _seasonality_spec(config.get("seasonality"))
 
     country = str(config.get("country") or "CN").strip().upper()
     try:
-        calendars.uses_fallback(fiscal.first_month, fiscal.first_month, country=country)
+        uses_fallback(fiscal.first_month, fiscal.first_month, country=country)
     except ValueError:
         raise ValidationError(
             {

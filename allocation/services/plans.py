@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from allocation.engine.fiscal import FiscalYear
 from allocation.models import (
     MethodInput,
     OrgUnit,
@@ -21,8 +25,9 @@ from allocation.models import (
     ProductLineTotal,
     Salesperson,
 )
-from allocation.planning import FiscalYear
+from allocation.selectors import plan_structure_get
 from allocation.services.common import audit, ensure_editable, plan_lock
+from allocation.services.editing import cell_edit
 from allocation.services.methods import method_config_clean
 from salesalloc.core.exceptions import ConflictError
 from salesalloc.core.money import to_cents
@@ -44,11 +49,6 @@ def leaf_product_lines(lines: Collection[ProductLine] | None = None) -> list[Pro
         paths = [line.path for line in lines]
         if not paths:
             return []
-        from functools import reduce
-        from operator import or_
-
-        from django.db.models import Q
-
         leaves = leaves.filter(reduce(or_, [Q(path__startswith=p) for p in paths]))
     return list(leaves.order_by("path"))
 
@@ -153,8 +153,6 @@ def plan_update(
         plan.product_lines.set(leaves)
     if total_amount is not None and total_amount != plan.total_amount:
         if allocated:
-            from allocation.services.editing import cell_edit
-
             cell_edit(plan=plan, period="year", amount=total_amount, reason=reason, actor=actor)
             plan.refresh_from_db()
         else:
@@ -260,8 +258,6 @@ def plan_product_line_totals_set(
     """
     plan = plan_lock(plan=plan)
     ensure_editable(plan)
-    from allocation.selectors import plan_structure_get
-
     structure = plan_structure_get(plan=plan, with_constraints=False)
     rows = []
     paths: list[str] = []

@@ -20,6 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from django.utils.translation import gettext as _
 from allocation.models import Plan, PlanUpload
 from allocation.services.common import CellsRejectedError, ensure_editable
 from allocation.services.sheets import plan_sheet_upload
+from allocation.tasks import plan_upload_task
 from salesalloc.core.background import enqueue_on_commit
 from salesalloc.core.exceptions import ApplicationError
 from salesalloc.core.filelimits import (
@@ -35,6 +37,7 @@ from salesalloc.core.filelimits import (
     xlsx_cells_check,
     xlsx_upload_check,
 )
+from salesalloc.core.heartbeat import heartbeat, is_stale, worker_name
 from salesalloc.core.users import acting_user
 
 logger = logging.getLogger(__name__)
@@ -88,8 +91,6 @@ def plan_upload_create(
         upload.file.save(get_valid_filename(name)[:120] or "plan.xlsx", ContentFile(data), False)
         upload.full_clean()
         upload.save()
-        from allocation.tasks import plan_upload_task
-
         enqueue_on_commit(plan_upload_task, upload.pk)
     return upload
 
@@ -118,18 +119,25 @@ def plan_upload_run(*, upload: PlanUpload) -> PlanUpload:
     """Apply a queued plan sheet (``plan_sheet_upload``) and record how it ended.
 
     Runs once: only a ``queued`` upload is claimed (compare-and-swap to ``running``), so a
-    duplicate delivery does nothing. The workbook is streamed through the file limits before
-    it is opened. Refusals (cells, a stale or locked plan, limits) end ``failed`` with the
+    duplicate delivery does nothing. While it runs, a heartbeat keeps it alive for
+    ``plan_uploads_sweep``. The workbook is streamed through the file limits before it is
+    opened. Refusals (cells, a stale or locked plan, limits) end ``failed`` with the
     message and the cells; the plan is unchanged by a failed upload.
     """
     now = timezone.now()
     claimed = PlanUpload.objects.filter(pk=upload.pk, status=PlanUpload.Status.QUEUED).update(
-        status=PlanUpload.Status.RUNNING, started_at=now, updated_at=now
+        status=PlanUpload.Status.RUNNING,
+        started_at=now,
+        updated_at=now,
+        attempts=F("attempts") + 1,
+        heartbeat_at=now,
+        worker=worker_name(),
     )
     upload.refresh_from_db()
     if not claimed:
         return upload
-    with translation.override(upload.language or settings.LANGUAGE_CODE):
+    language = upload.language or settings.LANGUAGE_CODE
+    with translation.override(language), heartbeat(PlanUpload, upload.pk):
         try:
             result = _upload_apply(upload)
         except ApplicationError as error:
@@ -181,3 +189,44 @@ def _finish(upload: PlanUpload, status: str, **fields: Any) -> None:
     PlanUpload.objects.filter(pk=upload.pk).update(
         status=status, finished_at=now, updated_at=now, **fields
     )
+
+
+def worker_lost_message() -> str:
+    return _(
+        "The worker applying this sheet stopped unexpectedly; nothing was changed. "
+        "Upload the sheet again."
+    )
+
+
+def plan_uploads_sweep() -> list[int]:
+    """Fail the running uploads whose worker is gone (stale heartbeat); return their ids.
+
+    An upload applies the sheet in one transaction, which died with the worker, so the plan
+    is unchanged: the upload ends ``failed`` with a message telling the uploader to send the
+    sheet again (the editor shows it). Not re-run: the plan may have moved on meanwhile.
+    Runs from ``salesalloc.sweep_stale_work``.
+    """
+    failed: list[int] = []
+    running = PlanUpload.objects.filter(status=PlanUpload.Status.RUNNING).only(
+        "pk", "heartbeat_at", "updated_at", "worker", "language"
+    )
+    for upload in running:
+        if not is_stale(upload.heartbeat_at, upload.updated_at, upload.worker):
+            continue
+        with translation.override(upload.language or settings.LANGUAGE_CODE):
+            message = worker_lost_message()
+        now = timezone.now()
+        same = PlanUpload.objects.filter(
+            pk=upload.pk, status=PlanUpload.Status.RUNNING, heartbeat_at=upload.heartbeat_at
+        )
+        if same.update(
+            status=PlanUpload.Status.FAILED,
+            code="worker_lost",
+            message=message,
+            errors=[{"cell": None, "message": message}],
+            finished_at=now,
+            updated_at=now,
+        ):
+            logger.error("plan upload %s: worker gone, failed", upload.pk)
+            failed.append(upload.pk)
+    return failed

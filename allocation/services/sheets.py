@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,29 +27,31 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from allocation.engine import AllocationError, format_cents
+from allocation.access import PlanScope, plan_scope_get
+from allocation.engine.errors import AllocationError
+from allocation.engine.exact import format_cents
+from allocation.engine.fiscal import MONTHS
 from allocation.models import Plan, PlanChange
-from allocation.planning import MONTHS
-from allocation.selectors import (
-    Cell,
-    PlanScope,
-    PlanStructure,
-    plan_leaves_frame,
-    plan_scope_get,
-    plan_structure_get,
+from allocation.selectors import plan_leaves_frame, plan_structure_get
+from allocation.services.cells import (
+    CellTarget,
+    EditResult,
+    cells_apply,
+    db_cell_sum,
+    frozen_leaves,
 )
 from allocation.services.common import (
     CellsRejectedError,
     PlanStaleError,
     actor_scope,
     amount_problem,
-    audit,
     ensure_editable,
+    ensure_may_change,
     plan_lock,
 )
-from allocation.services.editing import EditResult, _frozen, check_changed_constraints
-from allocation.services.storage import target_amounts_update
-from salesalloc.core.export import safe_text, xlsx_text
+from allocation.structure import Cell, PlanStructure
+from salesalloc.core.exceptions import ScopeError
+from salesalloc.core.export import csv_rows, safe_text, xlsx_text
 from salesalloc.core.money import from_cents, sheet_number_text, to_cents
 
 SHEET = "Targets"
@@ -83,7 +83,7 @@ def _org_chain(structure: PlanStructure, member_opath: str) -> list[str]:
     return chain[::-1]
 
 
-def plan_sheet_rows(*, plan: Plan, user: AbstractBaseUser) -> SheetData:
+def plan_sheet_rows(*, plan: Plan, user: AbstractBaseUser | AnonymousUser) -> SheetData:
     """The viewer's part of the plan as sheet rows (salesperson x leaf line, 12 months)."""
     structure = plan_structure_get(plan=plan)
     window = plan_scope_get(user=user, structure=structure)
@@ -93,7 +93,7 @@ def plan_sheet_rows(*, plan: Plan, user: AbstractBaseUser) -> SheetData:
     )
     leaves = plan_leaves_frame(plan=plan, structure=structure, salesperson_ids=members)
     leaves = leaves.loc[leaves["salesperson_id"].isin(set(members.tolist()))]
-    frozen = _frozen(structure, leaves, None)
+    frozen = frozen_leaves(structure, leaves, None)
     table = leaves.assign(frozen=frozen).pivot_table(
         index=["salesperson_id", "pl_id"], columns="m", values=["cents", "frozen"], aggfunc="max"
     )
@@ -145,7 +145,7 @@ def _text_cell(sheet: Any, value: str, **style: Any) -> WriteOnlyCell:
     return cell
 
 
-def plan_sheet_xlsx(*, plan: Plan, user: AbstractBaseUser) -> bytes:
+def plan_sheet_xlsx(*, plan: Plan, user: AbstractBaseUser | AnonymousUser) -> bytes:
     """The viewer's part of the plan as an XLSX workbook (Targets + About sheets)."""
     plan = Plan.objects.select_related("root_org_unit").get(pk=plan.pk)  # the current revision
     data = plan_sheet_rows(plan=plan, user=user)
@@ -211,10 +211,8 @@ def plan_sheet_xlsx(*, plan: Plan, user: AbstractBaseUser) -> bytes:
     return buffer.getvalue()
 
 
-def plan_sheet_csv(*, plan: Plan, user: AbstractBaseUser) -> Iterator[str]:
+def plan_sheet_csv(*, plan: Plan, user: AbstractBaseUser | AnonymousUser) -> Iterator[str]:
     """The same rows as CSV (formula-safe text, amounts as plain decimals)."""
-    from salesalloc.core.export import csv_rows
-
     data = plan_sheet_rows(plan=plan, user=user)
     return csv_rows(data.header, data.rows)
 
@@ -248,6 +246,69 @@ class _Parsed:
     rows: list[int]  # sheet row numbers
     values: np.ndarray  # cents, rows x 12 (-1 where unreadable)
     month_columns: list[int]  # 1-based sheet columns of the months
+
+
+def _row_amounts(
+    number: int, amounts: list[Any], month_cols: list[int], errors: list[dict[str, Any]]
+) -> list[int]:
+    """One row's month amounts in cents (-1 where unreadable; the reason goes to ``errors``).
+
+    Floats are read as the decimal Excel displays (``sheet_number_text``)."""
+    parsed = []
+    for m, value in enumerate(amounts):
+        problem = amount_problem(value)
+        if problem:
+            errors.append({"cell": _ref(number, month_cols[m] + 1), "message": problem})
+            parsed.append(-1)
+            continue
+        text = sheet_number_text(value) if isinstance(value, float) else str(value)
+        parsed.append(to_cents(Decimal(text.replace(",", ""))))
+    return parsed
+
+
+def _row_key(
+    structure: PlanStructure,
+    window: PlanScope,
+    number: int,
+    salesperson: tuple[str, int],
+    product_line: tuple[str, int],
+    errors: list[dict[str, Any]],
+) -> tuple[int, int] | None:
+    """(salesperson id, product line id) of a sheet row, or ``None`` with the reason in
+    ``errors``: codes outside the uploader's part read like unknown ones."""
+    sp_code, sp_col = salesperson
+    pl_code, pl_col = product_line
+    person = structure.member_by_code.get(sp_code)
+    line = structure.pl_by_code.get(pl_code)
+    if window.role != "admin" and (person is None or not window.sees(person)):
+        # Unknown and out of scope read alike: the answer never tells what exists elsewhere.
+        errors.append(
+            {
+                "cell": _ref(number, sp_col + 1),
+                "message": _("No salesperson with code “%(value)s” is visible to you.")
+                % {"value": safe_text(sp_code)},
+            }
+        )
+        return None
+    if person is None:
+        errors.append(
+            {
+                "cell": _ref(number, sp_col + 1),
+                "message": _("%(code)s has no targets in this plan.")
+                % {"code": safe_text(sp_code)},
+            }
+        )
+        return None
+    if line is None or not line.is_leaf:
+        errors.append(
+            {
+                "cell": _ref(number, pl_col + 1),
+                "message": _("%(code)s is not a product line of this plan.")
+                % {"code": safe_text(pl_code)},
+            }
+        )
+        return None
+    return (person.id, line.id)
 
 
 def _parse(
@@ -285,37 +346,9 @@ def _parse(
         amounts = [row[c] for c in month_cols]  # type: ignore[index]
         if not sp_code and not pl_code and all(a is None or a == "" for a in amounts):
             continue
-        person = structure.member_by_code.get(sp_code)
-        line = structure.pl_by_code.get(pl_code)
-        if window.role != "admin" and (person is None or not window.sees(person)):
-            # Unknown and out of scope read alike: the answer never tells what exists elsewhere.
-            errors.append(
-                {
-                    "cell": _ref(number, sp_col + 1),
-                    "message": _("No salesperson with code “%(value)s” is visible to you.")
-                    % {"value": safe_text(sp_code)},
-                }
-            )
+        key = _row_key(structure, window, number, (sp_code, sp_col), (pl_code, pl_col), errors)
+        if key is None:
             continue
-        if person is None:
-            errors.append(
-                {
-                    "cell": _ref(number, sp_col + 1),
-                    "message": _("%(code)s has no targets in this plan.")
-                    % {"code": safe_text(sp_code)},
-                }
-            )
-            continue
-        if line is None or not line.is_leaf:
-            errors.append(
-                {
-                    "cell": _ref(number, pl_col + 1),
-                    "message": _("%(code)s is not a product line of this plan.")
-                    % {"code": safe_text(pl_code)},
-                }
-            )
-            continue
-        key = (person.id, line.id)
         if key in seen:
             errors.append(
                 {
@@ -325,25 +358,9 @@ def _parse(
             )
             continue
         seen[key] = number
-        parsed = []
-        for m, value in enumerate(amounts):
-            problem = amount_problem(value)
-            if problem:
-                errors.append({"cell": _ref(number, month_cols[m] + 1), "message": problem})  # type: ignore[operator]
-                parsed.append(-1)
-            else:
-                parsed.append(
-                    to_cents(
-                        Decimal(
-                            sheet_number_text(value)
-                            if isinstance(value, float)
-                            else str(value).replace(",", "")
-                        )
-                    )
-                )
         keys.append(key)
         numbers.append(number)
-        values.append(parsed)
+        values.append(_row_amounts(number, amounts, month_cols, errors))  # type: ignore[arg-type]
     return _Parsed(
         keys=keys,
         rows=numbers,
@@ -360,26 +377,8 @@ def _scope_cells(structure: PlanStructure, window: PlanScope) -> list[Cell]:
     ]
 
 
-@transaction.atomic
-def plan_sheet_upload(
-    *,
-    plan: Plan,
-    file: Any,
-    actor: AbstractBaseUser | None,
-    reason: str = "",
-) -> EditResult:
-    """Apply an edited XLSX of the plan's grid as one audited change, or refuse it whole.
-
-    Validated like a set of edits: the plan is a draft (and the sheet is this plan's, at
-    its current revision); changed cells lie in the uploader's subtree, outside locked cells,
-    are amounts >= 0 with at most 2 decimals; bounds hold; in top-down mode the total of
-    every subtree the uploader manages (the plan total for an admin) is unchanged. Errors
-    name the sheet cell ("F12: ...") and ``CellsRejectedError`` lists all of them.
-    """
-    plan = plan_lock(plan=plan)
-    ensure_editable(plan)
-    structure = plan_structure_get(plan=plan)
-    window = actor_scope(actor=actor, structure=structure)
+def _open_workbook(file: Any, plan: Plan) -> Any:
+    """The uploaded workbook, refused unless it is an XLSX of this plan at its revision."""
     try:
         workbook = load_workbook(file, read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many types for a broken file
@@ -408,41 +407,50 @@ def plan_sheet_upload(
             )
             % {"sheet": revision, "now": plan.revision}
         )
-    errors: list[dict[str, Any]] = []
-    parsed = _parse(workbook, structure, window, errors)
-    workbook.close()
-    if parsed is None or not parsed.keys:
-        if not errors:
-            errors.append({"cell": "A2", "message": _("The sheet has no rows.")})
-        raise CellsRejectedError(_("Nothing was changed: the sheet can't be read."), errors=errors)
+    return workbook
 
+
+def _sheet_edits(
+    *,
+    plan: Plan,
+    structure: PlanStructure,
+    window: PlanScope,
+    parsed: _Parsed,
+    scope_cells: list[Cell],
+    errors: list[dict[str, Any]],
+) -> list[tuple[CellTarget, int]]:
+    """The batch of edits a sheet asks for: one per month amount that differs from the plan
+    (with the amount it replaces).
+
+    A changed amount must lie in the uploader's part of the company and outside locked cells
+    (those that don't contain the part the uploader keeps); problems go to ``errors``.
+    """
     members = np.array(sorted({sp for sp, _pl in parsed.keys}), dtype=np.int64)
     leaves = plan_leaves_frame(plan=plan, structure=structure, salesperson_ids=members)
-    leaves = leaves.sort_values(["salesperson_id", "pl_id", "m"]).reset_index(drop=True)
-    index = pd.MultiIndex.from_frame(leaves[["salesperson_id", "pl_id", "m"]])
-    old = leaves["cents"].to_numpy(dtype=np.int64)
-    new = old.copy()
-    position = {key: i for i, key in enumerate(index)}
-    scope_cells = _scope_cells(structure, window)
+    stored = {
+        (int(sp), int(pl), int(m)): int(cents)
+        for sp, pl, m, cents in leaves[["salesperson_id", "pl_id", "m", "cents"]].itertuples(
+            index=False
+        )
+    }
     locked_cells = [
         info.cell
         for info in structure.constraints
         if info.locked and not any(structure.contains(info.cell, s) for s in scope_cells)
     ]
-    frozen = np.zeros(len(leaves), dtype=bool)
-    for cell in locked_cells:
-        frozen |= structure.mask(cell, leaves)
+    labels = structure.fiscal.month_labels()
+    items: list[tuple[CellTarget, int]] = []
     for (sp, pl), number, values in zip(parsed.keys, parsed.rows, parsed.values, strict=True):
-        person = structure.members[sp]
+        person, line = structure.members[sp], structure.pl_nodes[pl]
         for m in range(MONTHS):
-            value = int(values[m])
-            i = position.get((sp, pl, m))
-            if value < 0 or i is None:
-                continue
-            if value == old[i]:
+            value, old = int(values[m]), stored.get((sp, pl, m))
+            if value < 0 or old is None or value == old:
                 continue
             ref = _ref(number, parsed.month_columns[m])
-            if not window.may_change(person):
+            cell = Cell(person, line, labels[m])
+            try:
+                ensure_may_change(window=window, structure=structure, cell=cell)
+            except ScopeError:
                 errors.append(
                     {
                         "cell": ref,
@@ -451,103 +459,106 @@ def plan_sheet_upload(
                     }
                 )
                 continue
-            if frozen[i]:
+            if any(structure.contains(locked, cell) for locked in locked_cells):
                 errors.append({"cell": ref, "message": _("This cell is locked.")})
                 continue
-            new[i] = value
+            items.append((CellTarget(cell=cell, target=value, index=len(items), ref=ref), old))
+    return items
+
+
+def _scope_total_problems(
+    *,
+    plan: Plan,
+    structure: PlanStructure,
+    edits: list[tuple[CellTarget, int]],
+    scope_cells: list[Cell],
+) -> list[dict[str, Any]]:
+    """Top-down, a sheet keeps the total of every part the uploader manages."""
+    problems: list[dict[str, Any]] = []
+    for scope in scope_cells:
+        delta = sum(
+            item.target - old for item, old in edits if structure.contains(scope, item.cell)
+        )
+        if delta:
+            old_total = db_cell_sum(plan, structure, scope)
+            problems.append(
+                {
+                    "cell": None,
+                    "message": _(
+                        "The total of %(node)s would change by %(delta)s (from %(old)s to "
+                        "%(new)s); in a top-down plan every change must be offset within it."
+                    )
+                    % {
+                        "node": scope.org.code,
+                        "delta": ("+" if delta > 0 else "") + format_cents(delta),
+                        "old": format_cents(old_total),
+                        "new": format_cents(old_total + delta),
+                    },
+                }
+            )
+    return problems
+
+
+@transaction.atomic
+def plan_sheet_upload(
+    *,
+    plan: Plan,
+    file: Any,
+    actor: AbstractBaseUser | None,
+    reason: str = "",
+) -> EditResult:
+    """Apply an edited XLSX of the plan's grid as one audited change, or refuse it whole.
+
+    The sheet becomes a batch of edits, one per month amount it changes, applied by the same
+    path as a single edit or a paste (``cells_apply``). Validated like a set of edits: the
+    plan is a draft (and the sheet is this plan's, at its current revision); changed cells
+    lie in the uploader's subtree, outside locked cells, are amounts >= 0 with at most 2
+    decimals; bounds hold; in top-down mode the total of every subtree the uploader manages
+    (the plan total for an admin) is unchanged and nothing else moves. Errors name the
+    sheet cell ("F12: ...") and ``CellsRejectedError`` lists all of them.
+    """
+    plan = plan_lock(plan=plan)
+    ensure_editable(plan)
+    structure = plan_structure_get(plan=plan)
+    window = actor_scope(actor=actor, structure=structure)
+    workbook = _open_workbook(file, plan)
+    errors: list[dict[str, Any]] = []
+    parsed = _parse(workbook, structure, window, errors)
+    workbook.close()
+    if parsed is None or not parsed.keys:
+        if not errors:
+            errors.append({"cell": "A2", "message": _("The sheet has no rows.")})
+        raise CellsRejectedError(_("Nothing was changed: the sheet can't be read."), errors=errors)
+    scope_cells = _scope_cells(structure, window)
+    edits = _sheet_edits(
+        plan=plan,
+        structure=structure,
+        window=window,
+        parsed=parsed,
+        scope_cells=scope_cells,
+        errors=errors,
+    )
     if plan.mode == Plan.Mode.TOP_DOWN and not errors:
-        for scope in scope_cells:
-            mask = structure.mask(scope, leaves)
-            delta = int(new[mask].sum() - old[mask].sum())
-            if delta:
-                errors.append(
-                    {
-                        "cell": None,
-                        "message": _(
-                            "The total of %(node)s would change by %(delta)s (from %(old)s to "
-                            "%(new)s); in a top-down plan every change must be offset within it."
-                        )
-                        % {
-                            "node": scope.org.code,
-                            "delta": ("+" if delta > 0 else "") + format_cents(delta),
-                            "old": format_cents(int(old[mask].sum())),
-                            "new": format_cents(int(new[mask].sum())),
-                        },
-                    }
-                )
+        errors.extend(
+            _scope_total_problems(
+                plan=plan, structure=structure, edits=edits, scope_cells=scope_cells
+            )
+        )
     if not errors:
         try:
-            complete = len(members) == len(structure.member_ids)
-            check_changed_constraints(
+            return cells_apply(
                 plan=plan,
                 structure=structure,
-                leaves=leaves,
-                old=old,
-                new=new,
-                region=Cell(structure.root, None, "year") if complete else None,
+                items=[item for item, _old in edits],
+                action=PlanChange.Action.UPLOAD,
+                actor=actor,
+                reason=reason,
+                grouping="scope",
+                scope_cells=scope_cells,
             )
         except AllocationError as error:
             errors.append({"cell": error.child, "message": error.message})
-    if errors:
-        raise CellsRejectedError(
-            _("Nothing was changed: %(count)s problem(s) in the sheet.") % {"count": len(errors)},
-            errors=errors[:MAX_UPLOAD_ERRORS],
-        )
-    changed = np.flatnonzero(old != new)
-    target_amounts_update(ids=leaves["id"].to_numpy()[changed], cents=new[changed])
-    batch = uuid.uuid4()
-    delta = int(new.sum() - old.sum())
-    fields = ["revision", "updated_at"]
-    if delta:
-        plan.total_amount = from_cents(to_cents(plan.total_amount) + delta)
-        fields.append("total_amount")
-    plan.revision += 1
-    plan.save(update_fields=fields)
-    labels = structure.fiscal.month_labels()
-    rows = []
-    for i in changed:
-        sp, pl, m = (int(x) for x in index[i])
-        cell = Cell(structure.members[sp], structure.pl_nodes[pl], labels[m])
-        rows.append(
-            audit(
-                plan=plan,
-                actor=actor,
-                action=PlanChange.Action.UPLOAD,
-                cell=cell,
-                old_cents=int(old[i]),
-                new_cents=int(new[i]),
-                reason=reason,
-                leaf_count=1,
-                batch=batch,
-                save=False,
-            )
-        )
-    PlanChange.objects.bulk_create(rows, batch_size=1000)
-    if not rows:
-        audit(
-            plan=plan,
-            actor=actor,
-            action=PlanChange.Action.UPLOAD,
-            reason=reason,
-            batch=batch,
-            details={"changed": 0},
-        )
-    from allocation.services.editing import CellChange
-
-    return EditResult(
-        plan=plan,
-        changes=[
-            CellChange(
-                Cell(
-                    structure.members[int(index[i][0])],
-                    structure.pl_nodes[int(index[i][1])],
-                    labels[int(index[i][2])],
-                ),
-                int(old[i]),
-                int(new[i]),
-            )
-            for i in changed
-        ],
-        leaf_count=len(changed),
-        batch=batch,
+    raise CellsRejectedError(
+        _("Nothing was changed: %(count)s problem(s) in the sheet.") % {"count": len(errors)},
+        errors=errors[:MAX_UPLOAD_ERRORS],
     )

@@ -1,4 +1,4 @@
-"""Permissions of the customers API beyond the shared roles (``salesalloc.core.permissions``)."""
+"""Permissions of the customers API beyond the shared roles (``allocation.access``)."""
 
 from __future__ import annotations
 

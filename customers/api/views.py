@@ -26,6 +26,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from allocation.access import HasRole, IsManagerOrAdmin, IsManagerOrAdminOrReadOnly
 from allocation.selectors import managed_salesperson_list
 from customers.api.filters import CustomerFilterSet, OrderLineFilterSet
 from customers.api.permissions import can_view_personal_data
@@ -62,7 +63,6 @@ from customers.services import (
     territory_rule_delete,
 )
 from salesalloc.core.export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, export_response
-from salesalloc.core.permissions import HasRole, IsManagerOrAdmin, IsManagerOrAdminOrReadOnly
 from salesalloc.core.users import acting_user
 
 EXPORT_ROWS_PER_FETCH = 2000

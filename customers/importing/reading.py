@@ -28,7 +28,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -226,9 +226,9 @@ class OrderSource:
             suspect[careful], starts[careful], ends[careful], strict=True
         ):
             text = self.data[start:end].decode(self.encoding or "utf-8", errors="replace")
-            fields = next(csv.reader([text.rstrip("\r\n")], delimiter=self.delimiter), [])
-            if len(fields) != width:
-                counts[position] = len(fields)
+            parsed = next(csv.reader([text.rstrip("\r\n")], delimiter=self.delimiter or ","), [])
+            if len(parsed) != width:
+                counts[position] = len(parsed)
         return counts
 
     def _delimiter_is_a_byte(self) -> bool:
@@ -458,7 +458,7 @@ def _sheet_open(data: bytes, kind: str, limits: FileLimits) -> OrderSource:
         sheet_extent_check(rows=rows, columns=columns, limits=limits)
     except FileLimitError as exc:
         raise FileFormatError(exc.message) from exc
-    pad = [""] * int(sheet.start[1])
+    pad = [""] * (int(sheet.start[1]) if sheet.start else 0)
     for index, row in enumerate(sheet.iter_rows()):
         if _row_has_value(row):
             header = [str(_cell_text(cell)).strip() for cell in [*pad, *row]]
@@ -483,7 +483,7 @@ def _sheet_size(sheet: Any) -> tuple[int, int]:
     return int(end_row) + 1, int(end_column) + 1
 
 
-def _row_has_value(row: list[object]) -> bool:
+def _row_has_value(row: Sequence[object]) -> bool:
     return any(cell not in ("", None) and str(cell).strip() for cell in row)
 
 

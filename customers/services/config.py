@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from allocation.access import viewer_scope
 from allocation.models import Salesperson
-from allocation.selectors import managed_salesperson_list, viewer_scope
+from allocation.selectors import managed_salesperson_list
 from customers.importing.fields import FIELDS
 from customers.models import ColumnMapping, TerritoryRule
 from customers.selectors import territory_rule_list

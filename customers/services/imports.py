@@ -38,8 +38,8 @@ from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from allocation.access import ViewerScope, viewer_scope
 from allocation.models import ProductLine, Salesperson
-from allocation.selectors import ViewerScope, viewer_scope
 from customers.importing.fields import ColumnPlan, column_plan
 from customers.importing.reading import (
     FileFormatError,

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from allocation.selectors import viewer_scope
+from allocation.access import viewer_scope
 from customers.models import ImportJob
 from customers.signals import orders_imported
 from customers.tasks import import_orders_task

@@ -20,7 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
-from allocation.selectors import viewer_scope
+from allocation.access import viewer_scope
 from customers.api.permissions import can_view_personal_data
 from customers.models import Customer, Order, OrderLine
 from customers.selectors import customer_list

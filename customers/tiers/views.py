@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from allocation.selectors import salesperson_list, viewer_scope
+from allocation.access import viewer_scope
+from allocation.selectors import salesperson_list
 from customers.models import Customer, OrderLine
 from customers.selectors import customer_list, order_line_list
 from customers.tiers import engine

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from allocation.selectors import viewer_scope
+from allocation.access import viewer_scope
 from performance.alerts.models import Alert
 from salesalloc.core.money import from_cents
 

@@ -23,8 +23,8 @@ from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from allocation.access import ViewerScope
 from allocation.models import Acknowledgement, OrgUnit, Plan, Salesperson
-from allocation.selectors import ViewerScope
 from customers.models import OrderLine
 from performance.alerts import engine
 from performance.alerts.engine import Condition, Thresholds

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from allocation.selectors import viewer_scope
+from allocation.access import viewer_scope
 from performance.alerts.models import Alert
 from performance.alerts.selectors import alert_get, alert_list, alert_message, alert_subject
 from performance.alerts.services import alert_acknowledge, alert_resolve

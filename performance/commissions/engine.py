@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
-from allocation.engine import split
+from allocation.engine.split import split
 
 __all__ = [
     "Bracket",

@@ -9,8 +9,8 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
+from allocation.access import viewer_scope
 from allocation.models import ActualCell, OrgUnit, Salesperson, TargetCell
-from allocation.selectors import viewer_scope
 from customers.models import Order, OrderLine
 from performance.commissions.models import (
     CommissionLine,

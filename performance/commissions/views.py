@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from allocation.selectors import managed_salesperson_list, viewer_scope
+from allocation.access import viewer_scope
+from allocation.selectors import managed_salesperson_list
 from performance.commissions.models import CommissionStatement
 from performance.commissions.selectors import commission_plan_list, commission_statement_list
 from performance.commissions.services import commission_statement_approve, commission_statement_pay

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from allocation.engine import AllocationError, split
+from allocation.engine.errors import AllocationError
+from allocation.engine.split import split
 
 __all__ = ["ContributionRow", "CostSplitError", "contribution_rows", "pool_split"]
 

@@ -10,8 +10,8 @@ import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
+from allocation.access import viewer_scope
 from allocation.models import ActualCell, OrgUnit, ProductLine, Salesperson
-from allocation.selectors import viewer_scope
 from customers.models import OrderLine
 from performance.costs.engine import ContributionRow, CostSplitError, contribution_rows
 from performance.costs.models import CostPool, CostPoolLine

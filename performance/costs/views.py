@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from allocation.selectors import viewer_scope
+from allocation.access import viewer_scope
 from performance.costs.models import CostPool
 from performance.costs.selectors import contribution_report, cost_pool_list
 from performance.periods import parse_period

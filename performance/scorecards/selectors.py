@@ -12,8 +12,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Min, QuerySet
 from django.db.models.functions import TruncMonth
 
+from allocation.access import viewer_scope
 from allocation.models import ActualCell, OrgUnit, Salesperson, TargetCell
-from allocation.selectors import viewer_scope
 from customers.models import OrderLine
 from performance.periods import Period
 from performance.scorecards.models import Kpi, KpiValue, Scorecard, ScorecardTemplate

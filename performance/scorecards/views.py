@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from allocation.selectors import viewer_scope
+from allocation.access import viewer_scope
 from performance.scorecards.selectors import group_rows, scorecard_list, scorecard_template_list
 from salesalloc.core.money import money_str
 

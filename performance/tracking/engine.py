@@ -5,7 +5,7 @@ month, integer cents; this module turns them into the figures of DESIGN §4 and 
 
 - ``expected_to_date`` = the targets of the whole months before ``as_of`` plus the current
   month's day targets up to and including ``as_of``. Day targets are the plan's own split
-  (``allocation.engine.split_days``: a month over its working days, exact to the cent).
+  (``allocation.engine.split.split_days``: a month over its working days, exact to the cent).
 - ``pace`` = actual-to-date / expected-to-date (empty when nothing was expected yet).
 - ``forecast_run_rate`` = actual-to-date + (target − expected-to-date) × pace.
 - ``forecast_statistical``: an additive Holt-Winters model (ETS A,A,A with a 12-month
@@ -27,7 +27,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from allocation.engine import split_days
+from allocation.engine.split import split_days
 
 SEASON_LENGTH = 12
 MIN_HISTORY_MONTHS = 24
@@ -76,7 +76,7 @@ def day_targets_to_date(
     """Sum each month total's day targets on the working days up to and including ``as_of``.
 
     Each total (one per salesperson, as the plan splits them) is split by the plan's own day
-    split, ``allocation.engine.split_days``, so the sum matches the day targets the plan shows.
+    split, ``allocation.engine.split.split_days``, so the sum matches the plan's day targets.
     A month without working days is expected whole once it is over and not before.
     """
     totals = [int(total) for total in month_totals if total]

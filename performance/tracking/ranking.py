@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+from allocation.access import viewer_scope
 from allocation.models import Salesperson
-from allocation.selectors import viewer_scope
 from performance.tracking import engine
 from performance.tracking.engine import Figures
 from performance.tracking.selectors import (

@@ -33,9 +33,9 @@ from django.db.models.functions import Cast, Round
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from allocation import calendars
+from allocation.access import ViewerScope, viewer_scope
+from allocation.engine import calendars
 from allocation.models import ActualCell, OrgUnit, Plan, ProductLine, Salesperson, TargetCell
-from allocation.selectors import ViewerScope, viewer_scope
 from customers.models import OrderLine
 from performance.tracking import engine
 from performance.tracking.engine import Figures

@@ -18,8 +18,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Case, F, IntegerField, Q, Value, When
 
+from allocation.access import viewer_scope
 from allocation.models import ActualCell, OrgUnit, ProductLine, Salesperson, TargetCell
-from allocation.selectors import viewer_scope
 from performance.tracking import engine
 from performance.tracking.selectors import (
     OTHER,

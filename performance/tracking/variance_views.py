@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from allocation.access import viewer_scope
 from allocation.models import OrgUnit, ProductLine
-from allocation.selectors import org_unit_list, viewer_scope
+from allocation.selectors import org_unit_list
 from performance.tracking.selectors import tracking_years
 from performance.tracking.variance import VarianceReport, VarianceRow, variance_report_get
 from performance.tracking.views import _money, _percent, band

@@ -24,8 +24,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from allocation.access import viewer_scope
 from allocation.models import OrgUnit, ProductLine
-from allocation.selectors import viewer_scope
 from performance.tracking import engine
 from performance.tracking.engine import Figures
 from performance.tracking.pivot import Pivot, pivot_get

@@ -5,13 +5,13 @@ from fractions import Fraction
 
 import pytest
 
-from allocation.calendars import (
+from allocation.engine.calendars import (
     month_working_days,
     season_working_days,
-    split_days,
     uses_fallback,
     working_days,
 )
+from allocation.engine.split import split_days
 
 
 def test_china_october_2019_has_the_national_day_holidays():

@@ -8,22 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from allocation.engine import (
-    AllocationError,
-    controlled_round,
-    format_cents,
-    ras,
-    rebalance,
-    rescale,
-    respread,
-    season_custom,
-    season_historical,
-    season_uniform,
-    split,
-    split_days,
-    split_frame,
-    two_way_fit,
-    two_way_split,
+from allocation.engine.errors import AllocationError
+from allocation.engine.exact import format_cents
+from allocation.engine.grouped import split_frame
+from allocation.engine.rebalance import rebalance, rescale, respread
+from allocation.engine.rounding import controlled_round
+from allocation.engine.seasonality import season_custom, season_historical, season_uniform
+from allocation.engine.split import split, split_days
+from allocation.engine.twoway import ras, two_way_fit, two_way_split
+from allocation.engine.weights import (
     weights_blend,
     weights_capacity,
     weights_equal,
@@ -746,10 +739,9 @@ def test_rebalance_keeps_the_parent_and_shares_the_difference_by_current_totals(
     # b and c share 50 by 30:40 → 21.43/28.57 → 21/29; a's leaves 50 by 1:2 → 17/33.
     result = rebalance(
         amounts=np.array([10, 20, 30, 40]),
-        sibling=np.array([0, 0, 1, 2]),
-        sibling_keys=["a", "b", "c"],
-        edited=0,
-        new_amount=50,
+        child=np.array([0, 0, 1, 2]),
+        child_keys=["a", "b", "c"],
+        targets={0: 50},
     )
     assert result.tolist() == [17, 33, 21, 29]
     assert result.sum() == 100
@@ -758,12 +750,11 @@ def test_rebalance_keeps_the_parent_and_shares_the_difference_by_current_totals(
 def test_rebalance_respects_locked_siblings_and_frozen_leaves():
     result = rebalance(
         amounts=np.array([100, 100, 200, 300, 300]),
-        sibling=np.array([0, 0, 1, 2, 2]),
-        sibling_keys=["a", "b", "c"],
-        edited=0,
-        new_amount=400,
+        child=np.array([0, 0, 1, 2, 2]),
+        child_keys=["a", "b", "c"],
+        targets={0: 400},
         frozen=np.array([True, False, False, False, True]),
-        locked_siblings=[False, True, False],
+        locked_children=[False, True, False],
     )
     # b (200) is locked; c keeps its frozen 300 and gives up 200: c = 400 → [100, 300].
     assert result.tolist() == [100, 300, 200, 100, 300]
@@ -773,10 +764,9 @@ def test_rebalance_respects_locked_siblings_and_frozen_leaves():
 def test_rebalance_shares_equally_when_siblings_are_all_zero():
     result = rebalance(
         amounts=np.array([10, 0, 0]),
-        sibling=np.array([0, 1, 2]),
-        sibling_keys=["a", "b", "c"],
-        edited=0,
-        new_amount=5,
+        child=np.array([0, 1, 2]),
+        child_keys=["a", "b", "c"],
+        targets={0: 5},
     )
     assert result.tolist() == [5, 3, 2]
 
@@ -784,10 +774,9 @@ def test_rebalance_shares_equally_when_siblings_are_all_zero():
 def test_rebalance_respects_sibling_bounds():
     result = rebalance(
         amounts=np.array([100, 100, 100]),
-        sibling=np.array([0, 1, 2]),
-        sibling_keys=["a", "b", "c"],
-        edited=0,
-        new_amount=0,
+        child=np.array([0, 1, 2]),
+        child_keys=["a", "b", "c"],
+        targets={0: 0},
         maxs=[None, 120, None],
     )
     assert result.tolist() == [0, 120, 180]
@@ -797,11 +786,10 @@ def test_rebalance_refuses_to_edit_a_locked_child():
     with pytest.raises(AllocationError, match=r"'a' is locked; unlock it") as info:
         rebalance(
             amounts=np.array([1, 1]),
-            sibling=np.array([0, 1]),
-            sibling_keys=["a", "b"],
-            edited=0,
-            new_amount=2,
-            locked_siblings=[True, False],
+            child=np.array([0, 1]),
+            child_keys=["a", "b"],
+            targets={0: 2},
+            locked_children=[True, False],
         )
     assert info.value.child == "a"
 
@@ -810,10 +798,9 @@ def test_rebalance_refuses_to_go_below_the_frozen_part():
     with pytest.raises(AllocationError, match=r"can't go below 0\.60, the amount locked inside"):
         rebalance(
             amounts=np.array([60, 40, 100]),
-            sibling=np.array([0, 0, 1]),
-            sibling_keys=["a", "b"],
-            edited=0,
-            new_amount=50,
+            child=np.array([0, 0, 1]),
+            child_keys=["a", "b"],
+            targets={0: 50},
             frozen=np.array([True, False, False]),
         )
 
@@ -822,10 +809,9 @@ def test_rebalance_refuses_negative_amounts():
     with pytest.raises(AllocationError, match="negative amount"):
         rebalance(
             amounts=np.array([1, 1]),
-            sibling=np.array([0, 1]),
-            sibling_keys=["a", "b"],
-            edited=0,
-            new_amount=-1,
+            child=np.array([0, 1]),
+            child_keys=["a", "b"],
+            targets={0: -1},
         )
 
 
@@ -835,11 +821,10 @@ def test_rebalance_refuses_when_there_is_no_room_among_the_siblings():
     ):
         rebalance(
             amounts=np.array([30, 30, 40]),
-            sibling=np.array([0, 1, 2]),
-            sibling_keys=["a", "b", "c"],
-            edited=0,
-            new_amount=80,
-            locked_siblings=[False, True, False],
+            child=np.array([0, 1, 2]),
+            child_keys=["a", "b", "c"],
+            targets={0: 80},
+            locked_children=[False, True, False],
         )
 
 
@@ -847,10 +832,9 @@ def test_rebalance_refuses_when_siblings_cant_absorb_within_their_bounds():
     with pytest.raises(AllocationError, match="other unlocked items would have to share"):
         rebalance(
             amounts=np.array([50, 50]),
-            sibling=np.array([0, 1]),
-            sibling_keys=["a", "b"],
-            edited=0,
-            new_amount=10,
+            child=np.array([0, 1]),
+            child_keys=["a", "b"],
+            targets={0: 10},
             maxs=[None, 60],
         )
 
@@ -859,21 +843,19 @@ def test_rebalance_refuses_when_no_sibling_can_move():
     with pytest.raises(AllocationError, match="no unlocked item next to it"):
         rebalance(
             amounts=np.array([50, 50]),
-            sibling=np.array([0, 1]),
-            sibling_keys=["a", "b"],
-            edited=0,
-            new_amount=10,
-            locked_siblings=[False, True],
+            child=np.array([0, 1]),
+            child_keys=["a", "b"],
+            targets={0: 10},
+            locked_children=[False, True],
         )
 
 
 def test_rebalance_treats_a_fully_frozen_sibling_as_locked():
     result = rebalance(
         amounts=np.array([50, 20, 30]),
-        sibling=np.array([0, 1, 2]),
-        sibling_keys=["a", "b", "c"],
-        edited=0,
-        new_amount=40,
+        child=np.array([0, 1, 2]),
+        child_keys=["a", "b", "c"],
+        targets={0: 40},
         frozen=np.array([False, True, False]),
     )
     assert result.tolist() == [40, 20, 40]
@@ -923,10 +905,9 @@ def test_rebalance_refuses_to_resplit_a_child_holding_negative_leaves():
     with pytest.raises(AllocationError, match="'b' has a negative amount inside it") as info:
         rebalance(
             amounts=np.array([50, -5, 55]),
-            sibling=np.array([0, 1, 1]),
-            sibling_keys=["a", "b"],
-            edited=0,
-            new_amount=40,
+            child=np.array([0, 1, 1]),
+            child_keys=["a", "b"],
+            targets={0: 40},
         )
     assert info.value.child == "b"
 
@@ -934,10 +915,9 @@ def test_rebalance_refuses_to_resplit_a_child_holding_negative_leaves():
 def test_rebalance_by_leaf_keys_breaks_leaf_ties_by_key():
     result = rebalance(
         amounts=np.array([10, 10, 100]),
-        sibling=np.array([0, 0, 1]),
-        sibling_keys=["a", "b"],
-        edited=0,
-        new_amount=25,
+        child=np.array([0, 0, 1]),
+        child_keys=["a", "b"],
+        targets={0: 25},
         leaf_keys=["z", "y", "x"],
     )
     # 25 over two equal leaves: the spare cent goes to leaf "y", the lower key.

@@ -9,16 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from allocation.engine import (
-    AllocationError,
-    rebalance,
-    rescale,
-    respread,
-    split,
-    split_frame,
-    two_way_fit,
-    two_way_split,
-)
+from allocation.engine.errors import AllocationError
+from allocation.engine.grouped import split_frame
+from allocation.engine.rebalance import rebalance, rescale, respread
+from allocation.engine.split import split
+from allocation.engine.twoway import two_way_fit, two_way_split
 
 # A profile of our own, applied per test, so loading it never changes other suites' settings.
 settings.register_profile(
@@ -329,19 +324,19 @@ def edits(draw) -> dict:
     )
     return {
         "amounts": np.array(draw(st.lists(small_cents, min_size=n, max_size=n)), dtype=np.int64),
-        "sibling": sibling,
-        "sibling_keys": draw(st.lists(keys, min_size=k, max_size=k, unique=True)),
-        "edited": draw(st.integers(0, k - 1)),
-        "new_amount": draw(st.integers(0, 30_000)),
+        "child": sibling,
+        "child_keys": draw(st.lists(keys, min_size=k, max_size=k, unique=True)),
+        "targets": {draw(st.integers(0, k - 1)): draw(st.integers(0, 30_000))},
         "frozen": np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n))),
-        "locked_siblings": draw(st.lists(st.booleans(), min_size=k, max_size=k)),
+        "locked_children": draw(st.lists(st.booleans(), min_size=k, max_size=k)),
     }
 
 
 def _rebalance_feasible(edit: dict) -> bool:
     """The documented refusals of rebalance, stated independently of the engine."""
-    amounts, sibling, frozen = edit["amounts"], edit["sibling"], edit["frozen"]
-    edited, new, locked = edit["edited"], edit["new_amount"], edit["locked_siblings"]
+    amounts, sibling, frozen = edit["amounts"], edit["child"], edit["frozen"]
+    [(edited, new)] = edit["targets"].items()
+    locked = edit["locked_children"]
     k = len(locked)
     totals = [int(amounts[sibling == c].sum()) for c in range(k)]
     frozen_parts = [int(amounts[(sibling == c) & frozen].sum()) for c in range(k)]
@@ -368,12 +363,13 @@ def test_rebalance_keeps_the_parent_locks_and_frozen_leaves(edit):
             rebalance(**edit)
         return
     result = rebalance(**edit)
-    amounts, sibling, frozen = edit["amounts"], edit["sibling"], edit["frozen"]
+    amounts, sibling, frozen = edit["amounts"], edit["child"], edit["frozen"]
+    [(edited, new_amount)] = edit["targets"].items()
     assert result.sum() == amounts.sum()
     assert (result[frozen] == amounts[frozen]).all()
     assert (result >= 0).all()
-    assert result[sibling == edit["edited"]].sum() == edit["new_amount"]
-    for child, is_locked in enumerate(edit["locked_siblings"]):
+    assert result[sibling == edited].sum() == new_amount
+    for child, is_locked in enumerate(edit["locked_children"]):
         if is_locked:
             leaves = sibling == child
             assert (result[leaves] == amounts[leaves]).all()

@@ -11,7 +11,11 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
-from allocation import calendars, engine, planning
+from allocation.engine.allocate import empty_leaves
+from allocation.engine.calendars import month_working_days
+from allocation.engine.seasonality import season_historical
+from allocation.engine.split import split
+from allocation.engine.weights import fractions_to_int_weights
 from allocation.models import (
     ActualCell,
     CellConstraint,
@@ -130,7 +134,7 @@ def test_every_node_is_the_exact_split_of_its_parent_on_a_demo_like_company(demo
         members = {int(x) for x in structure.members_under(node)}
         return sum(c for (sp, _, _), c in cells.items() if sp in members)
 
-    # ... every org node's children are engine.split of it by their history ...
+    # ... every org node's children are split of it by their history ...
     checked = 0
     for parent in [structure.root, *structure.units.values()]:
         children = structure.org_children(parent)
@@ -144,7 +148,7 @@ def test_every_node_is_the_exact_split_of_its_parent_on_a_demo_like_company(demo
             )
             for c in children
         ]
-        expected = engine.split(node_amount(parent), weights, [c.code for c in children])
+        expected = split(node_amount(parent), weights, [c.code for c in children])
         assert [node_amount(c) for c in children] == expected
         checked += 1
     assert checked == 1 + 4 + 8
@@ -170,12 +174,12 @@ def test_every_node_is_the_exact_split_of_its_parent_on_a_demo_like_company(demo
             sum(history.get((sp, int(pl)), 0) for pl in structure.leaves_under(cat))
             for cat in categories
         ]
-        assert cat_amounts == engine.split(total, cat_weights, [c.code for c in categories])
+        assert cat_amounts == split(total, cat_weights, [c.code for c in categories])
         for cat, cat_amount in zip(categories, cat_amounts, strict=True):
             kids = structure.pl_children(cat)
             got = [sum(cells[(sp, k.id, m)] for m in range(12)) for k in kids]
             weights = [history.get((sp, k.id), 0) for k in kids]
-            assert got == engine.split(cat_amount, weights, [k.code for k in kids])
+            assert got == split(cat_amount, weights, [k.code for k in kids])
 
     # ... and every (salesperson, line) row by the line's 3-year company profile.
     for pl in leaf_ids:
@@ -187,10 +191,10 @@ def test_every_node_is_the_exact_split_of_its_parent_on_a_demo_like_company(demo
         )
         for month, total in rows:
             table[month.year - 2016][month.month - 1] = _cents(Decimal(total).quantize(CENT))
-        season = planning.fractions_to_int_weights(engine.season_historical(table))
+        season = fractions_to_int_weights(season_historical(table))
         for sp in structure.member_ids[:6]:
             row = [cells[(int(sp), pl, m)] for m in range(12)]
-            assert row == engine.split(sum(row), season, [f"{m:02d}" for m in range(12)])
+            assert row == split(sum(row), season, [f"{m:02d}" for m in range(12)])
 
 
 # --- methods ----------------------------------------------------------------------------------
@@ -359,8 +363,8 @@ def test_capacity_prorates_fte_and_ramps_up_new_hires(company):
     plan = plan_allocate(plan=plan)
 
     # Capacity: S-N1 0.5 x 12 = 6; S-N2 Oct-Dec at 25/50/75 % = 1.5; S-S1 2 x 12 = 24.
-    north, south = engine.split(10_000_000, [Fraction(15, 2), Fraction(24)], ["NORTH", "SOUTH"])
-    rep, peer = engine.split(north, [Fraction(6), Fraction(3, 2)], ["S-N1", "S-N2"])
+    north, south = split(10_000_000, [Fraction(15, 2), Fraction(24)], ["NORTH", "SOUTH"])
+    rep, peer = split(north, [Fraction(6), Fraction(3, 2)], ["S-N1", "S-N2"])
     assert by(plan, "salesperson") == {
         "S-N1": Decimal(rep) / 100,
         "S-N2": Decimal(peer) / 100,
@@ -403,10 +407,10 @@ def test_working_day_seasonality_follows_chinas_calendar_with_make_up_days(compa
 
     plan = make_plan(company, methods=methods, total="25000.00")
 
-    days = calendars.month_working_days(dt.date(2019, 1, 1))
+    days = month_working_days(dt.date(2019, 1, 1))
     assert days[9] == 19  # October 2019: the Golden Week off, Saturday the 12th worked
     row = leaves(plan).query("salesperson == 'S-S1' and product_line == 'TEC-PH'")
-    expected = engine.split(_cents(row["amount"].sum()), days, [f"{m:02d}" for m in range(12)])
+    expected = split(_cents(row["amount"].sum()), days, [f"{m:02d}" for m in range(12)])
     assert [_cents(a) for a in row["amount"]] == expected
     months = _months(plan)
     assert sum(months) == Decimal("25000.00")
@@ -597,7 +601,7 @@ def test_both_storage_paths_write_the_same_exact_rows(company, use_copy):
     if use_copy and connection.vendor != "postgresql":
         pytest.skip("COPY is the PostgreSQL path")
     plan = make_plan(company, allocate=False)
-    frame = planning.empty_leaves()
+    frame = empty_leaves()
     frame = frame.reindex(range(3))
     frame["salesperson_id"] = [company.rep.pk, company.rep.pk, company.south_rep.pk]
     frame["pl_id"] = [company.chairs.pk, company.phones.pk, company.chairs.pk]

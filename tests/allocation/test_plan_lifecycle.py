@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from allocation import engine
+from allocation.engine.split import split
 from allocation.models import Acknowledgement, ActualCell, CellConstraint, Plan, PlanChange
 from allocation.selectors import plan_compare
 from allocation.services import (
@@ -207,7 +207,7 @@ def test_respread_puts_actuals_in_closed_months_and_spreads_what_remains(company
     assert chairs.tolist() == [D("400.00")] * 3 + [D("200.00")] * 9
     phones = leaves(new).query("salesperson == 'S-N1' and product_line == 'TEC-PH'")["amount"]
     # A net return counts as 0; no sales: the open months keep the whole year.
-    expected = engine.split(300_000, [25_000] * 9, [f"{m:02d}" for m in range(3, 12)])
+    expected = split(300_000, [25_000] * 9, [f"{m:02d}" for m in range(3, 12)])
     assert phones.tolist() == [D(0)] * 3 + [D(c) / 100 for c in expected]
     assert amount(new) == D("36000.00")
     change = PlanChange.objects.get(plan=new, action="respread")

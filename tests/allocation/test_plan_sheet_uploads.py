@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
+from django.utils import timezone, translation
 
 from allocation.models import PlanChange, PlanUpload
-from allocation.services import plan_sheet_xlsx, plan_upload_create, plan_upload_run
+from allocation.services import (
+    plan_sheet_xlsx,
+    plan_upload_create,
+    plan_upload_run,
+    plan_uploads_sweep,
+)
 from allocation.tasks import plan_upload_task
 from salesalloc.core.filelimits import FileLimits
+from salesalloc.core.heartbeat import worker_name
+from salesalloc.pipeline import sweep_stale_work
 from tests.allocation.test_plan_support import make_plan
 from tests.hostile_files import inline_row, sheet_xlsx, sheet_xml
 
@@ -109,3 +118,82 @@ def test_an_internal_error_fails_the_upload_with_a_plain_message(company, plan, 
 
     assert (done.status, done.code) == ("failed", "internal_error")
     assert done.message == "The upload failed with an internal error; nothing was changed."
+
+
+# --- dead workers -----------------------------------------------------------------------------
+
+
+def test_a_running_upload_records_its_worker_and_beats(company, plan) -> None:
+    manager = company.users["manager"]
+    upload = plan_upload_create(
+        plan=plan, file=_file(plan_sheet_xlsx(plan=plan, user=manager)), actor=manager
+    )
+    assert (upload.attempts, upload.heartbeat_at, upload.worker) == (0, None, "")
+
+    done = plan_upload_run(upload=upload)
+
+    assert done.status == PlanUpload.Status.SUCCEEDED
+    assert done.attempts == 1
+    assert done.heartbeat_at is not None
+    assert done.worker == worker_name()
+
+
+def _running(upload: PlanUpload, *, beat: dt.datetime, worker: str = "elsewhere:1") -> None:
+    PlanUpload.objects.filter(pk=upload.pk).update(
+        status=PlanUpload.Status.RUNNING, attempts=1, heartbeat_at=beat, worker=worker
+    )
+
+
+def test_the_sweeper_fails_an_upload_whose_worker_is_gone(company, plan) -> None:
+    manager = company.users["manager"]
+    stale = plan_upload_create(
+        plan=plan, file=_file(plan_sheet_xlsx(plan=plan, user=manager)), actor=manager
+    )
+    live = plan_upload_create(
+        plan=plan, file=_file(plan_sheet_xlsx(plan=plan, user=manager)), actor=manager
+    )
+    queued = plan_upload_create(
+        plan=plan, file=_file(plan_sheet_xlsx(plan=plan, user=manager)), actor=manager
+    )
+    _running(stale, beat=timezone.now() - dt.timedelta(hours=1))
+    _running(live, beat=timezone.now())
+
+    swept = sweep_stale_work()
+
+    assert swept["plan_uploads_failed"] == [stale.pk]
+    stale.refresh_from_db()
+    assert (stale.status, stale.code) == ("failed", "worker_lost")
+    assert stale.message == (
+        "The worker applying this sheet stopped unexpectedly; nothing was changed. "
+        "Upload the sheet again."
+    )
+    assert stale.errors == [{"cell": None, "message": stale.message}]
+    assert stale.finished_at is not None
+    assert PlanUpload.objects.get(pk=live.pk).status == "running"
+    assert PlanUpload.objects.get(pk=queued.pk).status == "queued"
+    assert not PlanChange.objects.filter(plan=plan, action="upload").exists()
+    # A late redelivery of the failed upload's task changes nothing.
+    plan_upload_task(stale.pk)
+    assert PlanUpload.objects.get(pk=stale.pk).status == "failed"
+    assert not PlanChange.objects.filter(plan=plan, action="upload").exists()
+
+
+def test_the_sweeper_message_is_in_the_uploaders_language(company, plan) -> None:
+    manager = company.users["manager"]
+    with translation.override("zh-hans"):
+        upload = plan_upload_create(
+            plan=plan, file=_file(plan_sheet_xlsx(plan=plan, user=manager)), actor=manager
+        )
+    _running(upload, beat=timezone.now() - dt.timedelta(hours=1))
+
+    assert plan_uploads_sweep() == [upload.pk]
+
+    upload.refresh_from_db()
+    english = (
+        "The worker applying this sheet stopped unexpectedly; nothing was changed. "
+        "Upload the sheet again."
+    )
+    with translation.override("zh-hans"):
+        chinese = translation.gettext(english)
+    assert chinese != english
+    assert upload.message == chinese

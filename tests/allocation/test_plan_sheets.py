@@ -131,6 +131,17 @@ def test_an_offset_change_is_applied_as_one_audited_batch(company, plan):
     assert len({c.batch for c in changes}) == 1
 
 
+def test_an_upload_is_audited_like_a_paste_naming_each_sheet_cell(company, plan):
+    book = _sheet(plan_sheet_xlsx(plan=plan, user=company.users["manager"]))
+    book["Targets"]["G2"] = 350
+    book["Targets"]["H5"] = 150
+
+    _upload(plan, book, company.users["manager"])
+
+    changes = PlanChange.objects.filter(plan=plan, action="upload").order_by("cell")
+    assert [(c.details, c.leaf_count) for c in changes] == [({"ref": "G2"}, 2), ({"ref": "H5"}, 2)]
+
+
 def test_excel_float_noise_reads_as_the_amount_excel_shows(company, plan):
     book = _sheet(plan_sheet_xlsx(plan=plan, user=company.users["manager"]))
     sheet = book["Targets"]

@@ -1,6 +1,7 @@
 import pytest
 
-from allocation.selectors import org_unit_list, salesperson_list, viewer_scope
+from allocation.access import viewer_scope
+from allocation.selectors import org_unit_list, salesperson_list
 
 pytestmark = pytest.mark.django_db
 

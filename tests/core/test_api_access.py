@@ -97,7 +97,7 @@ WRITES = [
 ]
 
 
-# Every route of allocation/api/plans_urls.py (see tests/allocation/api/test_plan_access.py for
+# Every route of allocation/api/plans/urls.py (see tests/allocation/api/test_plan_access.py for
 # the rows each role sees in them).
 PLAN_READS = [
     "/api/v1/plans/",

@@ -17,6 +17,7 @@ from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from allocation.access import HasRole, IsAdmin
 from customers.tiers.api.filters import CustomerTierFilterSet
 from customers.tiers.api.serializers import (
     CustomerTierOutputSerializer,
@@ -33,7 +34,6 @@ from customers.tiers.selectors import (
     tier_run_list,
 )
 from customers.tiers.services import tier_run_create
-from salesalloc.core.permissions import HasRole, IsAdmin
 
 
 class TierRunListCreateApi(ListAPIView):

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from allocation.access import HasRole, IsManagerOrAdmin
 from performance.alerts.api.serializers import (
     AlertActionInputSerializer,
     AlertFilterSerializer,
@@ -17,7 +18,6 @@ from performance.alerts.api.serializers import (
 from performance.alerts.models import Alert
 from performance.alerts.selectors import alert_get, alert_list
 from performance.alerts.services import alert_acknowledge, alert_resolve
-from salesalloc.core.permissions import HasRole, IsManagerOrAdmin
 
 
 class AlertListApi(ListAPIView):

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from allocation.access import HasRole, IsAdmin, IsManagerOrAdmin
 from allocation.models import OrgUnit, Salesperson
 from allocation.selectors import managed_salesperson_list, plan_list
 from performance.commissions.api.serializers import (
@@ -30,7 +31,6 @@ from performance.commissions.services import (
     commission_statement_pay,
     product_line_for_spif,
 )
-from salesalloc.core.permissions import HasRole, IsAdmin, IsManagerOrAdmin
 
 
 def _by_codes(model: type[Salesperson] | type[OrgUnit], codes: list[str], field: str) -> list[Any]:

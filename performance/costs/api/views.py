@@ -14,15 +14,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from allocation.access import IsAdmin, IsManagerOrAdmin, viewer_scope
 from allocation.models import OrgUnit
-from allocation.selectors import viewer_scope
 from performance.costs.api.serializers import CostPoolInputSerializer, CostPoolOutputSerializer
 from performance.costs.models import CostPool
 from performance.costs.selectors import contribution_report, cost_pool_list
 from performance.costs.services import cost_pool_create
 from performance.periods import parse_period
 from salesalloc.core.money import money_str
-from salesalloc.core.permissions import IsAdmin, IsManagerOrAdmin
 
 
 class CostPoolListCreateApi(ListAPIView):

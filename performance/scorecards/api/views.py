@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from allocation.access import HasRole, IsAdmin
 from allocation.selectors import org_unit_list, plan_list
 from performance.scorecards.api.serializers import (
     KpiValuesImportInputSerializer,
@@ -24,7 +25,6 @@ from performance.scorecards.api.serializers import (
 from performance.scorecards.models import Kpi, Scorecard, ScorecardTemplate
 from performance.scorecards.selectors import scorecard_list, scorecard_template_list
 from performance.scorecards.services import kpi_values_import, scorecard_template_create
-from salesalloc.core.permissions import HasRole, IsAdmin
 
 
 class ScorecardListApi(ListAPIView):

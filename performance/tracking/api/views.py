@@ -8,10 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from allocation.access import HasRole
 from performance.tracking.api.serializers import AttainmentInputSerializer, attainment_data
 from performance.tracking.selectors import attainment_get
 from salesalloc.core.db import replica_reads
-from salesalloc.core.permissions import HasRole
 
 
 class AttainmentGetApi(APIView):

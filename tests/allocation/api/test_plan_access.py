@@ -518,13 +518,13 @@ def test_an_upload_with_another_regions_rows_is_refused_whole(
     buffer.name = "plan.xlsx"
     before = _amounts(draft)
 
-    client = client_for("manager")
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
+    manager = client_for("manager")
+    with django_capture_on_commit_callbacks(execute=True):  # the job runs at commit
+        response = manager.post(
             f"/api/v1/plans/{draft.pk}/upload/", {"file": buffer}, format="multipart"
         )
-    assert response.status_code == 202  # the sheet is read by a background job
-    job = client.get(response.json()["url"]).json()
+    assert response.status_code == 202
+    job = manager.get(response.json()["url"]).json()
 
     assert job["status"] == "failed"
     assert {e["message"] for e in job["errors"]} == {

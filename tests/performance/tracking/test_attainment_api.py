@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from allocation import calendars
+from allocation.engine import calendars
 from performance.tracking.services import tracking_cache_invalidate
 from tests.factories import SalespersonFactory
 from tests.performance.tracking.conftest import AS_OF, line

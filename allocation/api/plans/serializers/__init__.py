@@ -1,0 +1,1 @@
+"""Serializers of the plans API, one module per resource (see ``allocation.api.plans``)."""

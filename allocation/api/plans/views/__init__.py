@@ -1,0 +1,1 @@
+"""Views of the plans API, one module per resource (see ``allocation.api.plans``)."""

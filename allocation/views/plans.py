@@ -1,0 +1,112 @@
+"""The plans list, a new plan and the allocate button."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from allocation.forms import PlanCreateForm
+from allocation.models import Plan
+from allocation.selectors import org_unit_list, plan_get, plan_list, plan_scope_totals
+from allocation.services import plan_create
+from allocation.views.common import (
+    PLANS_PER_PAGE,
+    allocate_with_message,
+    editor_url,
+    require_admin,
+    require_manager,
+    split_levels,
+)
+from salesalloc.core.money import from_cents
+from salesalloc.core.users import acting_user
+
+# --- the list -------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanRow:
+    plan: Plan
+    total: Decimal
+
+
+@login_required
+@require_GET
+def plans_page(request: HttpRequest) -> HttpResponse:
+    """Plans in the viewer's scope: year, version, status, (their part of the) total."""
+    scope = require_manager(request)
+    plans = (
+        plan_list(user=request.user)
+        .select_related("scenario_of")
+        .order_by("-fiscal_year", "name", "-version", "pk")
+    )
+    paginator = Paginator(plans, PLANS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    items = list(page.object_list)
+    totals = plan_scope_totals(user=request.user, plan_ids=[p.pk for p in items])
+    rows = [
+        PlanRow(
+            plan=p,
+            total=p.total_amount if totals is None else from_cents(totals.get(p.pk, 0)),
+        )
+        for p in items
+    ]
+    return render(
+        request,
+        "allocation/plan_list.html",
+        {
+            "rows": rows,
+            "page": page,
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "scope": scope,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_new(request: HttpRequest) -> HttpResponse:
+    """Admins: a new draft plan with its methods; optionally allocated right away."""
+    require_admin(request)
+    units = org_unit_list(user=request.user).order_by("path")
+    levels = split_levels(request=request, root=None)
+    form = PlanCreateForm(request.POST or None, org_units=units, levels=levels)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = plan_create(actor=acting_user(request.user), **form.plan_values())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            if request.POST.get("then") == "allocate":
+                allocate_with_message(request, plan)
+            else:
+                messages.success(
+                    request, _("Plan created. Allocate it to fill the grid with targets.")
+                )
+            return redirect(editor_url(plan))
+    status = 400 if form.is_bound else 200
+    return render(request, "allocation/plan_form.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def plan_allocate_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """Admins: allocate (or re-allocate) a draft with its methods; locks are kept."""
+    require_admin(request)
+    plan = plan_get(user=request.user, plan_id=pk)
+    allocate_with_message(request, plan)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = editor_url(plan)
+    return redirect(target)
