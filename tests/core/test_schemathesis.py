@@ -81,8 +81,10 @@ def _make_demo_data(company: Company) -> dict[str, dict[str, int]]:
         )
     draft = make_plan(company)
     published = make_plan(company, name="FY2020", fiscal_year=2020)
-    for step in (plan_submit, plan_approve, plan_publish):
-        published = step(plan=published, actor=company.users["admin"])
+    admin = company.users["admin"]
+    published = plan_submit(plan=published, actor=company.users["director"])
+    published = plan_approve(plan=published, actor=admin)  # four-eyes: not the submitter
+    published = plan_publish(plan=published, actor=admin)
     mapping = ColumnMapping.objects.create(name="ERP", columns={"amount": "Sales"})
     rule = TerritoryRule.objects.create(
         attribute=TerritoryRule.Attribute.REGION, value="North", salesperson=company.rep
