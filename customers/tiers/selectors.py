@@ -323,7 +323,7 @@ def tier_heatmap(*, rows: QuerySet[CustomerTier]) -> list[list[dict]]:
                     "f": f,
                     "customers": count,
                     "monetary": row["monetary"] if row else Decimal(0),
-                    "level": round(100 * count / most) if most else 0,
+                    "level": round(10 * count / most) if most else 0,  # 0-10: the heat class
                 }
             )
         grid.append(line)
