@@ -89,6 +89,8 @@ def test_salesperson_sees_only_their_own_statements(page, sign_in, incentives):
 def test_scorecards_rank_the_team_with_a_chart(page, sign_in, incentives):
     sign_in(page, "manager")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Scorecards").click()
+    page.wait_for_url("**/scorecards/")  # loaded, so the picker's script is listening
+    page.wait_for_load_state()
     page.locator("#period").select_option("2019-Q3")
     page.wait_for_url("**period=2019-Q3**")
     ranking = page.locator('table[data-group="NORTH"] tbody tr')

@@ -206,7 +206,10 @@ def test_a_chunked_recompute_whose_worker_is_killed_mid_way_is_resumed(
             second.stop()
 
     # Each step counted once although the killed one ran again.
-    assert (done.steps_done, done.steps_total, done.attempts) == (6, 6, 2)
+    assert (done.steps_done, done.steps_total) == (6, 6)
+    # Finished either by Redis redelivering the killed step (attempt 1) or by the sweeper
+    # resuming the run (attempt 2), whichever came first; never a third start.
+    assert done.attempts in (1, 2)
     assert sorted(done.steps_completed) == [
         "alerts",
         "incentives",
