@@ -184,7 +184,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         params={name: request.GET.getlist(name) for name in DashboardForm.base_fields},
         today=today,
     )
-    body = response_cache_get(key)
+    cached = response_cache_get(key)
+    body = cached if isinstance(cached, str) else None
     if body is None:
         body = render_to_string(
             "performance/_dashboard_body.html",

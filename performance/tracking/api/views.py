@@ -32,7 +32,7 @@ class AttainmentGetApi(APIView):
     permission_classes = [HasRole]
 
     @extend_schema(parameters=[AttainmentInputSerializer], responses=OpenApiTypes.OBJECT)
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         params = AttainmentInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
