@@ -1,7 +1,8 @@
 """Benchmark: the dashboard page and the attainment API under 20 concurrent clients (§8).
 
     .venv/bin/python bench/dashboard_bench.py [--rows 1000000] [--clients 20] [--seconds 60]
-        [--workers 4] [--database-url URL] [--redis-url URL] [--no-cache] [--keep-database]
+        [--workers 2] [--threads 4] [--database-url URL] [--redis-url URL] [--no-cache]
+        [--keep-database]
 
 1. generates (or reuses) the 1,000,000-line file of ``bench/import_bench.py`` (500
    salespeople in 5 regions x 25 teams, 50,000 customers, 20 product lines, 2022-2023);
@@ -9,13 +10,17 @@
    import path and recomputes (actuals, alerts) as the pipeline does;
 3. creates, allocates and publishes an FY2023 plan for the 500 salespeople (submitted by
    one administrator, approved and published by another);
-4. starts gunicorn with ``--workers`` processes on 127.0.0.1 (``salesalloc.wsgi``, the
+4. starts gunicorn with ``--workers`` processes (``--threads`` > 1: the threaded worker,
+   which keeps connections alive) on 127.0.0.1 (``salesalloc.wsgi``, the
    production code path, PostgreSQL, Redis as the shared cache unless ``--no-cache``);
 5. drives it with ``--clients`` threads for ``--seconds`` seconds: each request picks the
    dashboard page (a signed-in director) or the attainment API (token) for a random node
    (company, region, team or salesperson) as of 2023-06-30;
    after a warm-up that visits every node once (the first visitors after a recompute);
-6. prints p50/p95/p99 per endpoint and overall, and requests/s. Budget: p95 < 150 ms.
+6. prints p50/p95/p99 per endpoint and overall, and requests/s, the CPU time the server
+   (all gunicorn processes) and this client used per second of the run (on a 2-core
+   machine a client near a core would itself be the bottleneck), and the load average.
+   Budget: p95 < 150 ms.
    ``--no-cache`` measures every request computed afresh (no Redis cache) for comparison.
 
 Traffic goes to 127.0.0.1 only and stops after ``--seconds``.
@@ -51,7 +56,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/salesalloc_tracking_bench"
     )
@@ -202,6 +208,10 @@ def serve(args: argparse.Namespace, port: int) -> subprocess.Popen:
         "warning",
         "--timeout",
         "120",
+        "--threads",
+        str(args.threads),
+        "--keep-alive",
+        "5",
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.time() + 60
@@ -264,6 +274,23 @@ def drive(port: int, auth: dict, seconds: float, clients: int) -> dict[str, list
     return results
 
 
+def _cpu_seconds(master: int) -> float:
+    """User + system CPU seconds of the gunicorn master and its workers so far (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # after the command: state ppid ... utime (12th) stime (13th)
+        if int(entry.name) == master or int(fields[1]) == master:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def warm(port: int, auth: dict) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     for node in auth["nodes"]:
@@ -314,8 +341,19 @@ def main() -> None:
         drive(port, auth, seconds=3, clients=args.workers)
         print(f"driving {args.clients} clients for {args.seconds:.0f} s on {args.workers} workers")
         started = time.perf_counter()
+        server_cpu, client_cpu = _cpu_seconds(server.pid), time.process_time()
         results = drive(port, auth, seconds=args.seconds, clients=args.clients)
-        report(results, time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        server_cpu = _cpu_seconds(server.pid) - server_cpu
+        client_cpu = time.process_time() - client_cpu
+        report(results, elapsed)
+        total = sum(len(values) for values in results.values())
+        print(
+            f"CPU per second of the run: server {server_cpu / elapsed:.2f} cores "
+            f"({server_cpu / max(total, 1) * 1000:.1f} ms a request), "
+            f"this client {client_cpu / elapsed:.2f} cores; "
+            f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}"
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -9,3 +9,6 @@ class PerformanceConfig(AppConfig):
     def ready(self) -> None:
         # Plan lifecycle and acknowledgements (allocation.signals) -> notifications.
         from performance.notifications import receivers  # noqa: F401
+
+        # Published plans and the org tree -> a new tracking cache generation.
+        from performance.tracking import receivers as tracking_receivers  # noqa: F401

@@ -18,17 +18,24 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from allocation.access import viewer_scope
+from allocation.access import ViewerScope, viewer_scope
 from allocation.models import OrgUnit, ProductLine
 from performance.tracking import engine
 from performance.tracking.engine import Figures
 from performance.tracking.pivot import Pivot, pivot_get
+from performance.tracking.responses import (
+    response_cache_get,
+    response_cache_key,
+    response_cache_set,
+)
 from performance.tracking.selectors import (
     NODE_ORG_UNIT,
     NODE_PRODUCT_LINE,
@@ -169,6 +176,32 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if scope.role == "none":
         return render(request, "performance/dashboard.html", {"scope": scope})
     today = timezone.localdate()
+    # The figures fragment is cached whole per viewer scope and query; the page around it
+    # (navigation, user menu) is rendered for this request.
+    key = response_cache_key(
+        kind="dashboard",
+        scope=scope,
+        params={name: request.GET.getlist(name) for name in DashboardForm.base_fields},
+        today=today,
+    )
+    cached = response_cache_get(key)
+    body = cached if isinstance(cached, str) else None
+    if body is None:
+        body = render_to_string(
+            "performance/_dashboard_body.html",
+            _dashboard_context(request, scope=scope, today=today),
+            request=request,
+        )
+        response_cache_set(key, body)
+    # ``body`` is our own template's output, autoescaped when it was rendered.
+    page = {"scope": scope, "body": mark_safe(body)}  # noqa: S308
+    return render(request, "performance/dashboard.html", page)
+
+
+def _dashboard_context(
+    request: HttpRequest, *, scope: ViewerScope, today: dt.date
+) -> dict[str, Any]:
+    """The figures fragment's context: the node's attainment, children, pivot and chart."""
     years = tracking_years(user=request.user, today=today)
     lines = list(ProductLine.objects.order_by("path"))
     form = DashboardForm(request.GET or None, years=years, lines=lines)
@@ -213,32 +246,28 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     pivot = None
     if result.children_kind == NODE_ORG_UNIT and result.children:
         pivot = _pivot_context(pivot_get(user=request.user, year=year, resolved=resolved))
-    return render(
-        request,
-        "performance/dashboard.html",
-        {
-            "scope": scope,
-            "form": form,
-            "result": result,
-            "main": main,
-            "tiles": _tiles(main),
-            "months": [
-                {
-                    "label": date_format(row.month, "YEAR_MONTH_FORMAT"),
-                    "target": _money(row.target),
-                    "actual": _money(row.actual),
-                    "forecast": _money(row.forecast),
-                }
-                for row in result.figures.months
-            ],
-            "children": children,
-            "children_title": children_title(result),
-            "crumbs": crumbs,
-            "pivot": pivot,
-            "chart_data": _chart(result, as_of=as_of, children=children),
-            "as_of": as_of,
-        },
-    )
+    return {
+        "scope": scope,
+        "form": form,
+        "result": result,
+        "main": main,
+        "tiles": _tiles(main),
+        "months": [
+            {
+                "label": date_format(row.month, "YEAR_MONTH_FORMAT"),
+                "target": _money(row.target),
+                "actual": _money(row.actual),
+                "forecast": _money(row.forecast),
+            }
+            for row in result.figures.months
+        ],
+        "children": children,
+        "children_title": children_title(result),
+        "crumbs": crumbs,
+        "pivot": pivot,
+        "chart_data": _chart(result, as_of=as_of, children=children),
+        "as_of": as_of,
+    }
 
 
 def _tiles(main: dict[str, Any]) -> list[dict[str, Any]]:

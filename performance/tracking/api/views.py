@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from allocation.access import HasRole
+from allocation.access import HasRole, viewer_scope
 from performance.tracking.api.serializers import AttainmentInputSerializer, attainment_data
+from performance.tracking.responses import (
+    response_cache_get,
+    response_cache_key,
+    response_cache_set,
+)
 from performance.tracking.selectors import attainment_get
 from salesalloc.core.db import replica_reads
 
@@ -24,10 +31,23 @@ class AttainmentGetApi(APIView):
     permission_classes = [HasRole]
 
     @extend_schema(parameters=[AttainmentInputSerializer], responses=OpenApiTypes.OBJECT)
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         params = AttainmentInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
+        # JSON (what clients ask for) is cached as the rendered body per viewer scope and
+        # parameters; the browsable API renders afresh.
+        renderer = request.accepted_renderer
+        key = (
+            response_cache_key(
+                kind="attainment-api", scope=viewer_scope(user=request.user), params=data
+            )
+            if isinstance(renderer, JSONRenderer)
+            else None
+        )
+        body = response_cache_get(key)
+        if body is not None:
+            return HttpResponse(body, content_type=renderer.media_type)
         with replica_reads():
             result = attainment_get(
                 user=request.user,
@@ -37,4 +57,10 @@ class AttainmentGetApi(APIView):
                 salesperson=data.get("salesperson"),
                 product_line=data.get("product_line"),
             )
-        return Response(attainment_data(result))
+        if key is None:
+            return Response(attainment_data(result))
+        body = renderer.render(
+            attainment_data(result), renderer.media_type, self.get_renderer_context()
+        )
+        response_cache_set(key, body)
+        return HttpResponse(body, content_type=renderer.media_type)
