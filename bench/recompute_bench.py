@@ -176,6 +176,8 @@ def incremental(
 def incentives_setup() -> None:
     """The actuals once (untimed), then the target plan, scorecard template and commission
     plan the incentives step recomputes (each computed once when created, untimed)."""
+    from django.db import connection
+
     from customers.services import order_actuals_refresh
 
     started = time.perf_counter()
@@ -186,6 +188,10 @@ def incentives_setup() -> None:
         f"  set-up {time.perf_counter() - started:.1f} s (scorecard template {scorecards:.1f} s,"
         f" commission plan {statements:.1f} s)"
     )
+    # The timed recompute starts as after the import: no actual cell yet (the set-up needed
+    # them for the targets), no tier snapshot, no alert.
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE allocation_actualcell")
 
 
 def full_recompute(path: Path, rows: int, timer: StepTimer) -> dt.datetime:
