@@ -160,7 +160,7 @@ def _late_returns_joined(
     )
     with connections[OrderLine.objects.db].cursor() as cursor:
         cursor.execute(sql, [start, end, list(salesperson_ids)])
-        return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def _late_returns_correlated(

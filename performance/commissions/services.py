@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Prefetch
+from django.db.models import Field, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -266,15 +266,16 @@ def _update_many(rows: list[CommissionStatement], names: list[str]) -> None:
     if not rows:
         return
     meta = CommissionStatement._meta
-    fields = [meta.get_field(name) for name in names]
+    fields = [field for name in names if isinstance(field := meta.get_field(name), Field)]
     quote = connection.ops.quote_name
+    pk_column = meta.pk.column if meta.pk is not None else "id"
     sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - our table and columns
         quote(meta.db_table),
-        ", ".join(f"{quote(field.column)} = %s" for field in fields),  # type: ignore[union-attr]
-        quote(meta.pk.column),  # type: ignore[union-attr]
+        ", ".join(f"{quote(str(field.column))} = %s" for field in fields),
+        quote(str(pk_column)),
     )
     params = [
-        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]  # type: ignore[union-attr]
+        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
         + [row.pk]
         for row in rows
     ]

@@ -158,10 +158,10 @@ class KpiData:
         if frame.empty:
             return
         frame["period"] = frame["month"] // self.span
-        counts = frame.groupby(["sp", "period"])["orders"].sum()
+        orders = frame.groupby(["sp", "period"])["orders"].sum()
         self.order_counts = {
             (int(a), int(b)): int(n)
-            for (a, b), n in zip(counts.index, counts.to_numpy(), strict=True)
+            for (a, b), n in zip(orders.index, orders.to_numpy(), strict=True)
         }
         if not kinds & {Kpi.Kind.NEW_CUSTOMERS, Kpi.Kind.RETENTION}:
             return
