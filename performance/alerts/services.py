@@ -229,12 +229,16 @@ def _reconcile(conditions: list[Condition]) -> AlertsRecomputeResult:
     found = set()
     seen_again: list[int] = []  # live alerts found unchanged: one UPDATE for all of them
     owners: dict[int, User | None] = {}  # per org unit: the nearest manager
+    new: list[Alert] = []  # opened: inserted in one batch, then announced
     for condition in conditions:
         found.add(condition.key)
         alert = live.get(condition.key)
         earlier = settled.get(condition.key)
         if alert is None and earlier is not None and not _worse(condition, earlier):
             continue  # its owner resolved it and nothing got worse since
+        if alert is not None and alert.pk is None:  # opened earlier in this pass
+            alert.level, alert.details = condition.level, condition.details
+            continue
         if alert is not None:
             if alert.level == condition.level and alert.details == condition.details:
                 seen_again.append(alert.pk)
@@ -260,11 +264,14 @@ def _reconcile(conditions: list[Condition]) -> AlertsRecomputeResult:
             first_seen_at=now,
             last_seen_at=now,
         )
-        alert.full_clean(validate_constraints=False)
-        alert.save()
+        # Its salesperson, plan and owner come from our own rows: no query per key to check.
+        alert.full_clean(exclude=["salesperson", "plan", "owner"], validate_constraints=False)
+        new.append(alert)
         live[alert.key] = alert
-        opened += 1
+    Alert.objects.bulk_create(new, batch_size=1000)
+    for alert in new:
         notify_alert_opened(alert=alert)
+    opened = len(new)
     for start in range(0, len(seen_again), 5000):
         Alert.objects.filter(pk__in=seen_again[start : start + 5000]).update(
             last_seen_at=now, updated_at=now
