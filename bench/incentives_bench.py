@@ -69,7 +69,7 @@ def target_plan_create() -> object:
                 salesperson_id=person,
                 product_line=line,
                 month=month,
-                amount=(amount * Decimal("1.1")).quantize(Decimal("0.01")),
+                amount=(max(amount, Decimal(0)) * Decimal("1.1")).quantize(Decimal("0.01")),
             )
             for (person, month), amount in totals.items()
         ),
@@ -77,6 +77,57 @@ def target_plan_create() -> object:
     )
     plan.salespeople.set(sorted({person for person, _month in totals}))
     return plan
+
+
+def incentives_create(plan: object) -> tuple[float, float]:
+    """A quarterly scorecard template and a marginal commission plan on ``plan`` (each
+    evaluated for all its salespeople when created): (scorecards, statements) seconds."""
+    from allocation.models import ProductLine
+    from performance.commissions.services import commission_plan_create
+    from performance.scorecards.models import Kpi
+    from performance.scorecards.services import kpi_library_ensure, scorecard_template_create
+
+    kpi_library_ensure()
+    kpis = {kpi.code: kpi for kpi in Kpi.objects.all()}
+    started = time.perf_counter()
+    scorecard_template_create(
+        name="Bench 2023",
+        year=2023,
+        period="quarter",
+        peer_group="team",
+        target_plan=plan,
+        items=[
+            {"kpi": kpis["revenue"], "weight": Decimal(40), "cap": Decimal("1.2")},
+            {"kpi": kpis["new_customers"], "weight": Decimal(20), "target": Decimal(20)},
+            {"kpi": kpis["aov"], "weight": Decimal(20), "target": Decimal(500)},
+            {"kpi": kpis["retention"], "weight": Decimal(20), "target": Decimal("0.5")},
+        ],
+    )
+    scorecards = time.perf_counter() - started
+    started = time.perf_counter()
+    commission_plan_create(
+        name="Bench commission",
+        target_plan=plan,
+        period="quarter",
+        mode="marginal",
+        brackets=[
+            {"from": "0", "rate": "0.02"},
+            {"from": "0.8", "rate": "0.04"},
+            {"from": "1", "rate": "0.06"},
+        ],
+        cap=Decimal("50000"),
+        spifs=[
+            {
+                "product_line": ProductLine.objects.get(code="PL03"),
+                "kind": "rate",
+                "value": Decimal("0.03"),
+                "start_date": dt.date(2023, 7, 1),
+                "end_date": dt.date(2023, 9, 30),
+            }
+        ],
+    )
+    statements = time.perf_counter() - started
+    return scorecards, statements
 
 
 def baseline_seconds() -> tuple[float, float]:
@@ -128,13 +179,9 @@ def main() -> None:
     from django.core.files import File
     from django.core.management import call_command
 
-    from allocation.models import ProductLine
     from customers.services import order_actuals_refresh
     from customers.services.imports import import_job_create, import_job_run
     from customers.signals import orders_imported
-    from performance.commissions.services import commission_plan_create
-    from performance.scorecards.models import Kpi
-    from performance.scorecards.services import kpi_library_ensure, scorecard_template_create
 
     call_command("migrate", verbosity=0)
     import_bench.company_setup()
@@ -152,46 +199,7 @@ def main() -> None:
     plan = target_plan_create()
     group_by, rfm = baseline_seconds()
 
-    kpi_library_ensure()
-    kpis = {kpi.code: kpi for kpi in Kpi.objects.all()}
-    started = time.perf_counter()
-    scorecard_template_create(
-        name="Bench 2023",
-        year=2023,
-        period="quarter",
-        peer_group="team",
-        target_plan=plan,
-        items=[
-            {"kpi": kpis["revenue"], "weight": Decimal(40), "cap": Decimal("1.2")},
-            {"kpi": kpis["new_customers"], "weight": Decimal(20), "target": Decimal(20)},
-            {"kpi": kpis["aov"], "weight": Decimal(20), "target": Decimal(500)},
-            {"kpi": kpis["retention"], "weight": Decimal(20), "target": Decimal("0.5")},
-        ],
-    )
-    scorecards = time.perf_counter() - started
-    started = time.perf_counter()
-    commission_plan_create(
-        name="Bench commission",
-        target_plan=plan,
-        period="quarter",
-        mode="marginal",
-        brackets=[
-            {"from": "0", "rate": "0.02"},
-            {"from": "0.8", "rate": "0.04"},
-            {"from": "1", "rate": "0.06"},
-        ],
-        cap=Decimal("50000"),
-        spifs=[
-            {
-                "product_line": ProductLine.objects.get(code="PL03"),
-                "kind": "rate",
-                "value": Decimal("0.03"),
-                "start_date": dt.date(2023, 7, 1),
-                "end_date": dt.date(2023, 9, 30),
-            }
-        ],
-    )
-    statements = time.perf_counter() - started
+    scorecards, statements = incentives_create(plan)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     reference = group_by + rfm
     print()

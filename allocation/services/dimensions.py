@@ -184,11 +184,13 @@ def actual_cells_replace(
         cells = cells.filter(month__gte=month_from)
     if month_to is not None:
         cells = cells.filter(month__lt=_month_add(month_to, 1))
+    db = connections[cells.db]
+    if db.vendor == "postgresql":
+        return _actual_cells_merge(source=source, block=cells)
     cells._raw_delete(cells.db)
 
     compiler = source.query.get_compiler(using=cells.db)
     select_sql, params = compiler.as_sql()
-    db = connections[cells.db]
     now = db.ops.adapt_datetimefield_value(timezone.now())
     table = ActualCell._meta.db_table
     sql = (
@@ -201,3 +203,42 @@ def actual_cells_replace(
     with db.cursor() as cursor:
         cursor.execute(sql, [now, now, *params])
         return cursor.rowcount
+
+
+def _actual_cells_merge(*, source: QuerySet[Any], block: QuerySet[ActualCell]) -> int:
+    """PostgreSQL: bring the block to ``source`` in one statement that writes only the
+    differences (cells gone deleted, changed ones updated, new ones inserted), so a nightly
+    rebuild where little changed rewrites little: no delete and re-insert of every cell and
+    its index entries. Returns the number of cells in the block afterwards, as the
+    delete-and-insert path does."""
+    db = connections[block.db]
+    select_sql, params = source.query.get_compiler(using=block.db).as_sql()
+    block_sql, block_params = (
+        block.order_by().values("id").query.get_compiler(using=block.db).as_sql()
+    )
+    now = db.ops.adapt_datetimefield_value(timezone.now())
+    table = ActualCell._meta.db_table
+    same = (
+        "src.salesperson_id = c.salesperson_id AND src.product_line_id = c.product_line_id "
+        "AND src.month = c.month"
+    )
+    sql = (
+        f"WITH src AS MATERIALIZED (SELECT s.salesperson_id, s.product_line_id, s.month, "  # noqa: S608 - our table
+        f"s.amount, COALESCE(s.cost, 0) AS cost, s.lines FROM ({select_sql}) s), "
+        f"gone AS (DELETE FROM {table} c WHERE c.id IN ({block_sql}) "
+        f"AND NOT EXISTS (SELECT 1 FROM src WHERE {same}) RETURNING 1), "
+        f"changed AS (UPDATE {table} c SET amount = src.amount, cost = src.cost, "
+        f"lines = src.lines, updated_at = %s FROM src WHERE {same} "
+        "AND (c.amount, c.cost, c.lines) IS DISTINCT FROM (src.amount, src.cost, src.lines) "
+        "RETURNING 1), "
+        f"added AS (INSERT INTO {table} (salesperson_id, product_line_id, month, amount, cost, "
+        "lines, created_at, updated_at) SELECT src.salesperson_id, src.product_line_id, "
+        "src.month, src.amount, src.cost, src.lines, %s, %s FROM src "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE {same}) RETURNING 1) "
+        "SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM gone), "
+        "(SELECT count(*) FROM changed), (SELECT count(*) FROM added)"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*params, *block_params, now, now, now])
+        total, *_writes = cursor.fetchone()
+    return int(total)

@@ -120,8 +120,8 @@ def concentration(amounts: Sequence[int]) -> tuple[Fraction, Fraction] | None:
     total = sum(positive)
     if total <= 0:
         return None
-    shares = [Fraction(a, total) for a in positive]
-    return max(shares), sum((s * s for s in shares), Fraction(0))
+    # Σ (a / total)² = Σ a² / total², exactly, in integers (no Fraction per customer)
+    return Fraction(max(positive), total), Fraction(sum(a * a for a in positive), total * total)
 
 
 def concentration_conditions(

@@ -227,21 +227,31 @@ def _reconcile(conditions: list[Condition]) -> AlertsRecomputeResult:
     settled = _settled_by_people([c.key for c in conditions if c.key not in live])
     opened = updated = resolved = 0
     found = set()
+    seen_again: list[int] = []  # live alerts found unchanged: one UPDATE for all of them
+    owners: dict[int, User | None] = {}  # per org unit: the nearest manager
+    new: list[Alert] = []  # opened: inserted in one batch, then announced
     for condition in conditions:
         found.add(condition.key)
         alert = live.get(condition.key)
         earlier = settled.get(condition.key)
         if alert is None and earlier is not None and not _worse(condition, earlier):
             continue  # its owner resolved it and nothing got worse since
+        if alert is not None and alert.pk is None:  # opened earlier in this pass
+            alert.level, alert.details = condition.level, condition.details
+            continue
         if alert is not None:
-            changed = alert.level != condition.level or alert.details != condition.details
+            if alert.level == condition.level and alert.details == condition.details:
+                seen_again.append(alert.pk)
+                continue
             alert.level = condition.level
             alert.details = condition.details
             alert.last_seen_at = now
             alert.save(update_fields=["level", "details", "last_seen_at", "updated_at"])
-            updated += int(changed)
+            updated += 1
             continue
         person = people[condition.salesperson_id]
+        if person.org_unit_id not in owners:
+            owners[person.org_unit_id] = alert_owner(salesperson=person)
         alert = Alert(
             key=condition.key,
             kind=condition.kind,
@@ -250,15 +260,22 @@ def _reconcile(conditions: list[Condition]) -> AlertsRecomputeResult:
             plan_id=condition.plan_id,
             period=condition.period,
             details=condition.details,
-            owner=alert_owner(salesperson=person),
+            owner=owners[person.org_unit_id],
             first_seen_at=now,
             last_seen_at=now,
         )
-        alert.full_clean(validate_constraints=False)
-        alert.save()
+        # Its salesperson, plan and owner come from our own rows: no query per key to check.
+        alert.full_clean(exclude=["salesperson", "plan", "owner"], validate_constraints=False)
+        new.append(alert)
         live[alert.key] = alert
-        opened += 1
+    Alert.objects.bulk_create(new, batch_size=1000)
+    for alert in new:
         notify_alert_opened(alert=alert)
+    opened = len(new)
+    for start in range(0, len(seen_again), 5000):
+        Alert.objects.filter(pk__in=seen_again[start : start + 5000]).update(
+            last_seen_at=now, updated_at=now
+        )
     for key, alert in live.items():
         if key in found:
             continue

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connections
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
 from allocation.access import viewer_scope
@@ -113,31 +114,13 @@ def late_return_list(
     The original order is the latest earlier order (strictly before the return's date) of
     the same customer, booked by the same salesperson on the same product line with a
     positive amount (ties: the higher order id). Returns with no such order are left out
-    (they only net into actuals). One correlated subquery on the (customer, date) index.
+    (they only net into actuals). PostgreSQL: one hash join; elsewhere one correlated
+    subquery on the (customer, date) index.
     """
-    latest = (
-        OrderLine.objects.filter(
-            customer_id=OuterRef("customer_id"),
-            salesperson_id=OuterRef("salesperson_id"),
-            product_line_id=OuterRef("product_line_id"),
-            amount__gt=0,
-            order_date__lt=OuterRef("order_date"),
-        )
-        .order_by("-order_date", "-order_id")
-        .values("order_id")[:1]
-    )
-    returns = list(
-        OrderLine.objects.filter(
-            salesperson_id__in=salesperson_ids,
-            order_date__gte=start,
-            order_date__lte=end,
-            amount__lt=0,
-        )
-        .annotate(original=Subquery(latest))
-        .filter(original__isnull=False)
-        .order_by("pk")
-        .values_list("pk", "salesperson_id", "order_date", "amount", "original")
-    )
+    if connections[OrderLine.objects.db].vendor == "postgresql":
+        returns = _late_returns_joined(salesperson_ids=salesperson_ids, start=start, end=end)
+    else:
+        returns = _late_returns_correlated(salesperson_ids=salesperson_ids, start=start, end=end)
     orders = {
         pk: (no, day)
         for pk, no, day in Order.objects.filter(pk__in={row[4] for row in returns}).values_list(
@@ -155,6 +138,58 @@ def late_return_list(
         )
         for pk, sp, day, amount, original in returns
     ]
+
+
+ReturnRow = tuple[int, int, dt.date, Decimal, int]  # line, salesperson, day, amount, order
+
+
+def _late_returns_joined(
+    *, salesperson_ids: list[int], start: dt.date, end: dt.date
+) -> list[ReturnRow]:
+    """PostgreSQL: the same rows in one hash join of the period's returns (the partial
+    returns index) with the positive lines, the latest per return kept by ``DISTINCT ON``."""
+    table = OrderLine._meta.db_table
+    sql = (
+        "SELECT DISTINCT ON (r.id) r.id, r.salesperson_id, r.order_date, r.amount, l.order_id "  # noqa: S608 - our table
+        f"FROM {table} r JOIN {table} l ON l.customer_id = r.customer_id "
+        "AND l.salesperson_id = r.salesperson_id AND l.product_line_id = r.product_line_id "
+        "AND l.amount > 0 AND l.order_date < r.order_date "
+        "WHERE r.amount < 0 AND r.order_date >= %s AND r.order_date <= %s "
+        "AND r.salesperson_id = ANY(%s) "
+        "ORDER BY r.id, l.order_date DESC, l.order_id DESC"
+    )
+    with connections[OrderLine.objects.db].cursor() as cursor:
+        cursor.execute(sql, [start, end, list(salesperson_ids)])
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def _late_returns_correlated(
+    *, salesperson_ids: list[int], start: dt.date, end: dt.date
+) -> list[ReturnRow]:
+    latest = (
+        OrderLine.objects.filter(
+            customer_id=OuterRef("customer_id"),
+            salesperson_id=OuterRef("salesperson_id"),
+            product_line_id=OuterRef("product_line_id"),
+            amount__gt=0,
+            order_date__lt=OuterRef("order_date"),
+        )
+        .order_by("-order_date", "-order_id")
+        .values("order_id")[:1]
+    )
+    returns: list[ReturnRow] = list(
+        OrderLine.objects.filter(
+            salesperson_id__in=salesperson_ids,
+            order_date__gte=start,
+            order_date__lte=end,
+            amount__lt=0,
+        )
+        .annotate(original=Subquery(latest))
+        .filter(original__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "salesperson_id", "order_date", "amount", "original")
+    )
+    return returns
 
 
 def spif_bases(

@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Min, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db import connections
+from django.db.models import Count, IntegerField, Min, QuerySet
+from django.db.models.functions import Cast, ExtractMonth, ExtractYear
 
 from allocation.access import viewer_scope
 from allocation.models import ActualCell, OrgUnit, Salesperson, TargetCell
@@ -64,6 +65,30 @@ def _previous(period: Period) -> tuple[dt.date, dt.date]:
     first = period.months[0]
     index = first.year * 12 + first.month - 1 - len(period.months)
     return dt.date(index // 12, index % 12 + 1, 1), end
+
+
+def _orders_by_customer_month(*, people: list[int], begin: dt.date, end: dt.date) -> pd.DataFrame:
+    """Distinct orders per (salesperson, customer, month index) of the lines in [begin, end]:
+    columns sp, customer, month (year * 12 + month - 1), orders."""
+    index = Cast(ExtractYear("order_date") * 12 + ExtractMonth("order_date") - 1, IntegerField())
+    inner = (
+        OrderLine.objects.filter(
+            salesperson_id__in=people, order_date__gte=begin, order_date__lte=end
+        )
+        .annotate(month_index=index)
+        .values("salesperson_id", "customer_id", "order_id", "month_index")
+        .annotate(lines=Count("id"))
+        .order_by()
+    )
+    sql, params = inner.query.sql_with_params()
+    with connections[inner.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT o.salesperson_id, o.customer_id, o.month_index, COUNT(*) "  # noqa: S608 - ORM SQL
+            f"FROM ({sql}) o GROUP BY o.salesperson_id, o.customer_id, o.month_index",
+            params,
+        )
+        rows = cursor.fetchall()
+    return pd.DataFrame(rows, columns=["sp", "customer", "month", "orders"], dtype="int64")
 
 
 class KpiData:
@@ -123,36 +148,23 @@ class KpiData:
     ) -> None:
         """Orders, new customers and retention per (salesperson, period) in a few queries.
 
-        Distinct orders per person and month come from SQL (an order has one date, so they
-        add up over a period); the distinct (person, customer, month) rows, each customer's
-        first order date and a merge with the previous period give the rest, vectorised.
+        One pass over the lines in the window gives, per (person, customer, month), the
+        number of distinct orders (an order has one customer and one date, so they add up
+        over customers and months): a two-level hash aggregation, no ``COUNT(DISTINCT)``
+        sort. Each customer's first order date and a merge with the previous period give
+        the rest, vectorised.
         """
-        lines = OrderLine.objects.filter(
-            salesperson_id__in=people, order_date__gte=begin, order_date__lte=end
-        )
-        month = TruncMonth("order_date")
-        for sp, first_day, count in (
-            lines.annotate(m=month)
-            .values("salesperson_id", "m")
-            .annotate(n=Count("order_id", distinct=True))
-            .order_by()
-            .values_list("salesperson_id", "m", "n")
-        ):
-            key = (sp, self._index(first_day))
-            self.order_counts[key] = self.order_counts.get(key, 0) + count
-        if not kinds & {Kpi.Kind.NEW_CUSTOMERS, Kpi.Kind.RETENTION}:
-            return
-        rows = (
-            lines.annotate(m=month)
-            .values_list("salesperson_id", "customer_id", "m")
-            .distinct()
-            .order_by()
-        )
-        frame = pd.DataFrame(list(rows), columns=["sp", "customer", "month"])
+        frame = _orders_by_customer_month(people=people, begin=begin, end=end)
         if frame.empty:
             return
-        months = pd.to_datetime(frame["month"])
-        frame["period"] = (months.dt.year * 12 + months.dt.month - 1) // self.span
+        frame["period"] = frame["month"] // self.span
+        orders = frame.groupby(["sp", "period"])["orders"].sum()
+        self.order_counts = {
+            (int(a), int(b)): int(n)
+            for (a, b), n in zip(orders.index, orders.to_numpy(), strict=True)
+        }
+        if not kinds & {Kpi.Kind.NEW_CUSTOMERS, Kpi.Kind.RETENTION}:
+            return
         seen = frame[["sp", "customer", "period"]].drop_duplicates()
         if Kpi.Kind.NEW_CUSTOMERS in kinds:
             firsts = pd.DataFrame(

@@ -201,9 +201,41 @@ def scorecards_evaluate(
                     computed_at=now,
                 )
             )
-    Scorecard.objects.filter(template=template, period__in=[p.label for p in periods]).delete()
-    Scorecard.objects.bulk_create(rows, batch_size=1000)
+    _scorecards_write(template, [p.label for p in periods], rows, now)
     return len(rows)
+
+
+SCORECARD_FIELDS = ("position", "peer_group", "score", "rank", "percentile", "kpis")
+
+
+def _scorecards_write(
+    template: ScorecardTemplate, labels: list[str], rows: list[Scorecard], now: dt.datetime
+) -> None:
+    """Make the stored scorecards of these periods equal ``rows``, writing only what
+    changed: a scorecard that comes out the same only gets its ``computed_at`` (one UPDATE
+    for all of them); changed, new and no longer scored ones are replaced."""
+    existing = {
+        (sp, period): (pk, values)
+        for pk, sp, period, *values in Scorecard.objects.filter(
+            template=template, period__in=labels
+        ).values_list("pk", "salesperson_id", "period", *SCORECARD_FIELDS)
+    }
+    same: list[int] = []
+    stale: list[int] = []
+    fresh: list[Scorecard] = []
+    for row in rows:
+        pk, values = existing.pop((row.salesperson_id, row.period), (None, None))
+        if pk is not None and values == [getattr(row, name) for name in SCORECARD_FIELDS]:
+            same.append(pk)
+            continue
+        if pk is not None:
+            stale.append(pk)
+        fresh.append(row)
+    stale += [pk for pk, _values in existing.values()]
+    for start in range(0, max(len(same), len(stale)), 5000):
+        Scorecard.objects.filter(pk__in=stale[start : start + 5000]).delete()
+        Scorecard.objects.filter(pk__in=same[start : start + 5000]).update(computed_at=now)
+    Scorecard.objects.bulk_create(fresh, batch_size=1000)
 
 
 def scorecards_recompute_for_cells(

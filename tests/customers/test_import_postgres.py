@@ -179,7 +179,7 @@ def test_bulk_import_checks_foreign_keys_set_based_and_restores_them(company) ->
 
     assert (first.status, second.status) == ("succeeded", "succeeded")
     assert (second.rows_inserted, second.rows_updated, second.rows_unchanged) == (1, 1, 1)
-    assert len(before) == 7 + 4  # 7 foreign keys; primary key, unique key, 2 indexes
+    assert len(before) == 7 + 5  # 7 foreign keys; primary key, unique key, 3 indexes
     assert _order_foreign_keys() == before
 
 
