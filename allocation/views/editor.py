@@ -347,11 +347,12 @@ def _editor_context(
             inputs_form = MethodInputsForm(initial=_inputs_initial(plan), nodes=nodes)
     acks = _ack_summary(request, plan)
     # An admin who submitted the plan may approve it only by ticking the explicit override.
+    actor = acting_user(request.user)
     own_submission = (
         "approve" in actions
         and scope.is_admin
-        and plan.submitted_by_id is not None
-        and plan.submitted_by_id == acting_user(request.user).pk
+        and actor is not None
+        and plan.submitted_by_id == actor.pk
     )
     config = _editor_config(plan, actions, own_submission=own_submission)
     return {
