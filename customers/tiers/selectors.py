@@ -356,3 +356,22 @@ def customer_rule_tiers(*, run: TierRun) -> tuple[dict[int, str], dict[str, str]
     rule_names = dict(TierRule.objects.values_list("code", "name"))
     names = {code: rule_names.get(code, code) for code in sorted(set(customers.values()))}
     return customers, names
+
+
+def tier_run_previous_succeeded(*, run: TierRun) -> TierRun | None:
+    """The succeeded snapshot just before ``run`` (by as-of date, then id), unscoped."""
+    return (
+        TierRun.objects.filter(status=TierRun.Status.SUCCEEDED)
+        .filter(Q(as_of__lt=run.as_of) | Q(as_of=run.as_of, id__lt=run.pk))
+        .order_by("-as_of", "-id")
+        .first()
+    )
+
+
+def customer_ids_in_segments(*, run: TierRun, segments: Iterable[str]) -> set[int]:
+    """Customers whose segment in ``run`` is one of ``segments``."""
+    return set(
+        CustomerTier.objects.filter(run=run, segment__in=list(segments))
+        .order_by()
+        .values_list("customer_id", flat=True)
+    )
