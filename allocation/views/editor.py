@@ -276,7 +276,9 @@ def _ack_summary(request: HttpRequest, plan: Plan) -> AckSummary | None:
     return AckSummary(rows=rows, counts=counts)
 
 
-def _editor_config(plan: Plan, actions: list[str]) -> dict[str, Any]:
+def _editor_config(
+    plan: Plan, actions: list[str], *, own_submission: bool = False
+) -> dict[str, Any]:
     """What ``plan_editor.js`` reads: the plan's state, API addresses, columns, texts."""
     api = {
         name: reverse(f"api-plan-{name}", args=[plan.pk])
@@ -307,6 +309,7 @@ def _editor_config(plan: Plan, actions: list[str]) -> dict[str, Any]:
         "revision": plan.revision,
         "allocated": plan.allocated_at is not None,
         "actions": actions,
+        "ownSubmission": own_submission,
         "api": api,
         "planUrl": reverse("plan-detail", args=[0]).replace("/0/", "/{id}/"),
         "months": _month_columns(plan),
@@ -343,7 +346,15 @@ def _editor_context(
         if len(nodes) <= MAX_INPUT_NODES:
             inputs_form = MethodInputsForm(initial=_inputs_initial(plan), nodes=nodes)
     acks = _ack_summary(request, plan)
-    config = _editor_config(plan, actions)
+    # An admin who submitted the plan may approve it only by ticking the explicit override.
+    actor = acting_user(request.user)
+    own_submission = (
+        "approve" in actions
+        and scope.is_admin
+        and actor is not None
+        and plan.submitted_by_id == actor.pk
+    )
+    config = _editor_config(plan, actions, own_submission=own_submission)
     return {
         "plan": plan,
         "scope": scope,
@@ -359,6 +370,7 @@ def _editor_context(
         "method_form": method_form,
         "inputs_form": inputs_form,
         "acks": acks,
+        "own_submission": own_submission,
         "editor_config": config,
         "can_edit": "edit" in actions,
         "can_lock": "lock" in actions,

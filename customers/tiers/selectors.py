@@ -337,3 +337,41 @@ def customer_tier_history(*, user: User, customer: Customer) -> QuerySet[Custome
         .filter(customer=customer, run__status=TierRun.Status.SUCCEEDED)
         .order_by("run__as_of", "run_id")
     )
+
+
+def tier_run_latest_succeeded() -> TierRun | None:
+    """The latest succeeded snapshot, unscoped (for computations such as cost pools)."""
+    return TierRun.objects.filter(status=TierRun.Status.SUCCEEDED).order_by("-as_of", "-id").first()
+
+
+def customer_rule_tiers(*, run: TierRun) -> tuple[dict[int, str], dict[str, str]]:
+    """Each customer's rule tier in ``run`` (customers no rule matched are left out) and the
+    tiers' names (the rule's name, or its code when the rule has gone since)."""
+    customers = dict(
+        CustomerTier.objects.filter(run=run)
+        .exclude(tier="")
+        .order_by()
+        .values_list("customer_id", "tier")
+    )
+    rule_names = dict(TierRule.objects.values_list("code", "name"))
+    names = {code: rule_names.get(code, code) for code in sorted(set(customers.values()))}
+    return customers, names
+
+
+def tier_run_previous_succeeded(*, run: TierRun) -> TierRun | None:
+    """The succeeded snapshot just before ``run`` (by as-of date, then id), unscoped."""
+    return (
+        TierRun.objects.filter(status=TierRun.Status.SUCCEEDED)
+        .filter(Q(as_of__lt=run.as_of) | Q(as_of=run.as_of, id__lt=run.pk))
+        .order_by("-as_of", "-id")
+        .first()
+    )
+
+
+def customer_ids_in_segments(*, run: TierRun, segments: Iterable[str]) -> set[int]:
+    """Customers whose segment in ``run`` is one of ``segments``."""
+    return set(
+        CustomerTier.objects.filter(run=run, segment__in=list(segments))
+        .order_by()
+        .values_list("customer_id", flat=True)
+    )

@@ -3,8 +3,6 @@
 A ``Condition`` names itself with a ``key`` (kind, subject, period or plan): the service
 keeps one live alert per key, updates it while the condition holds and resolves it when a
 recompute no longer finds it. Ratios are exact ``Fraction``; money is integer cents.
-
-Not here yet: "revenue moving into at-risk/lost RFM segments" needs customer tiers.
 """
 
 from __future__ import annotations
@@ -20,6 +18,9 @@ FORECAST = "forecast"
 CONCENTRATION = "concentration"
 UNACKNOWLEDGED = "unacknowledged"
 DISPUTE = "dispute"
+AT_RISK = "at_risk"
+# The RFM segments whose customers are slipping away (customers/tiers/engine.py).
+AT_RISK_SEGMENTS = ("at_risk", "cant_lose", "hibernating", "lost")
 WARNING = "warning"
 CRITICAL = "critical"
 
@@ -32,6 +33,9 @@ class Thresholds:
     top_customer_share: Fraction = Fraction(50, 100)
     hhi: Fraction = Fraction(25, 100)
     unacknowledged_days: int = 7
+    # Rise of the share of trailing revenue from at-risk/lost customers between snapshots.
+    at_risk_shift: Fraction = Fraction(10, 100)
+    at_risk_shift_critical: Fraction = Fraction(25, 100)
 
 
 @dataclass(frozen=True)
@@ -201,3 +205,58 @@ def dispute_conditions(
         )
         for salesperson_id, comment, at in sorted(disputes)
     ]
+
+
+def at_risk_conditions(
+    *,
+    rows: Iterable[tuple[int, int, int]],
+    at_risk_now: set[int],
+    at_risk_before: set[int],
+    period: str,
+    thresholds: Thresholds,
+    details: dict[str, Any] | None = None,
+) -> list[Condition]:
+    """Revenue moving into at-risk/lost RFM segments (rows: id, customer, cents).
+
+    Per salesperson, the share of their trailing revenue (customers with a net return, <= 0,
+    left out as for concentration) whose customers are in an at-risk segment of the latest
+    snapshot (``at_risk_now``), minus the same share by the previous snapshot
+    (``at_risk_before``). A rise above ``at_risk_shift`` is a warning, above
+    ``at_risk_shift_critical`` critical.
+    """
+    per_person: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for salesperson_id, customer_id, cents in rows:
+        if cents > 0:
+            per_person[salesperson_id].append((customer_id, int(cents)))
+    out = []
+    for salesperson_id in sorted(per_person):
+        sales = per_person[salesperson_id]
+        total = sum(cents for _customer, cents in sales)
+        now = sum(cents for customer, cents in sales if customer in at_risk_now)
+        before = sum(cents for customer, cents in sales if customer in at_risk_before)
+        shift = Fraction(now - before, total)
+        if shift <= thresholds.at_risk_shift:
+            continue
+        level = CRITICAL if shift > thresholds.at_risk_shift_critical else WARNING
+        threshold = (
+            thresholds.at_risk_shift_critical if level == CRITICAL else thresholds.at_risk_shift
+        )
+        out.append(
+            Condition(
+                key=f"{AT_RISK}:{salesperson_id}",
+                kind=AT_RISK,
+                level=level,
+                salesperson_id=salesperson_id,
+                period=period,
+                details={
+                    "share": _ratio_text(Fraction(now, total)),
+                    "previous_share": _ratio_text(Fraction(before, total)),
+                    "shift": _ratio_text(shift),
+                    "at_risk_cents": now,
+                    "revenue_cents": total,
+                    "threshold": _ratio_text(threshold),
+                    **(details or {}),
+                },
+            )
+        )
+    return out

@@ -23,6 +23,7 @@ class Alert(TimeStampedModel):
         CONCENTRATION = "concentration", _("Customer concentration")
         UNACKNOWLEDGED = "unacknowledged", _("Targets not acknowledged")
         DISPUTE = "dispute", _("Disputed targets")
+        AT_RISK = "at_risk", _("Revenue moving to at-risk customers")
 
     class Level(models.TextChoices):
         WARNING = "warning", _("Warning")
@@ -87,7 +88,14 @@ class Alert(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    kind__in=["pace", "forecast", "concentration", "unacknowledged", "dispute"]
+                    kind__in=[
+                        "pace",
+                        "forecast",
+                        "concentration",
+                        "unacknowledged",
+                        "dispute",
+                        "at_risk",
+                    ]
                 ),
                 name="alert_kind_valid",
             ),

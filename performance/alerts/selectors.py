@@ -80,6 +80,16 @@ def alert_message(alert: Alert) -> str:
             "hhi": d.get("hhi", "–"),
             "customers": d.get("customers", 0),
         }
+    if alert.kind == Alert.Kind.AT_RISK:
+        return _(
+            "%(share)s of the last 12 months' revenue now comes from customers at risk or lost "
+            "(tier snapshot of %(now)s), up from %(previous)s (snapshot of %(before)s)."
+        ) % {
+            "share": _percent(d.get("share")),
+            "previous": _percent(d.get("previous_share")),
+            "now": d.get("snapshot", "–"),
+            "before": d.get("previous_snapshot", "–"),
+        }
     if alert.kind == Alert.Kind.UNACKNOWLEDGED:
         return _("Targets published %(days)s days ago are not acknowledged yet.") % {
             "days": d.get("days", 0)

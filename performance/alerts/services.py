@@ -26,6 +26,11 @@ from django.utils.translation import gettext as _
 from allocation.access import ViewerScope
 from allocation.models import Acknowledgement, OrgUnit, Plan, Salesperson
 from customers.models import OrderLine
+from customers.tiers.selectors import (
+    customer_ids_in_segments,
+    tier_run_latest_succeeded,
+    tier_run_previous_succeeded,
+)
 from performance.alerts import engine
 from performance.alerts.engine import Condition, Thresholds
 from performance.alerts.models import Alert
@@ -49,6 +54,8 @@ def alert_thresholds() -> Thresholds:
         top_customer_share=Fraction(str(settings.SALESALLOC_ALERT_TOP_CUSTOMER_SHARE)),
         hhi=Fraction(str(settings.SALESALLOC_ALERT_HHI)),
         unacknowledged_days=int(settings.SALESALLOC_ALERT_UNACKNOWLEDGED_DAYS),
+        at_risk_shift=Fraction(str(settings.SALESALLOC_ALERT_AT_RISK_SHIFT)),
+        at_risk_shift_critical=Fraction(str(settings.SALESALLOC_ALERT_AT_RISK_SHIFT_CRITICAL)),
     )
 
 
@@ -88,7 +95,7 @@ def _figure_conditions(plan: Plan, as_of: dt.date, thresholds: Thresholds) -> li
     ]
 
 
-def _concentration_conditions(as_of: dt.date, thresholds: Thresholds) -> list[Condition]:
+def _trailing_revenue(as_of: dt.date) -> list[tuple[int, int, int]]:
     """Revenue per salesperson × customer over the 12 months up to ``as_of`` (one query)."""
     since = as_of - dt.timedelta(days=365)
     rows = (
@@ -97,10 +104,36 @@ def _concentration_conditions(as_of: dt.date, thresholds: Thresholds) -> list[Co
         .values_list("salesperson_id", "customer_id")
         .annotate(c=Cast(Round(Sum("amount") * 100), BigIntegerField()))
     )
+    return [(sp, customer, int(c or 0)) for sp, customer, c in rows]
+
+
+def _concentration_conditions(
+    as_of: dt.date, thresholds: Thresholds, rows: list[tuple[int, int, int]]
+) -> list[Condition]:
     return engine.concentration_conditions(
-        rows=((sp, customer, int(c or 0)) for sp, customer, c in rows),
-        period=f"{as_of:%Y-%m}",
+        rows=rows, period=f"{as_of:%Y-%m}", thresholds=thresholds
+    )
+
+
+def _at_risk_conditions(
+    thresholds: Thresholds, rows: list[tuple[int, int, int]]
+) -> list[Condition]:
+    """Trailing revenue moving into at-risk/lost segments between the latest succeeded tier
+    snapshot and the one before it (none without two snapshots)."""
+    latest = tier_run_latest_succeeded()
+    previous = tier_run_previous_succeeded(run=latest) if latest is not None else None
+    if latest is None or previous is None:
+        return []
+    return engine.at_risk_conditions(
+        rows=rows,
+        at_risk_now=customer_ids_in_segments(run=latest, segments=engine.AT_RISK_SEGMENTS),
+        at_risk_before=customer_ids_in_segments(run=previous, segments=engine.AT_RISK_SEGMENTS),
+        period=f"{latest.as_of:%Y-%m}",
         thresholds=thresholds,
+        details={
+            "snapshot": latest.as_of.isoformat(),
+            "previous_snapshot": previous.as_of.isoformat(),
+        },
     )
 
 
@@ -204,7 +237,9 @@ def alerts_recompute(
         status=Plan.Status.PUBLISHED, scenario_of__isnull=True
     ).order_by("pk"):
         conditions += _plan_conditions(published, today, thresholds)
-    conditions += _concentration_conditions(as_of, thresholds)
+    trailing = _trailing_revenue(as_of)
+    conditions += _concentration_conditions(as_of, thresholds, trailing)
+    conditions += _at_risk_conditions(thresholds, trailing)
     return _reconcile(conditions)
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from allocation.access import viewer_scope
 from allocation.models import ActualCell, OrgUnit, ProductLine, Salesperson
 from customers.models import OrderLine
+from customers.tiers.selectors import customer_rule_tiers, tier_run_latest_succeeded
 from performance.costs.engine import ContributionRow, CostSplitError, contribution_rows
 from performance.costs.models import CostPool, CostPoolLine
 from performance.periods import Period
@@ -27,6 +28,12 @@ class DimensionKeys:
     org_ids: dict[str, int]  # org unit code → id (org_unit dimension only)
     by_salesperson: dict[int, str]  # salesperson id → key (org_unit dimension)
     by_product_line: dict[int, str]  # product line id → key (product_line dimension)
+    by_customer: dict[int, str] = field(default_factory=dict)  # customer id → tier (tier)
+    tier_run_id: int | None = None  # the snapshot the tier keys come from
+
+
+class NoTierSnapshotError(CostSplitError):
+    """The tier dimension needs a succeeded snapshot that assigns rule tiers."""
 
 
 def _path_ids(path: str) -> list[int]:
@@ -63,7 +70,55 @@ def dimension_keys(*, dimension: str, parent: OrgUnit | None = None) -> Dimensio
                 mapping[pk] = top[ids[0]]
         names = {code: name for _pk, code, name, _path, depth in lines if depth == 0}
         return DimensionKeys(names=names, org_ids={}, by_salesperson={}, by_product_line=mapping)
+    if dimension == CostPool.Dimension.TIER:
+        # The rule tiers of the latest succeeded snapshot: each of its customers belongs to
+        # the tier the snapshot gave them; customers no rule matched are not allocated.
+        run = tier_run_latest_succeeded()
+        if run is None:
+            raise NoTierSnapshotError("there is no succeeded customer tier snapshot yet")
+        customers, names = customer_rule_tiers(run=run)
+        if not names:
+            raise NoTierSnapshotError(
+                f"the latest tier snapshot (as of {run.as_of:%Y-%m-%d}) assigns no rule tiers"
+            )
+        return DimensionKeys(
+            names=names,
+            org_ids={},
+            by_salesperson={},
+            by_product_line={},
+            by_customer=customers,
+            tier_run_id=run.pk,
+        )
     raise CostSplitError(f"unknown dimension {dimension!r}")
+
+
+def _customer_totals(*, keys: DimensionKeys, period: Period) -> dict[str, dict[str, Decimal]]:
+    """Revenue, cost of goods, orders and customers per tier from the order lines of the
+    snapshot's customers in the period (one grouped query by customer)."""
+    rows = (
+        OrderLine.objects.filter(order_date__gte=period.start, order_date__lte=period.end)
+        .values("customer_id")
+        .annotate(
+            amount=MoneySum("amount"),
+            cost=MoneySum("cost"),
+            orders=Count("order_id", distinct=True),
+        )
+        .order_by()
+    )
+    totals: dict[str, dict[str, Decimal]] = {}
+    for row in rows:
+        key = keys.by_customer.get(row["customer_id"])
+        if key is None:
+            continue
+        entry = totals.setdefault(
+            key,
+            {name: Decimal(0) for name in ("revenue", "cost", "orders", "customers")},
+        )
+        entry["revenue"] += row["amount"] or 0
+        entry["cost"] += row["cost"] or 0
+        entry["orders"] += row["orders"]
+        entry["customers"] += 1
+    return totals
 
 
 def _key_of(keys: DimensionKeys, salesperson_id: int, product_line_id: int) -> str | None:
@@ -75,7 +130,14 @@ def _key_of(keys: DimensionKeys, salesperson_id: int, product_line_id: int) -> s
 def revenue_and_cost(
     *, keys: DimensionKeys, period: Period, salesperson_ids: list[int] | None = None
 ) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-    """Net revenue and cost of goods per key from the actuals grid for the period."""
+    """Net revenue and cost of goods per key from the actuals grid for the period (from the
+    snapshot customers' order lines for tiers)."""
+    if keys.by_customer:
+        totals = _customer_totals(keys=keys, period=period)
+        return (
+            {k: v["revenue"] for k, v in totals.items()},
+            {k: v["cost"] for k, v in totals.items()},
+        )
     cells = ActualCell.objects.filter(month__gte=period.start, month__lte=period.end)
     if salesperson_ids is not None:
         cells = cells.filter(salesperson_id__in=salesperson_ids)
@@ -96,6 +158,9 @@ def revenue_and_cost(
 
 def distinct_counts(*, keys: DimensionKeys, period: Period, column: str) -> dict[str, int]:
     """Distinct orders (``order_id``) or customers (``customer_id``) per key in the period."""
+    if keys.by_customer:
+        which = "orders" if column == "order_id" else "customers"
+        return {k: int(v[which]) for k, v in _customer_totals(keys=keys, period=period).items()}
     rows = (
         OrderLine.objects.filter(order_date__gte=period.start, order_date__lte=period.end)
         .values_list(column, "salesperson_id", "product_line_id")
@@ -114,7 +179,7 @@ def distinct_counts(*, keys: DimensionKeys, period: Period, column: str) -> dict
 
 def headcount(*, keys: DimensionKeys) -> dict[str, int]:
     """Active salespeople per org-unit key."""
-    if not keys.by_salesperson and keys.by_product_line:
+    if not keys.by_salesperson and (keys.by_product_line or keys.by_customer):
         raise CostSplitError("headcount can only split over org units")
     active = set(Salesperson.objects.filter(is_active=True).values_list("pk", flat=True))
     counts: dict[str, int] = defaultdict(int)

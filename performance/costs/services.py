@@ -9,12 +9,14 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from allocation.models import OrgUnit
 from performance.costs.engine import CostSplitError, pool_split
 from performance.costs.models import CostPool, CostPoolLine
 from performance.costs.selectors import (
     DimensionKeys,
+    NoTierSnapshotError,
     dimension_keys,
     distinct_counts,
     headcount,
@@ -24,8 +26,9 @@ from performance.periods import Period, parse_period
 from salesalloc.core.money import from_cents, to_cents
 from salesalloc.core.users import acting_user
 
-TIERS_UNAVAILABLE = _(
-    "Splitting over customer tiers is not available yet: use product_line or org_unit."
+NO_TIERS = gettext_lazy(
+    "Customer tiers need a succeeded tier snapshot that assigns rule tiers: compute the tiers "
+    "(with rule tiers defined) first."
 )
 
 
@@ -83,15 +86,25 @@ def cost_pool_create(
     Largest remainder on cents, ties to the lower key (DESIGN §3); the lines sum to the
     pool's amount to the cent. A negative driver value (e.g. a loss-making line under the
     margin driver) is an error naming the key, and nothing is stored.
+
+    ``dimension="tier"`` splits over the rule tiers of the latest succeeded tier snapshot:
+    each of its customers counts in the tier the snapshot gave them (customers no rule
+    matched are not allocated), and the drivers come from those customers' order lines in
+    the pool's period. Headcount does not apply to tiers (an error on ``driver``).
     """
-    if dimension == CostPool.Dimension.TIER:
-        raise ValidationError({"dimension": TIERS_UNAVAILABLE})
+    if dimension == CostPool.Dimension.TIER and driver == CostPool.Driver.HEADCOUNT:
+        raise ValidationError(
+            {"driver": _("The headcount driver splits over org units, not over customer tiers.")}
+        )
     try:
         span = parse_period(period)
     except ValueError as exc:
         raise ValidationError({"period": str(exc)}) from exc
     try:
         keys = dimension_keys(dimension=dimension, parent=parent)
+    except NoTierSnapshotError as exc:
+        raise ValidationError({"dimension": str(NO_TIERS)}) from exc
+    try:
         values = _driver_values(driver=driver, keys=keys, period=span, weights=weights or {})
         cents = pool_split(to_cents(amount), values)
     except CostSplitError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
@@ -11,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from allocation.access import viewer_scope
 from performance.costs.models import CostPool
-from performance.costs.selectors import contribution_report, cost_pool_list
+from performance.costs.selectors import NoTierSnapshotError, contribution_report, cost_pool_list
+from performance.costs.services import NO_TIERS
 from performance.periods import parse_period
 from salesalloc.core.export import export_response
 from salesalloc.core.money import CENT, money_str
@@ -31,11 +33,16 @@ def contribution_margin_page(request: HttpRequest) -> HttpResponseBase:
     except ValueError:
         period = parse_period(default)
     dimension = request.GET.get("dimension", CostPool.Dimension.ORG_UNIT)
-    if dimension not in (CostPool.Dimension.ORG_UNIT, CostPool.Dimension.PRODUCT_LINE):
+    if dimension not in CostPool.Dimension.values:
         dimension = CostPool.Dimension.ORG_UNIT
-    if dimension == CostPool.Dimension.PRODUCT_LINE and not scope.is_admin:
+    if dimension != CostPool.Dimension.ORG_UNIT and not scope.is_admin:
         raise PermissionDenied
-    report = contribution_report(user=request.user, period=period, dimension=dimension)
+    try:
+        report = contribution_report(user=request.user, period=period, dimension=dimension)
+    except NoTierSnapshotError:
+        messages.warning(request, NO_TIERS)
+        dimension = CostPool.Dimension.ORG_UNIT
+        report = contribution_report(user=request.user, period=period, dimension=dimension)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         header = [_("Key"), _("Name"), _("Revenue"), _("Cost of goods"), _("Allocated cost")]

@@ -406,6 +406,12 @@ SALESALLOC_ALERT_FORECAST_SHORTFALL = env.str("SALESALLOC_ALERT_FORECAST_SHORTFA
 SALESALLOC_ALERT_TOP_CUSTOMER_SHARE = env.str("SALESALLOC_ALERT_TOP_CUSTOMER_SHARE", default="0.50")
 SALESALLOC_ALERT_HHI = env.str("SALESALLOC_ALERT_HHI", default="0.25")
 SALESALLOC_ALERT_UNACKNOWLEDGED_DAYS = env.int("SALESALLOC_ALERT_UNACKNOWLEDGED_DAYS", default=7)
+# Rise of the share of a salesperson's trailing revenue from customers in the At risk /
+# Can't lose / Hibernating / Lost segments between the two latest tier snapshots.
+SALESALLOC_ALERT_AT_RISK_SHIFT = env.str("SALESALLOC_ALERT_AT_RISK_SHIFT", default="0.10")
+SALESALLOC_ALERT_AT_RISK_SHIFT_CRITICAL = env.str(
+    "SALESALLOC_ALERT_AT_RISK_SHIFT_CRITICAL", default="0.25"
+)
 
 # --- E-mail (notifications): printed to the console unless SMTP is configured ----------------
 EMAIL_BACKEND = env.str(

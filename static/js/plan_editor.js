@@ -1182,6 +1182,8 @@
       dialog.querySelectorAll("[data-ask]").forEach(function (el) {
         el.hidden = el.dataset.ask !== pending.asks;
       });
+      var overrideField = document.getElementById("action-override-field");
+      if (overrideField) overrideField.hidden = !(cfg.ownSubmission && pending.action === "approve");
       dialogForm.reset();
       dialogError.hidden = true;
       dialog.showModal();
@@ -1198,6 +1200,10 @@
       var payload = {};
       var value = function (id) { return document.getElementById(id).value.trim(); };
       if (pending.asks === "comment") payload.comment = value("action-comment");
+      var override = document.getElementById("action-override");
+      if (pending.action === "approve" && override && cfg.ownSubmission) {
+        payload.override_four_eyes = override.checked;
+      }
       if (pending.asks === "reason") {
         payload.reason = value("action-reason");
         if (!payload.reason) { dialogError.textContent = S.reason_required; dialogError.hidden = false; return; }

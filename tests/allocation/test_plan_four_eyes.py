@@ -44,3 +44,16 @@ def test_the_api_refuses_and_accepts_the_explicit_override(company, client_as):
         f"/api/v1/plans/{plan.pk}/approve/", {"override_four_eyes": True}, format="json"
     )
     assert done.json()["status"] == "approved"
+
+
+def test_the_editor_offers_the_override_only_to_the_admin_who_submitted(company, client):
+    admin_plan = plan_submit(plan=make_plan(company), actor=company.users["admin"])
+    client.force_login(company.users["admin"])
+    page = client.get(f"/plans/{admin_plan.pk}/").content.decode()
+    assert 'id="action-override"' in page
+    assert '"ownSubmission": true' in page
+
+    other = plan_submit(plan=make_plan(company, name="Other"), actor=company.users["director"])
+    page = client.get(f"/plans/{other.pk}/").content.decode()
+    assert 'id="action-override"' not in page
+    assert '"ownSubmission": false' in page

@@ -18,8 +18,8 @@ from allocation.access import IsAdmin, IsManagerOrAdmin, viewer_scope
 from allocation.models import OrgUnit
 from performance.costs.api.serializers import CostPoolInputSerializer, CostPoolOutputSerializer
 from performance.costs.models import CostPool
-from performance.costs.selectors import contribution_report, cost_pool_list
-from performance.costs.services import cost_pool_create
+from performance.costs.selectors import NoTierSnapshotError, contribution_report, cost_pool_list
+from performance.costs.services import NO_TIERS, cost_pool_create
 from performance.periods import parse_period
 from salesalloc.core.money import money_str
 
@@ -66,13 +66,13 @@ def report_inputs(request: Any) -> tuple[Any, str]:
     except ValueError as exc:
         raise ValidationError({"period": [str(exc)]}) from exc
     dimension = request.GET.get("dimension", CostPool.Dimension.ORG_UNIT)
-    if dimension == CostPool.Dimension.TIER:
-        raise ValidationError({"dimension": [_("Customer tiers are not available yet.")]})
-    if dimension not in (CostPool.Dimension.ORG_UNIT, CostPool.Dimension.PRODUCT_LINE):
-        raise ValidationError({"dimension": [_("Use product_line or org_unit.")]})
+    if dimension not in CostPool.Dimension.values:
+        raise ValidationError({"dimension": [_("Use product_line, org_unit or tier.")]})
     scope = viewer_scope(user=request.user)
-    if dimension == CostPool.Dimension.PRODUCT_LINE and not scope.is_admin:
-        raise PermissionDenied(_("Only administrators see margins by product line."))
+    if dimension != CostPool.Dimension.ORG_UNIT and not scope.is_admin:
+        raise PermissionDenied(
+            _("Only administrators see margins by product line or customer tier.")
+        )
     return period, dimension
 
 
@@ -90,7 +90,10 @@ class ContributionMarginApi(APIView):
     )
     def get(self, request: Request) -> Response:
         period, dimension = report_inputs(request)
-        report = contribution_report(user=request.user, period=period, dimension=dimension)
+        try:
+            report = contribution_report(user=request.user, period=period, dimension=dimension)
+        except NoTierSnapshotError as exc:
+            raise ValidationError({"dimension": [NO_TIERS]}) from exc
         return Response(
             {
                 "period": period.label,

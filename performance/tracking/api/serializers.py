@@ -61,6 +61,18 @@ def figures_data(figures: Figures) -> dict[str, Any]:
     }
 
 
+def months_data(figures: Figures) -> list[dict[str, Any]]:
+    return [
+        {
+            "month": f"{row.month:%Y-%m}",
+            "target": money(row.target),
+            "actual": money(row.actual),
+            "forecast": money(row.forecast),
+        }
+        for row in figures.months
+    ]
+
+
 def node_data(node: Node) -> dict[str, str]:
     return {"kind": node.kind, "code": node.code, "name": node.name}
 
@@ -78,16 +90,15 @@ def attainment_data(result: Attainment) -> dict[str, Any]:
         "product_line": result.product_line.code if result.product_line else None,
         "breadcrumbs": [node_data(node) for node in result.breadcrumbs],
         **figures_data(figures),
-        "months": [
-            {
-                "month": f"{row.month:%Y-%m}",
-                "target": money(row.target),
-                "actual": money(row.actual),
-                "forecast": money(row.forecast),
-            }
-            for row in figures.months
-        ],
+        "months": months_data(figures),
+        # Each child carries the parent's figures, its months included (computed in the same
+        # grouped queries as the parent, so no query per child).
         "children": [
-            {**node_data(child.node), **figures_data(child.figures)} for child in result.children
+            {
+                **node_data(child.node),
+                **figures_data(child.figures),
+                "months": months_data(child.figures),
+            }
+            for child in result.children
         ],
     }

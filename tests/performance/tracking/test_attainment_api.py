@@ -213,3 +213,46 @@ def test_cached_until_the_recompute_invalidates(tracked, client_as, settings):
     tracking_cache_invalidate()
     assert admin.get(URL, params).json()["actual"] == "3005.00"
     assert admin.get(URL, company).json()["actual"] == "6206.00"
+
+
+def test_each_child_carries_the_same_figures_as_its_own_node(
+    tracked, client_as, django_assert_max_num_queries
+):
+    manager = client_as("manager")
+    params = {"as_of": "2019-03-15", "org_unit": "N-T1"}
+    cache.clear()
+    with django_assert_max_num_queries(14):
+        body = manager.get(URL, params).json()
+
+    rep, peer = body["children"]
+    assert len(rep["months"]) == 12
+    # S-N1: 1,000.00 a month; 900 in January, as in the worked example
+    assert rep["months"][0] == {
+        "month": "2019-01",
+        "target": "1000.00",
+        "actual": "900.00",
+        "forecast": "900.00",
+    }
+    for child in (rep, peer):
+        own = manager.get(URL, {"as_of": "2019-03-15", "salesperson": child["code"]}).json()
+        figures = {k: own[k] for k in (*_FIGURES, "months")}
+        assert {k: child[k] for k in figures} == figures
+        assert set(child) == {"kind", "code", "name", *_FIGURES, "months"}
+    # the children's months add up to the parent's
+    for m, month in enumerate(body["months"]):
+        assert Decimal(month["actual"]) == sum(
+            Decimal(c["months"][m]["actual"]) for c in (rep, peer)
+        )
+
+
+_FIGURES = (
+    "target",
+    "actual",
+    "attainment",
+    "expected_to_date",
+    "actual_to_date",
+    "pace",
+    "forecast_run_rate",
+    "forecast_statistical",
+    "forecast_method",
+)
