@@ -95,3 +95,21 @@ def job_payload(job: ImportJob) -> dict[str, Any]:
 
 def month(day: str) -> str:
     return dt.date.fromisoformat(day).replace(day=1).isoformat()
+
+
+def failed_with(job: ImportJob, errors: list[dict], *, rows_total: int) -> None:
+    """The job failed on exactly these row errors and stored nothing."""
+    assert job.status == ImportJob.Status.FAILED
+    assert job.errors == errors
+    assert job.errors_total == len(errors)
+    assert job.rows_total == rows_total
+    assert job.rows_imported == 0
+    assert job.rows_rejected == len({error["row"] for error in errors})
+    assert OrderLine.objects.count() == 0
+    assert Order.objects.count() == 0
+    assert Customer.objects.count() == 0
+
+
+def one_bad_row(company: Any, row: str, header: str = HEADER) -> ImportJob:
+    """Import one good row and ``row``; the job that comes back."""
+    return run_import(csv_text("SO-1,2019-03-05,C-1,S-N1,FUR-CH,1", row, header=header))
