@@ -103,3 +103,11 @@ def test_equal_methods_give_the_documented_numbers(company):
         "S-S1": Decimal("18000.00"),
     }
     assert set(leaves(plan).query("salesperson == 'S-N1'")["amount"]) == {Decimal("250.00")}
+
+
+CENT = Decimal("0.01")
+
+
+def cents(value: Decimal) -> int:
+    """An amount as whole cents."""
+    return int(value * 100)
