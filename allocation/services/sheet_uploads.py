@@ -34,6 +34,8 @@ from salesalloc.core.exceptions import ApplicationError
 from salesalloc.core.filelimits import (
     FileLimitError,
     FileLimits,
+    UploadTooLargeError,
+    upload_read,
     xlsx_cells_check,
     xlsx_upload_check,
 )
@@ -96,23 +98,17 @@ def plan_upload_create(
 
 
 def _upload_read(file: File) -> bytes:
-    limit = settings.SALESALLOC_PLAN_UPLOAD_MAX_BYTES
-    size = getattr(file, "size", None)
-    if hasattr(file, "seek"):
-        file.seek(0)
-    data = b"" if size is not None and size > limit else file.read(limit + 1)
-    if size is None:
-        size = len(data)
-    if size > limit or len(data) > limit:
+    try:
+        return upload_read(file, limit=settings.SALESALLOC_PLAN_UPLOAD_MAX_BYTES)
+    except UploadTooLargeError as exc:
         message = _("the file is %(size)s bytes; plan sheets are limited to %(limit)s bytes.") % {
-            "size": f"{size:,}",
-            "limit": f"{limit:,}",
+            "size": f"{exc.size:,}",
+            "limit": f"{exc.limit:,}",
         }
         raise SheetTooLargeError(
             _("Nothing was changed: %(reason)s") % {"reason": message},
             errors=[{"cell": None, "message": message}],
-        )
-    return data
+        ) from None
 
 
 def plan_upload_run(*, upload: PlanUpload) -> PlanUpload:

@@ -63,7 +63,7 @@ from customers.signals import orders_imported
 from customers.tasks import import_orders_task
 from salesalloc.core.background import enqueue_on_commit
 from salesalloc.core.exceptions import ApplicationError, ScopeError
-from salesalloc.core.filelimits import FileLimits
+from salesalloc.core.filelimits import FileLimits, UploadTooLargeError, upload_read
 from salesalloc.core.heartbeat import heartbeat, pause_for_crash_tests, stale_q, worker_name
 from salesalloc.core.outages import BrokerUnavailableError
 from salesalloc.core.users import acting_user
@@ -166,18 +166,10 @@ def _importer_scope(actor: AbstractBaseUser | None) -> ViewerScope:
 
 
 def _upload_read(file: File) -> bytes:
-    limit = settings.SALESALLOC_IMPORT_MAX_BYTES
-    size = getattr(file, "size", None)
-    if size is not None and size > limit:
-        raise _too_large(size, limit)
-    if hasattr(file, "seek"):
-        file.seek(0)
-    data = file.read(limit + 1)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    if len(data) > limit:
-        raise _too_large(size or len(data), limit)
-    return data
+    try:
+        return upload_read(file, limit=settings.SALESALLOC_IMPORT_MAX_BYTES)
+    except UploadTooLargeError as exc:
+        raise _too_large(exc.size, exc.limit) from None
 
 
 def _too_large(size: int, limit: int) -> FileTooLarge:

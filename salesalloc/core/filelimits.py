@@ -27,6 +27,7 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -46,6 +47,34 @@ class FileLimitError(Exception):
         super().__init__(message)
         self.message = message
         self.setting = setting
+
+
+class UploadTooLargeError(Exception):
+    """An upload over its byte limit; each caller words the refusal for its own page."""
+
+    def __init__(self, *, size: int, limit: int) -> None:
+        super().__init__(f"{size} bytes > {limit}")
+        self.size = size
+        self.limit = limit
+
+
+def upload_read(file: Any, *, limit: int) -> bytes:
+    """Read an uploaded file whole, but never more than ``limit`` + 1 bytes.
+
+    A declared size over the limit is refused before reading; a file without one (or that
+    lies about it) is refused once it has given more than ``limit`` bytes. Text is UTF-8.
+    """
+    size = getattr(file, "size", None)
+    if size is not None and size > limit:
+        raise UploadTooLargeError(size=size, limit=limit)
+    if hasattr(file, "seek"):
+        file.seek(0)
+    data = file.read(limit + 1)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if len(data) > limit:
+        raise UploadTooLargeError(size=size or len(data), limit=limit)
+    return bytes(data)
 
 
 @dataclass(frozen=True)
