@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from allocation.access import viewer_scope
 from customers.api.permissions import can_view_personal_data
@@ -342,6 +342,21 @@ def customer_tier_history(*, user: User, customer: Customer) -> QuerySet[Custome
 def tier_run_latest_succeeded() -> TierRun | None:
     """The latest succeeded snapshot, unscoped (for computations such as cost pools)."""
     return TierRun.objects.filter(status=TierRun.Status.SUCCEEDED).order_by("-as_of", "-id").first()
+
+
+def tier_run_latest_with_rule_tiers() -> TierRun | None:
+    """The latest succeeded snapshot in which some customer has a rule tier, unscoped.
+
+    Today's automatic snapshot can be empty (no orders inside its window) or predate the
+    rules; splits by rule tier skip such snapshots rather than finding no tiers in them.
+    """
+    tiered = CustomerTier.objects.filter(run=OuterRef("pk")).exclude(tier="")
+    return (
+        TierRun.objects.filter(status=TierRun.Status.SUCCEEDED)
+        .filter(Exists(tiered))
+        .order_by("-as_of", "-id")
+        .first()
+    )
 
 
 def customer_rule_tiers(*, run: TierRun) -> tuple[dict[int, str], dict[str, str]]:

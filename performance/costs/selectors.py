@@ -13,7 +13,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from allocation.access import viewer_scope
 from allocation.models import ActualCell, OrgUnit, ProductLine, Salesperson
 from customers.models import OrderLine
-from customers.tiers.selectors import customer_rule_tiers, tier_run_latest_succeeded
+from customers.tiers.selectors import customer_rule_tiers, tier_run_latest_with_rule_tiers
 from performance.costs.engine import ContributionRow, CostSplitError, contribution_rows
 from performance.costs.models import CostPool, CostPoolLine
 from performance.periods import Period
@@ -71,16 +71,13 @@ def dimension_keys(*, dimension: str, parent: OrgUnit | None = None) -> Dimensio
         names = {code: name for _pk, code, name, _path, depth in lines if depth == 0}
         return DimensionKeys(names=names, org_ids={}, by_salesperson={}, by_product_line=mapping)
     if dimension == CostPool.Dimension.TIER:
-        # The rule tiers of the latest succeeded snapshot: each of its customers belongs to
-        # the tier the snapshot gave them; customers no rule matched are not allocated.
-        run = tier_run_latest_succeeded()
+        # The rule tiers of the latest succeeded snapshot that assigns any: each of its
+        # customers belongs to the tier the snapshot gave them; customers no rule matched are
+        # not allocated.
+        run = tier_run_latest_with_rule_tiers()
         if run is None:
-            raise NoTierSnapshotError("there is no succeeded customer tier snapshot yet")
+            raise NoTierSnapshotError("no succeeded customer tier snapshot assigns rule tiers yet")
         customers, names = customer_rule_tiers(run=run)
-        if not names:
-            raise NoTierSnapshotError(
-                f"the latest tier snapshot (as of {run.as_of:%Y-%m-%d}) assigns no rule tiers"
-            )
         return DimensionKeys(
             names=names,
             org_ids={},

@@ -87,7 +87,8 @@ def cost_pool_create(
     pool's amount to the cent. A negative driver value (e.g. a loss-making line under the
     margin driver) is an error naming the key, and nothing is stored.
 
-    ``dimension="tier"`` splits over the rule tiers of the latest succeeded tier snapshot:
+    ``dimension="tier"`` splits over the rule tiers of the latest succeeded tier snapshot that
+    assigns any:
     each of its customers counts in the tier the snapshot gave them (customers no rule
     matched are not allocated), and the drivers come from those customers' order lines in
     the pool's period. Headcount does not apply to tiers (an error on ``driver``).

@@ -86,6 +86,15 @@ def test_tier_pool_by_each_driver(tiered):
     assert pool.lines.get(key="gold").driver_value == Decimal("400")
 
 
+def test_a_later_snapshot_without_rule_tiers_is_skipped(tiered):
+    # given today's automatic snapshot, made with no customer in its window (or before the
+    # rules existed), later than the one that assigns tiers
+    snapshot(dt.date(2026, 11, 30), {}, daily=True)
+
+    # then the split still uses the tiers of the 2020-01-01 snapshot
+    assert split("revenue") == {"gold": Decimal("60.00"), "silver": Decimal("30.00")}
+
+
 def test_tier_refusals_name_the_field_and_store_nothing(company, tiered):
     with pytest.raises(ValidationError) as headcount:
         split("headcount")
