@@ -33,6 +33,11 @@ class Customer(TimeStampedModel):
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     email = models.CharField(_("e-mail"), max_length=254, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
+    # The date of the customer's first order over all history (any salesperson): kept by
+    # every import in its own transaction and by the nightly recompute
+    # (customers.services.actuals.customer_first_orders_refresh); the new-customer KPI
+    # reads it instead of scanning every order line.
+    first_order_date = models.DateField(_("first order"), null=True, blank=True, editable=False)
 
     PERSONAL_FIELDS = ("phone", "email", "address")
 

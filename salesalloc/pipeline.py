@@ -56,6 +56,7 @@ from allocation.models import Salesperson
 from allocation.services import plan_uploads_sweep
 from customers.models import ImportJob
 from customers.services import (
+    customer_first_orders_refresh,
     import_job_affected_cells,
     import_job_recompute_mark,
     order_actuals_refresh,
@@ -174,12 +175,14 @@ def refresh_tiers_today_task(
     """Refresh today's daily tier snapshot, after the actuals (idempotent: replaced).
 
     After an import (``job_id``) only the customers it wrote are re-aggregated; nightly,
-    everything is recomputed.
+    everything is recomputed, the customers' first order dates (which imports keep) first.
     """
     if _run_succeeded(run_id):
         return None
     customer_ids = None if job_id is None else import_job_customer_ids(job_id=job_id)
     with _step(run_id):
+        if customer_ids is None:
+            customer_first_orders_refresh()
         tier_run = tier_daily_refresh(kind=kind, customer_ids=customer_ids)
         # rows_written counts actual cells (the recompute command reports it so).
         recompute_run_step_done(run_id=run_id, step=TIERS_STEP)

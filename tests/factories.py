@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db.models import Min
 
 from allocation.models import OrgUnit, ProductLine, Salesperson
 from allocation.services import org_unit_create, product_line_create, salesperson_create
@@ -90,6 +91,15 @@ class OrderFactory(factory.django.DjangoModelFactory):
     order_no = factory.Sequence(lambda n: f"SO-{n:06d}")
     order_date = dt.date(2019, 3, 15)
     customer = factory.SubFactory(CustomerFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Keep the customer's first order date, as every import does."""
+        order = super()._create(model_class, *args, **kwargs)
+        first = Order.objects.filter(customer_id=order.customer_id).aggregate(d=Min("order_date"))
+        Customer.objects.filter(pk=order.customer_id).update(first_order_date=first["d"])
+        order.customer.first_order_date = first["d"]
+        return order
 
 
 class OrderLineFactory(factory.django.DjangoModelFactory):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from allocation.models import ActualCell, OrgUnit, ProductLine, Salesperson
+from salesalloc.core.pgbulk import constraints_restore, foreign_keys_drop
 from salesalloc.core.users import acting_user
 
 TreeModel = TypeVar("TreeModel", OrgUnit, ProductLine)
@@ -186,7 +187,12 @@ def actual_cells_replace(
         cells = cells.filter(month__lt=_month_add(month_to, 1))
     db = connections[cells.db]
     if db.vendor == "postgresql":
-        return _actual_cells_merge(source=source, block=cells)
+        return _actual_cells_merge(
+            source=source,
+            block=cells,
+            staged=month_from is None,
+            whole=salesperson_ids is None and month_from is None and month_to is None,
+        )
     cells._raw_delete(cells.db)
 
     compiler = source.query.get_compiler(using=cells.db)
@@ -205,12 +211,31 @@ def actual_cells_replace(
         return cursor.rowcount
 
 
-def _actual_cells_merge(*, source: QuerySet[Any], block: QuerySet[ActualCell]) -> int:
-    """PostgreSQL: bring the block to ``source`` in one statement that writes only the
-    differences (cells gone deleted, changed ones updated, new ones inserted), so a nightly
-    rebuild where little changed rewrites little: no delete and re-insert of every cell and
-    its index entries. Returns the number of cells in the block afterwards, as the
-    delete-and-insert path does."""
+# From this many cells on, an insert into an empty block checks foreign keys once.
+BULK_CELLS = 20_000
+
+
+def _actual_cells_merge(
+    *,
+    source: QuerySet[Any],
+    block: QuerySet[ActualCell],
+    staged: bool = False,
+    whole: bool = False,
+) -> int:
+    """PostgreSQL: bring the block to ``source`` writing only the differences (cells gone
+    deleted, changed ones updated, new ones inserted), so a nightly rebuild where little
+    changed rewrites little: no delete and re-insert of every cell and its index entries.
+    Returns the number of cells in the block afterwards, as the delete-and-insert path does.
+
+    ``staged`` (a block of whole salespeople, e.g. the full rebuild) first aggregates into a
+    temporary table with ``CREATE TABLE AS``, which PostgreSQL may run as a parallel query
+    (a ``SELECT`` inside a data-modifying statement always runs on one core), then merges
+    from it; an empty block is then one plain ``INSERT``. When the block is the ``whole``
+    table (the single-pass nightly rebuild; chunks running side by side would deadlock on the
+    table lock) and from ``BULK_CELLS`` cells on, the table's foreign keys are checked once
+    (``salesalloc.core.pgbulk``), which locks the table until the transaction commits. Small
+    blocks (an import's cells) merge in one statement.
+    """
     db = connections[block.db]
     select_sql, params = source.query.get_compiler(using=block.db).as_sql()
     block_sql, block_params = (
@@ -218,17 +243,72 @@ def _actual_cells_merge(*, source: QuerySet[Any], block: QuerySet[ActualCell]) -
     )
     now = db.ops.adapt_datetimefield_value(timezone.now())
     table = ActualCell._meta.db_table
+    columns = (
+        "s.salesperson_id, s.product_line_id, s.month, s.amount, "
+        "COALESCE(s.cost, 0) AS cost, s.lines"
+    )
+    with db.cursor() as cursor:
+        if not staged:
+            src = f"WITH src AS MATERIALIZED (SELECT {columns} FROM ({select_sql}) s), "  # noqa: S608 - ORM SQL
+            return _merge_from(
+                cursor, src, params, table, block_sql, block_params, now, narrow=True
+            )
+        cursor.execute("DROP TABLE IF EXISTS actual_src")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE actual_src ON COMMIT DROP AS "  # noqa: S608 - ORM SQL
+            f"SELECT {columns} FROM ({select_sql}) s",
+            params,
+        )
+        cursor.execute(f"SELECT EXISTS ({block_sql})", block_params)
+        if not cursor.fetchone()[0]:
+            restore: list[str] = []
+            if whole:
+                cursor.execute("SELECT count(*) FROM actual_src")
+                if cursor.fetchone()[0] >= BULK_CELLS:
+                    restore = foreign_keys_drop(cursor, [table], quote=db.ops.quote_name)
+            cursor.execute(
+                f"INSERT INTO {table} (salesperson_id, product_line_id, month, amount, cost, "  # noqa: S608 - our table
+                "lines, created_at, updated_at) SELECT salesperson_id, product_line_id, month, "
+                "amount, cost, lines, %s, %s FROM actual_src",
+                [now, now],
+            )
+            total = cursor.rowcount
+            constraints_restore(cursor, restore)
+        else:
+            cursor.execute("ANALYZE actual_src")
+            src = "WITH src AS (TABLE actual_src), "
+            total = _merge_from(cursor, src, [], table, block_sql, block_params, now)
+        cursor.execute("DROP TABLE actual_src")
+        return total
+
+
+def _merge_from(
+    cursor: Any,
+    src: str,
+    src_params: list[Any],
+    table: str,
+    block_sql: str,
+    block_params: list[Any],
+    now: Any,
+    *,
+    narrow: bool = False,
+) -> int:
+    """Delete the block's cells missing from ``src``, update the changed, insert the new.
+
+    ``narrow`` (a small block) names the block in the update too, so the planner scans only
+    the block's cells (an index range), not the whole table, to find the changed ones.
+    """
     same = (
         "src.salesperson_id = c.salesperson_id AND src.product_line_id = c.product_line_id "
         "AND src.month = c.month"
     )
+    narrowed = f"c.id IN ({block_sql}) AND " if narrow else ""
     sql = (
-        f"WITH src AS MATERIALIZED (SELECT s.salesperson_id, s.product_line_id, s.month, "  # noqa: S608 - our table
-        f"s.amount, COALESCE(s.cost, 0) AS cost, s.lines FROM ({select_sql}) s), "
+        f"{src}"  # noqa: S608 - our table and the ORM's SQL; values are parameters
         f"gone AS (DELETE FROM {table} c WHERE c.id IN ({block_sql}) "
         f"AND NOT EXISTS (SELECT 1 FROM src WHERE {same}) RETURNING 1), "
         f"changed AS (UPDATE {table} c SET amount = src.amount, cost = src.cost, "
-        f"lines = src.lines, updated_at = %s FROM src WHERE {same} "
+        f"lines = src.lines, updated_at = %s FROM src WHERE {narrowed}{same} "
         "AND (c.amount, c.cost, c.lines) IS DISTINCT FROM (src.amount, src.cost, src.lines) "
         "RETURNING 1), "
         f"added AS (INSERT INTO {table} (salesperson_id, product_line_id, month, amount, cost, "
@@ -238,7 +318,8 @@ def _actual_cells_merge(*, source: QuerySet[Any], block: QuerySet[ActualCell]) -
         "SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM gone), "
         "(SELECT count(*) FROM changed), (SELECT count(*) FROM added)"
     )
-    with db.cursor() as cursor:
-        cursor.execute(sql, [*params, *block_params, now, now, now])
-        total, *_writes = cursor.fetchone()
+    cursor.execute(
+        sql, [*src_params, *block_params, now, *(block_params if narrow else []), now, now]
+    )
+    total, *_writes = cursor.fetchone()
     return int(total)

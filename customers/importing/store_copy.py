@@ -24,6 +24,7 @@ from customers.importing.store import (
     _dates_as_text,
 )
 from customers.importing.validation import NUMBER_FIELDS
+from salesalloc.core.pgbulk import foreign_keys_drop
 
 
 class CopyImportStore(ImportStore):
@@ -59,25 +60,8 @@ class CopyImportStore(ImportStore):
         """
         if rows < settings.SALESALLOC_IMPORT_BULK_ROWS:
             return []
-        # ALTER TABLE refuses tables with deferred checks still pending: run those now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE", [])
-        cursor.execute(
-            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
-            "FROM pg_constraint WHERE contype = 'f' AND conrelid IN "
-            "('customers_orderline'::regclass, 'customers_order'::regclass) "
-            "ORDER BY 1, 2",
-            [],
-        )
         quote = self.connection.ops.quote_name
-        keys = [
-            (quote(table), quote(name), definition) for table, name, definition in cursor.fetchall()
-        ]
-        restore = [
-            f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
-            for table, name, definition in keys
-        ]
-        for table, name, _definition in keys:
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}", [])
+        restore = foreign_keys_drop(cursor, ["customers_orderline", "customers_order"], quote=quote)
 
         cursor.execute(
             "SELECT reltuples FROM pg_class WHERE oid = 'customers_orderline'::regclass", []
@@ -111,7 +95,6 @@ class CopyImportStore(ImportStore):
                     f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
                     for table, name, definition in unique
                 ] + restore
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED", [])
         return restore
 
     def value(self, name: str) -> str:

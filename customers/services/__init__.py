@@ -1,6 +1,7 @@
 """Writes for customers, orders and imports (see the modules of this package)."""
 
 from customers.services.actuals import (
+    customer_first_orders_refresh,
     import_job_affected_cells,
     import_job_recompute_mark,
     order_actuals_refresh,
@@ -30,6 +31,7 @@ __all__ = [
     "column_mapping_create",
     "column_mapping_delete",
     "column_mapping_update",
+    "customer_first_orders_refresh",
     "import_job_affected_cells",
     "import_job_can_retry",
     "import_job_create",

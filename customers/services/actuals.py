@@ -8,14 +8,14 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from allocation.models import Salesperson
 from allocation.services import actual_cells_replace
-from customers.models import ImportJob, OrderLine
+from customers.models import Customer, ImportJob, OrderLine
 
 
 def _next_month(month: dt.date) -> dt.date:
@@ -82,6 +82,26 @@ def order_actuals_refresh(
             actor=actor,
         )
     return written
+
+
+@transaction.atomic
+def customer_first_orders_refresh() -> int:
+    """Set every customer's ``first_order_date`` from the stored orders; returns the rows
+    changed.
+
+    Imports keep the date in their own transaction; the nightly recompute calls this so a
+    change made outside an import (an order deleted in the admin) is healed too. One
+    grouped statement that rewrites only the customers whose date differs.
+    """
+    table = Customer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET first_order_date = f.first_date FROM ("  # noqa: S608 - our table
+            "SELECT c.id, MIN(o.order_date) AS first_date FROM customers_customer c "
+            "LEFT JOIN customers_order o ON o.customer_id = c.id GROUP BY c.id) f "
+            f"WHERE {table}.id = f.id AND {table}.first_order_date IS DISTINCT FROM f.first_date"
+        )
+        return cursor.rowcount
 
 
 def import_job_affected_cells(*, job: ImportJob) -> list[tuple[int, dt.date]]:

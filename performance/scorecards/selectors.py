@@ -10,12 +10,12 @@ from decimal import Decimal
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connections
-from django.db.models import Count, IntegerField, Min, QuerySet
+from django.db.models import Count, IntegerField, QuerySet
 from django.db.models.functions import Cast, ExtractMonth, ExtractYear
 
 from allocation.access import viewer_scope
 from allocation.models import ActualCell, OrgUnit, Salesperson, TargetCell
-from customers.models import OrderLine
+from customers.models import Customer, OrderLine
 from performance.periods import Period
 from performance.scorecards.models import Kpi, KpiValue, Scorecard, ScorecardTemplate
 from salesalloc.core.money import MoneySum
@@ -151,8 +151,8 @@ class KpiData:
         One pass over the lines in the window gives, per (person, customer, month), the
         number of distinct orders (an order has one customer and one date, so they add up
         over customers and months): a two-level hash aggregation, no ``COUNT(DISTINCT)``
-        sort. Each customer's first order date and a merge with the previous period give
-        the rest, vectorised.
+        sort. Each customer's first order date (kept on the customer) and a merge with the
+        previous period give the rest, vectorised.
         """
         frame = _orders_by_customer_month(people=people, begin=begin, end=end)
         if frame.empty:
@@ -169,10 +169,9 @@ class KpiData:
         if Kpi.Kind.NEW_CUSTOMERS in kinds:
             firsts = pd.DataFrame(
                 list(
-                    OrderLine.objects.values("customer_id")
-                    .annotate(first=Min("order_date"))
-                    .order_by()
-                    .values_list("customer_id", "first")
+                    Customer.objects.filter(first_order_date__isnull=False).values_list(
+                        "pk", "first_order_date"
+                    )
                 ),
                 columns=["customer", "first"],
             )

@@ -6,9 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from allocation.models import ActualCell
+from allocation.services import dimensions
 from customers.services import order_actuals_refresh
 from performance.commissions.models import CommissionLine, CommissionStatement
 from performance.commissions.selectors import (
@@ -113,6 +114,75 @@ def test_actuals_rebuild_writes_only_the_differences(company):
     assert cells[dt.date(2019, 2, 1)].amount == Decimal("250.00")
     assert cells[dt.date(2019, 2, 1)].pk == ids[dt.date(2019, 2, 1)]
     assert cells[dt.date(2019, 1, 1)].pk == ids[dt.date(2019, 1, 1)]
+
+
+def _actual_cell_foreign_keys() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid = 'allocation_actualcell'::regclass ORDER BY 1"
+        )
+        return cursor.fetchall()
+
+
+def _cells() -> set[tuple]:
+    return set(
+        ActualCell.objects.values_list(
+            "salesperson_id", "product_line_id", "month", "amount", "cost", "lines"
+        )
+    )
+
+
+@needs_postgres
+@pytest.mark.parametrize("bulk_cells", [1, 10_000], ids=["keys-checked-once", "per-row"])
+def test_full_rebuild_from_empty_writes_the_grid_and_keeps_the_foreign_keys(
+    company, monkeypatch, bulk_cells
+):
+    # given: lines in four cells, and no actual cell yet (as after a first import)
+    monkeypatch.setattr("allocation.services.dimensions.BULK_CELLS", bulk_cells)
+    sell(company.rep, "2019-01-10", "100.00", product_line=company.chairs)
+    sell(company.rep, "2019-01-20", "-30.00", product_line=company.chairs)
+    sell(company.rep, "2019-02-10", "200.00", product_line=company.tables)
+    sell(company.north_peer, "2019-01-10", "300.00", product_line=company.chairs)
+    sell(company.south_rep, "2019-12-31", "0.01", product_line=company.phones)
+    ActualCell.objects.all().delete()
+    keys = _actual_cell_foreign_keys()
+
+    # when: the nightly single-pass rebuild
+    written = order_actuals_refresh()
+
+    # then: one cell per (salesperson, product line, month), summed; the keys are back
+    assert written == 4
+    assert _cells() == {
+        (company.rep.pk, company.chairs.pk, dt.date(2019, 1, 1), Decimal("70"), 0, 2),
+        (company.rep.pk, company.tables.pk, dt.date(2019, 2, 1), Decimal("200"), 0, 1),
+        (company.north_peer.pk, company.chairs.pk, dt.date(2019, 1, 1), Decimal("300"), 0, 1),
+        (company.south_rep.pk, company.phones.pk, dt.date(2019, 12, 1), Decimal("0.01"), 0, 1),
+    }
+    assert len(keys) == 2
+    assert _actual_cell_foreign_keys() == keys
+
+
+@needs_postgres
+def test_full_rebuild_that_breaks_a_foreign_key_rolls_back_whole(company, monkeypatch):
+    # given: a rebuild that leaves a cell pointing at a product line that does not exist
+    monkeypatch.setattr("allocation.services.dimensions.BULK_CELLS", 1)
+    sell(company.rep, "2019-01-10", "100.00", product_line=company.chairs)
+    ActualCell.objects.all().delete()
+    keys = _actual_cell_foreign_keys()
+    original = dimensions.constraints_restore
+
+    def corrupt(cursor, statements):
+        cursor.execute("UPDATE allocation_actualcell SET product_line_id = 999999")
+        original(cursor, statements)
+
+    monkeypatch.setattr(dimensions, "constraints_restore", corrupt)
+
+    # when / then: the re-added key finds the bad row, and nothing is written
+    with pytest.raises(IntegrityError):
+        order_actuals_refresh()
+    assert ActualCell.objects.count() == 0
+    assert _actual_cell_foreign_keys() == keys
 
 
 @needs_postgres
