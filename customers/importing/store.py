@@ -15,9 +15,7 @@ WHERE``, ``UPDATE ... FROM`` and ``IS DISTINCT FROM``):
 3. orders, then lines, are upserted in key order (``ON CONFLICT (order_no)`` and
    ``ON CONFLICT (order_id, line_no)``), rewriting only rows whose values differ;
 4. stored lines of re-dated or re-assigned orders that the file does not list follow their
-   order, account owners move to the salesperson of their latest line, and the customers'
-   first order dates follow (the file's customers and the previous customers of its
-   orders).
+   order, account owners and first order dates (``first_orders``) follow.
 
 The caller owns the transaction. On PostgreSQL ``pg_advisory_xact_lock`` makes imports
 merge one after the other (so two concurrent imports of one file cannot duplicate rows);
@@ -40,6 +38,7 @@ import pandas as pd
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext as _
 
+from customers.importing import first_orders
 from customers.importing.fields import CUSTOMER_FIELDS
 from customers.importing.parsing import decimal_text
 from customers.importing.staging import Staging
@@ -57,7 +56,6 @@ PRODUCTS = "import_stage_products"
 CHANGED = "import_stage_changed_orders"
 ALLOWED = "import_stage_allowed_salespeople"
 SHARED = "import_stage_shared_customers"
-FIRSTS = "import_stage_first_orders"  # customers whose first order date may have moved
 
 _TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     LINES: (
@@ -101,7 +99,7 @@ _TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     CHANGED: (("order_id", "bigint"),),
     ALLOWED: (("salesperson_id", "bigint"),),
     SHARED: (("code", "varchar(64)"),),
-    FIRSTS: (("customer_id", "bigint"),),
+    first_orders.FIRSTS: first_orders.FIRSTS_COLUMNS,
 }
 _INDEXED = {
     ORDERS: "idx",
@@ -286,7 +284,7 @@ class ImportStore:
             if known:
                 groups = self._classify(cursor)
                 self._changed_orders_find(cursor)
-                self._previous_customers_stage(cursor)
+                first_orders.previous_customers_stage(cursor, staged_orders=ORDERS)
             else:  # every order is new, so every line is: plain inserts, nothing to compare
                 groups = [(sp, month, None, None, "i", 0) for sp, month in staging.cells]
                 groups.append((None, None, None, None, "i", len(staging.lines)))
@@ -294,7 +292,7 @@ class ImportStore:
             written = self._lines_upsert(cursor, stamp, job_id, fresh=not known)
             synced_cells, synced = self._order_lines_sync(cursor, stamp, allowed_salespeople)
             self._owners_update(cursor, stamp)
-            self._first_orders_update(cursor)
+            first_orders.first_orders_update(cursor, staged_customers=CUSTOMERS)
             self._bulk_end(cursor, restore)
             self._drop(cursor)
         counts, cells = _tally(groups, synced_cells, allowed_salespeople)
@@ -532,33 +530,6 @@ class ImportStore:
         cells = {(int(sp), _month_text(old)) for sp, old, _new in found}
         cells |= {(int(sp), _month_text(new)) for sp, _old, new in found}
         return cells, synced
-
-    def _previous_customers_stage(self, cursor: Any) -> None:
-        """Before the orders are upserted: the customers the file's known orders belong to
-        now (a re-assigned order may move such a customer's first order later)."""
-        cursor.execute(
-            f"INSERT INTO {FIRSTS} (customer_id) SELECT o.customer_id FROM {ORDERS} so "
-            "JOIN customers_order o ON o.order_no = so.order_no",
-            [],
-        )
-
-    def _first_orders_update(self, cursor: Any) -> None:
-        """Keep ``Customer.first_order_date`` for the file's customers and the previous
-        customers of its orders: one grouped statement, rows that differ only."""
-        cursor.execute(
-            f"INSERT INTO {FIRSTS} (customer_id) SELECT c.id FROM {CUSTOMERS} sc "
-            "JOIN customers_customer c ON c.code = sc.code",
-            [],
-        )
-        cursor.execute(
-            "UPDATE customers_customer SET first_order_date = f.first_date FROM ("
-            "SELECT t.customer_id, MIN(o.order_date) AS first_date "
-            f"FROM (SELECT DISTINCT customer_id FROM {FIRSTS}) t "
-            "LEFT JOIN customers_order o ON o.customer_id = t.customer_id "
-            "GROUP BY t.customer_id) f WHERE customers_customer.id = f.customer_id "
-            "AND customers_customer.first_order_date IS DISTINCT FROM f.first_date",
-            [],
-        )
 
     def _owners_update(self, cursor: Any, stamp: Any) -> None:
         """Give each customer the salesperson of their latest line (if the file has it)."""

@@ -41,9 +41,7 @@ def test_a_later_import_moves_the_date_earlier_or_leaves_it(company) -> None:
 
 
 def test_a_redated_first_order_moves_the_date_later(company) -> None:
-    run_import(
-        csv_text("SO-1,2019-01-05,C-1,S-N1,FUR-CH,100", "SO-2,2019-03-01,C-1,S-N1,FUR-CH,5")
-    )
+    run_import(csv_text("SO-1,2019-01-05,C-1,S-N1,FUR-CH,100", "SO-2,2019-03-01,C-1,S-N1,FUR-CH,5"))
 
     run_import(csv_text("SO-1,2019-05-05,C-1,S-N1,FUR-CH,100"))
 
@@ -51,9 +49,7 @@ def test_a_redated_first_order_moves_the_date_later(company) -> None:
 
 
 def test_a_reassigned_order_updates_both_customers(company) -> None:
-    run_import(
-        csv_text("SO-1,2019-01-05,C-1,S-N1,FUR-CH,100", "SO-2,2019-03-01,C-1,S-N1,FUR-CH,5")
-    )
+    run_import(csv_text("SO-1,2019-01-05,C-1,S-N1,FUR-CH,100", "SO-2,2019-03-01,C-1,S-N1,FUR-CH,5"))
 
     # SO-1 now belongs to C-2: C-1's first order is SO-2; C-2's is SO-1
     run_import(csv_text("SO-1,2019-01-05,C-2,S-N1,FUR-CH,100"))
@@ -76,9 +72,7 @@ def test_a_refused_import_leaves_the_dates_alone(company) -> None:
 
 
 def test_the_nightly_refresh_heals_an_order_deleted_outside_an_import(company) -> None:
-    run_import(
-        csv_text("SO-1,2019-01-05,C-1,S-N1,FUR-CH,100", "SO-2,2019-03-01,C-2,S-N1,FUR-CH,5")
-    )
+    run_import(csv_text("SO-1,2019-01-05,C-1,S-N1,FUR-CH,100", "SO-2,2019-03-01,C-2,S-N1,FUR-CH,5"))
     Order.objects.filter(order_no="SO-1").delete()  # e.g. in the admin
     Customer.objects.filter(code="C-2").update(first_order_date=None)
 

@@ -1,0 +1,45 @@
+"""The import's part in keeping ``Customer.first_order_date`` (set-based, in its transaction).
+
+The staging table ``FIRSTS`` collects the customers whose first order may have moved: the
+previous customers of the file's known orders (staged before the orders are upserted, since
+a re-assigned order may move its old customer's first order later) and the file's own
+customers. One grouped statement then rewrites the dates that differ.
+"""
+
+# The SQL below is built from this module's own identifiers and the staging table names.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from typing import Any
+
+FIRSTS = "import_stage_first_orders"
+FIRSTS_COLUMNS = (("customer_id", "bigint"),)
+
+
+def previous_customers_stage(cursor: Any, *, staged_orders: str) -> None:
+    """Before the orders are upserted: the customers the file's known orders belong to now."""
+    cursor.execute(
+        f"INSERT INTO {FIRSTS} (customer_id) SELECT o.customer_id FROM {staged_orders} so "
+        "JOIN customers_order o ON o.order_no = so.order_no",
+        [],
+    )
+
+
+def first_orders_update(cursor: Any, *, staged_customers: str) -> None:
+    """After the merge: the staged customers' first order dates, from their orders (a
+    customer left without any order gets none)."""
+    cursor.execute(
+        f"INSERT INTO {FIRSTS} (customer_id) SELECT c.id FROM {staged_customers} sc "
+        "JOIN customers_customer c ON c.code = sc.code",
+        [],
+    )
+    cursor.execute(
+        "UPDATE customers_customer SET first_order_date = f.first_date FROM ("
+        "SELECT t.customer_id, MIN(o.order_date) AS first_date "
+        f"FROM (SELECT DISTINCT customer_id FROM {FIRSTS}) t "
+        "LEFT JOIN customers_order o ON o.customer_id = t.customer_id "
+        "GROUP BY t.customer_id) f WHERE customers_customer.id = f.customer_id "
+        "AND customers_customer.first_order_date IS DISTINCT FROM f.first_date",
+        [],
+    )
