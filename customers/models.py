@@ -286,6 +286,10 @@ class ImportJob(HeartbeatModel, TimeStampedModel):
     affected_cells = models.JSONField(
         default=list, blank=True, help_text="[[salesperson_id, 'YYYY-MM-01'], ...] to recompute."
     )
+    # Customers that had orders before and whose first order date the import moved:
+    # [[customer_id, "YYYY-MM-DD", "YYYY-MM-DD" | None], ...] (the new-customer KPI of other
+    # salespeople who sold to them may change).
+    first_order_moves = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

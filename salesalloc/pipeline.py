@@ -58,6 +58,7 @@ from customers.models import ImportJob
 from customers.services import (
     customer_first_orders_refresh,
     import_job_affected_cells,
+    import_job_first_order_moves,
     import_job_recompute_mark,
     order_actuals_refresh,
 )
@@ -224,7 +225,9 @@ def refresh_incentives_task(*_results: Any, run_id: int, job_id: int | None = No
     with _step(run_id):
         if job is not None:
             cells = import_job_affected_cells(job=job)
-            written = scorecards_recompute_for_cells(cells=cells)
+            written = scorecards_recompute_for_cells(
+                cells=cells, first_order_moves=import_job_first_order_moves(job=job)
+            )
             written += commission_recompute_for_cells(cells=cells)
         elif job_id is None:
             written = scorecards_recompute_all() + commission_recompute_all()

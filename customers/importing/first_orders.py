@@ -26,20 +26,42 @@ def previous_customers_stage(cursor: Any, *, staged_orders: str) -> None:
     )
 
 
-def first_orders_update(cursor: Any, *, staged_customers: str) -> None:
+def first_orders_update(cursor: Any, *, staged_customers: str) -> list[list[Any]]:
     """After the merge: the staged customers' first order dates, from their orders (a
-    customer left without any order gets none)."""
+    customer left without any order gets none).
+
+    Returns the moves of customers that had an order before, ``[id, old, new]`` (ISO dates,
+    ``new`` None when no order is left), so the recompute can tell whose new-customer
+    figures changed; a customer's first order ever is not a move.
+    """
     cursor.execute(
         f"INSERT INTO {FIRSTS} (customer_id) SELECT c.id FROM {staged_customers} sc "
         "JOIN customers_customer c ON c.code = sc.code",
         [],
     )
-    cursor.execute(
-        "UPDATE customers_customer SET first_order_date = f.first_date FROM ("
+    firsts = (
         "SELECT t.customer_id, MIN(o.order_date) AS first_date "
         f"FROM (SELECT DISTINCT customer_id FROM {FIRSTS}) t "
-        "LEFT JOIN customers_order o ON o.customer_id = t.customer_id "
-        "GROUP BY t.customer_id) f WHERE customers_customer.id = f.customer_id "
+        "LEFT JOIN customers_order o ON o.customer_id = t.customer_id GROUP BY t.customer_id"
+    )
+    cursor.execute(  # customers new in this file have no date yet: skipped before grouping
+        f"SELECT c.id, c.first_order_date, MIN(o.order_date) FROM (SELECT DISTINCT customer_id "
+        f"FROM {FIRSTS}) t JOIN customers_customer c ON c.id = t.customer_id "
+        "AND c.first_order_date IS NOT NULL "
+        "LEFT JOIN customers_order o ON o.customer_id = c.id GROUP BY c.id, c.first_order_date "
+        "HAVING c.first_order_date IS DISTINCT FROM MIN(o.order_date) ORDER BY c.id",
+        [],
+    )
+    moves = [[int(pk), _iso(old), _iso(new)] for pk, old, new in cursor.fetchall()]
+    cursor.execute(
+        f"UPDATE customers_customer SET first_order_date = f.first_date FROM ({firsts}) f "
+        "WHERE customers_customer.id = f.customer_id "
         "AND customers_customer.first_order_date IS DISTINCT FROM f.first_date",
         [],
     )
+    return moves
+
+
+def _iso(value: Any) -> str | None:
+    """A date (or SQLite's text) as ``YYYY-MM-DD``."""
+    return None if value is None else str(value)[:10]

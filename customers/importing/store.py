@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -142,6 +142,7 @@ class MergeResult:
     # Customers whose stored details the file would have changed, kept because lines of
     # salespeople outside the importer's part of the company are credited to them.
     kept_customers: tuple[str, ...] = ()
+    first_order_moves: list[list[Any]] = field(default_factory=list)  # see first_orders
 
 
 class ImportStore:
@@ -292,7 +293,7 @@ class ImportStore:
             written = self._lines_upsert(cursor, stamp, job_id, fresh=not known)
             synced_cells, synced = self._order_lines_sync(cursor, stamp, allowed_salespeople)
             self._owners_update(cursor, stamp)
-            first_orders.first_orders_update(cursor, staged_customers=CUSTOMERS)
+            moves = first_orders.first_orders_update(cursor, staged_customers=CUSTOMERS)
             self._bulk_end(cursor, restore)
             self._drop(cursor)
         counts, cells = _tally(groups, synced_cells, allowed_salespeople)
@@ -310,6 +311,7 @@ class ImportStore:
             cells=[[sp, month] for sp, month in sorted(cells)],
             orders_synced_lines=synced,
             kept_customers=kept,
+            first_order_moves=moves,
         )
 
     def _shared_customers_find(

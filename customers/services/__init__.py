@@ -3,6 +3,7 @@
 from customers.services.actuals import (
     customer_first_orders_refresh,
     import_job_affected_cells,
+    import_job_first_order_moves,
     import_job_recompute_mark,
     order_actuals_refresh,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "import_job_affected_cells",
     "import_job_can_retry",
     "import_job_create",
+    "import_job_first_order_moves",
     "import_job_recompute_mark",
     "import_job_retry",
     "import_job_run",

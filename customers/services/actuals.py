@@ -109,6 +109,14 @@ def import_job_affected_cells(*, job: ImportJob) -> list[tuple[int, dt.date]]:
     return [(int(sp), dt.date.fromisoformat(month)) for sp, month in job.affected_cells]
 
 
+def import_job_first_order_moves(*, job: ImportJob) -> list[tuple[int, dt.date, dt.date | None]]:
+    """Customers with earlier orders whose first order date the import moved (old, new)."""
+    return [
+        (int(pk), dt.date.fromisoformat(old), dt.date.fromisoformat(new) if new else None)
+        for pk, old, new in job.first_order_moves
+    ]
+
+
 def import_job_recompute_mark(*, job_id: int, status: str) -> None:
     """Record how the recompute after an import went (``ImportJob.recompute_status``)."""
     fields: dict[str, object] = {"recompute_status": status}

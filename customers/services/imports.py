@@ -471,6 +471,7 @@ def _job_write(
         job.rows_updated = result.updated
         job.rows_unchanged = result.unchanged
         job.affected_cells = result.cells
+        job.first_order_moves = result.first_order_moves
         job.recompute_status = (
             ImportJob.RecomputeStatus.PENDING if changed else ImportJob.RecomputeStatus.SKIPPED
         )
@@ -492,6 +493,7 @@ def _job_write(
                 "rows_updated",
                 "rows_unchanged",
                 "affected_cells",
+                "first_order_moves",
                 "recompute_status",
                 "message",
                 "updated_at",

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 
-import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connections
-from django.db.models import Count, IntegerField, QuerySet
-from django.db.models.functions import Cast, ExtractMonth, ExtractYear
+from django.db.models import Count, QuerySet
 
 from allocation.access import viewer_scope
 from allocation.models import ActualCell, OrgUnit, Salesperson, TargetCell
-from customers.models import Customer, OrderLine
-from performance.periods import Period
+from customers.models import OrderLine
+from performance.periods import Period, periods_of_year
 from performance.scorecards.models import Kpi, KpiValue, Scorecard, ScorecardTemplate
 from salesalloc.core.money import MoneySum
 
@@ -67,28 +65,56 @@ def _previous(period: Period) -> tuple[dt.date, dt.date]:
     return dt.date(index // 12, index % 12 + 1, 1), end
 
 
-def _orders_by_customer_month(*, people: list[int], begin: dt.date, end: dt.date) -> pd.DataFrame:
-    """Distinct orders per (salesperson, customer, month index) of the lines in [begin, end]:
-    columns sp, customer, month (year * 12 + month - 1), orders."""
-    index = Cast(ExtractYear("order_date") * 12 + ExtractMonth("order_date") - 1, IntegerField())
+def _month_index_sql(vendor: str, column: str) -> str:
+    """SQL for a date column's month index (year * 12 + month - 1), in integers."""
+    if vendor == "postgresql":
+        return (
+            f"(CAST(date_part('year', {column}) AS integer) * 12 "
+            f"+ CAST(date_part('month', {column}) AS integer) - 1)"
+        )
+    return (
+        f"(CAST(strftime('%%Y', {column}) AS integer) * 12 "
+        f"+ CAST(strftime('%%m', {column}) AS integer) - 1)"
+    )
+
+
+def _order_facts(*, people: list[int], begin: dt.date, end: dt.date, span: int) -> list[tuple]:
+    """Per (salesperson, period index) of the lines in [begin, end]: distinct orders,
+    customers, new customers (whose first order ever falls in that period) and customers
+    who came back in the next period; periods are ``span`` months (index = months since
+    year 0 // span).
+
+    One pass over the lines: per (person, customer, order) first (an order has one customer
+    and one date, so orders add up over customers and periods), then per (person, customer,
+    period), then joined with itself shifted by one period. Every count is made in the
+    database, and the period of a date is computed per order, not per line: a few rows per
+    person come back, not one per customer.
+    """
     inner = (
         OrderLine.objects.filter(
             salesperson_id__in=people, order_date__gte=begin, order_date__lte=end
         )
-        .annotate(month_index=index)
-        .values("salesperson_id", "customer_id", "order_id", "month_index")
+        .values("salesperson_id", "customer_id", "order_id", "order_date")
         .annotate(lines=Count("id"))
         .order_by()
     )
     sql, params = inner.query.sql_with_params()
-    with connections[inner.db].cursor() as cursor:
+    db = connections[inner.db]
+    period = f"({_month_index_sql(db.vendor, 'o.order_date')} / {int(span)})"
+    first = f"({_month_index_sql(db.vendor, 'cu.first_order_date')} / {int(span)})"
+    with db.cursor() as cursor:
         cursor.execute(
-            "SELECT o.salesperson_id, o.customer_id, o.month_index, COUNT(*) "  # noqa: S608 - ORM SQL
-            f"FROM ({sql}) o GROUP BY o.salesperson_id, o.customer_id, o.month_index",
+            f"WITH o AS ({sql}), "  # noqa: S608 - the ORM's SQL and our own; values are parameters
+            f"t AS (SELECT o.salesperson_id AS sp, o.customer_id AS c, {period} AS period, "
+            "COUNT(*) AS orders FROM o GROUP BY 1, 2, 3) "
+            "SELECT t.sp, t.period, SUM(t.orders), COUNT(*), "
+            f"SUM(CASE WHEN {first} = t.period THEN 1 ELSE 0 END), COUNT(n.sp) "
+            "FROM t JOIN customers_customer cu ON cu.id = t.c "
+            "LEFT JOIN t n ON n.sp = t.sp AND n.c = t.c AND n.period = t.period + 1 "
+            "GROUP BY t.sp, t.period",
             params,
         )
-        rows = cursor.fetchall()
-    return pd.DataFrame(rows, columns=["sp", "customer", "month", "orders"], dtype="int64")
+        return cursor.fetchall()
 
 
 class KpiData:
@@ -106,8 +132,16 @@ class KpiData:
         cells = ActualCell.objects.filter(
             salesperson_id__in=people, month__gte=start, month__lte=end
         )
-        self.revenue = _month_totals(cells, "amount")
-        self.cost = _month_totals(cells, "cost")
+        self.revenue: dict[tuple[int, dt.date], Decimal] = {}
+        self.cost: dict[tuple[int, dt.date], Decimal] = {}
+        for row in (
+            cells.values("salesperson_id", "month")
+            .annotate(amount=MoneySum("amount"), cost=MoneySum("cost"))
+            .order_by()
+        ):
+            key = (row["salesperson_id"], row["month"])
+            self.revenue[key] = row["amount"] or Decimal(0)
+            self.cost[key] = row["cost"] or Decimal(0)
         self.targets: dict[tuple[int, dt.date], Decimal] = {}
         if template.target_plan_id is not None:
             self.targets = _month_totals(
@@ -122,7 +156,7 @@ class KpiData:
         self.new_customers: dict[tuple[int, int], int] = {}
         self.retained: dict[tuple[int, int], tuple[int, int]] = {}
         if kinds & ORDER_KINDS:
-            self._order_kpis(people=people, begin=_previous(periods[0])[0], end=end, kinds=kinds)
+            self._order_kpis(people=people, begin=_previous(periods[0])[0], end=end)
         self.imported: dict[tuple[int, int, dt.date], Decimal] = {
             (kpi, sp, month): value
             for kpi, sp, month, value in KpiValue.objects.filter(
@@ -143,64 +177,17 @@ class KpiData:
         """The period index of a day: months since year 0 divided by the period's length."""
         return (day.year * 12 + day.month - 1) // self.span
 
-    def _order_kpis(
-        self, *, people: list[int], begin: dt.date, end: dt.date, kinds: set[str]
-    ) -> None:
-        """Orders, new customers and retention per (salesperson, period) in a few queries.
-
-        One pass over the lines in the window gives, per (person, customer, month), the
-        number of distinct orders (an order has one customer and one date, so they add up
-        over customers and months): a two-level hash aggregation, no ``COUNT(DISTINCT)``
-        sort. Each customer's first order date (kept on the customer) and a merge with the
-        previous period give the rest, vectorised.
-        """
-        frame = _orders_by_customer_month(people=people, begin=begin, end=end)
-        if frame.empty:
-            return
-        frame["period"] = frame["month"] // self.span
-        orders = frame.groupby(["sp", "period"])["orders"].sum()
-        self.order_counts = {
-            (int(a), int(b)): int(n)
-            for (a, b), n in zip(orders.index, orders.to_numpy(), strict=True)
-        }
-        if not kinds & {Kpi.Kind.NEW_CUSTOMERS, Kpi.Kind.RETENTION}:
-            return
-        seen = frame[["sp", "customer", "period"]].drop_duplicates()
-        if Kpi.Kind.NEW_CUSTOMERS in kinds:
-            firsts = pd.DataFrame(
-                list(
-                    Customer.objects.filter(first_order_date__isnull=False).values_list(
-                        "pk", "first_order_date"
-                    )
-                ),
-                columns=["customer", "first"],
-            )
-            first = pd.to_datetime(firsts["first"])
-            firsts["first_period"] = (first.dt.year * 12 + first.dt.month - 1) // self.span
-            new = seen.merge(firsts[["customer", "first_period"]], on="customer")
-            counts = (
-                new[new["period"] == new["first_period"]]
-                .groupby(["sp", "period"])
-                .size()
-                .reset_index(name="n")
-            )
-            self.new_customers = {
-                (int(a), int(b)): int(n)
-                for a, b, n in zip(counts["sp"], counts["period"], counts["n"], strict=True)
-            }
-        if Kpi.Kind.RETENTION in kinds:
-            base = seen.groupby(["sp", "period"]).size()
-            back = seen.assign(period=seen["period"] - 1).merge(
-                seen, on=["sp", "customer", "period"]
-            )
-            kept = back.groupby(["sp", "period"]).size().rename("kept")
-            table = pd.concat([base.rename("base"), kept], axis=1).fillna(0).reset_index()
-            self.retained = {
-                (int(a), int(b) + 1): (int(k), int(n))
-                for a, b, k, n in zip(
-                    table["sp"], table["period"], table["kept"], table["base"], strict=True
-                )
-            }
+    def _order_kpis(self, *, people: list[int], begin: dt.date, end: dt.date) -> None:
+        """Orders, new customers and retention per (salesperson, period index), from one
+        query (``_order_facts``): retention of a period is the share of the previous
+        period's customers who came back in it."""
+        for sp, period, orders, customers, new, kept in _order_facts(
+            people=people, begin=begin, end=end, span=self.span
+        ):
+            key = (int(sp), int(period))
+            self.order_counts[key] = int(orders)
+            self.new_customers[key] = int(new)
+            self.retained[(int(sp), int(period) + 1)] = (int(kept), int(customers))
 
     def actual(self, kpi: Kpi, sp: int, period: Period) -> Decimal | None:
         """The KPI's actual for one person and period (None when it is undefined)."""
@@ -232,6 +219,54 @@ class KpiData:
         if not present:
             return None
         return (sum(present, Decimal(0)) / len(present)).quantize(Decimal("0.0001"))
+
+
+def scorecard_pairs_affected(
+    *,
+    template: ScorecardTemplate,
+    cells: Collection[tuple[int, dt.date]],
+    first_order_moves: Collection[tuple[int, dt.date, dt.date | None]] = (),
+) -> dict[str, set[int]]:
+    """The (period label -> salesperson ids) of ``template`` whose KPI figures an import can
+    have changed.
+
+    A touched (salesperson, month) cell changes that person's period (revenue, margin,
+    orders, customers) and the next period's retention (measured against this one). A
+    customer whose first order moved changes the new-customer count of whoever sold to it in
+    the period of its old and of its new first order. Nothing else moves with orders
+    (targets and imported metrics are not an import's).
+    """
+    periods = periods_of_year(template.year, template.period)
+    span = len(periods[0].months)
+    labels = {(p.start.year * 12 + p.start.month - 1) // span: p.label for p in periods}
+
+    def index(day: dt.date) -> int:
+        return (day.year * 12 + day.month - 1) // span
+
+    out: dict[str, set[int]] = defaultdict(set)
+    for sp, month in cells:
+        for i in (index(month), index(month) + 1):
+            if i in labels:
+                out[labels[i]].add(int(sp))
+    kinds = set(template.items.values_list("kpi__kind", flat=True))
+    if first_order_moves and Kpi.Kind.NEW_CUSTOMERS in kinds:
+        moved: dict[int, set[int]] = defaultdict(set)
+        for customer, old, new in first_order_moves:
+            moved[customer] |= {index(day) for day in (old, new) if day is not None}
+        sellers = (
+            OrderLine.objects.filter(
+                customer_id__in=list(moved),
+                order_date__gte=periods[0].start,
+                order_date__lte=periods[-1].end,
+            )
+            .order_by()
+            .values_list("customer_id", "salesperson_id", "order_date")
+            .distinct()
+        )
+        for customer, sp, day in sellers:
+            if index(day) in moved[customer] and index(day) in labels:
+                out[labels[index(day)]].add(sp)
+    return dict(out)
 
 
 # --- what users see --------------------------------------------------------------------------

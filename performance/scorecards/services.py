@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -16,10 +16,15 @@ from django.utils.translation import gettext as _
 
 from allocation.models import Plan, Salesperson
 from customers.importing.reading import FileFormatError, source_open
-from performance.periods import periods_of_year
+from performance.periods import Period, periods_of_year
 from performance.scorecards import engine
 from performance.scorecards.models import Kpi, KpiValue, Scorecard, ScorecardItem, ScorecardTemplate
-from performance.scorecards.selectors import KpiData, peer_groups, template_people
+from performance.scorecards.selectors import (
+    KpiData,
+    peer_groups,
+    scorecard_pairs_affected,
+    template_people,
+)
 from salesalloc.core.money import money_str
 from salesalloc.core.users import acting_user
 
@@ -132,13 +137,18 @@ def scorecards_evaluate(
     *,
     template: ScorecardTemplate,
     months: Collection[dt.date] | None = None,
+    pairs: Mapping[str, Collection[int]] | None = None,
     actor: AbstractBaseUser | AnonymousUser | None = None,
 ) -> int:
-    """Score, rank and percentile everyone for each period (touching ``months``); returns rows.
+    """Score, rank and percentile everyone for each period (touching ``months``); returns the
+    number of scorecards of the periods evaluated.
 
-    Idempotent: the template row is locked and each evaluated period's scorecards are
-    replaced wholesale. Everyone in the template is scored for a period, because one
-    person's score moves everyone's rank.
+    ``pairs`` (period label -> salesperson ids, from ``scorecard_pairs_affected``) evaluates
+    only those periods, and in each only the people whose figures can have changed (plus
+    anyone not scored yet): the others keep their stored score and KPIs, and the whole period
+    is re-ranked, since one person's score moves everyone's rank. Idempotent: the template
+    row is locked and each evaluated period's scorecards are brought to the result, writing
+    only the rows that differ.
     """
     template = ScorecardTemplate.objects.select_for_update().get(pk=template.pk)
     items = list(template.items.select_related("kpi").order_by("position"))
@@ -147,62 +157,120 @@ def scorecards_evaluate(
     if months is not None:
         wanted = {m.replace(day=1) for m in months}
         periods = [p for p in periods if wanted & set(p.months)]
+    if pairs is not None:
+        periods = [p for p in periods if pairs.get(p.label)]
     if not items or not people or not periods:
         return 0
-    data = KpiData(
-        template=template, kinds={i.kpi.kind for i in items}, people=people, periods=periods
-    )
+    kinds = {i.kpi.kind for i in items}
     groups = peer_groups(template=template, people=people)
     codes = dict(Salesperson.objects.filter(pk__in=people).values_list("pk", "code"))
     now = timezone.now()
+    scoring = _Scoring(template=template, items=items, groups=groups, codes=codes, now=now)
     rows: list[Scorecard] = []
-    position = {p.label: i for i, p in enumerate(periods_of_year(template.year, template.period))}
-    for period in periods:
-        scores: dict[str, Decimal] = {}
-        details: dict[str, list[dict[str, Any]]] = {}
-        for sp in people:
-            kpis, weighted = [], []
-            for item in items:
-                actual = data.actual(item.kpi, sp, period)
-                target = _target(item, data, sp, period)
-                points = engine.kpi_points(
-                    actual=actual,
-                    target=target,
-                    rule=item.rule,
-                    cap=item.cap,
-                    bands=_bands(item.bands),
-                )
-                weighted.append((item.weight, points))
-                kpis.append(
-                    {
-                        "kpi": item.kpi.code,
-                        "actual": _fmt(actual),
-                        "target": _fmt(target),
-                        "weight": _fmt(item.weight),
-                        "score": f"{points:.2f}",
-                    }
-                )
-            scores[codes[sp]] = engine.weighted_score(weighted)
-            details[codes[sp]] = kpis
-        by_code = {codes[sp]: sp for sp in people}
-        ranked = engine.rank_within_groups(scores, {codes[sp]: groups[sp] for sp in people})
-        for code, row in ranked.iterrows():
-            rows.append(
-                Scorecard(
-                    template=template,
-                    salesperson_id=by_code[str(code)],
-                    period=period.label,
-                    position=position[period.label],
-                    peer_group=row["group"],
-                    score=row["score"],
-                    rank=int(row["rank"]),
-                    percentile=row["percentile"],
-                    kpis=details[str(code)],
-                    computed_at=now,
-                )
+    if pairs is None:
+        everyone = KpiData(template=template, kinds=kinds, people=people, periods=periods)
+        for period in periods:
+            rows += scoring.period_rows(period, everyone, people, kept={})
+    else:
+        for period in periods:
+            kept = _kept_scores(template, period, people, set(pairs[period.label]))
+            scored = [sp for sp in people if sp not in kept]
+            data = (
+                KpiData(template=template, kinds=kinds, people=scored, periods=[period])
+                if scored
+                else None
             )
+            rows += scoring.period_rows(period, data, scored, kept=kept)
     _scorecards_write(template, [p.label for p in periods], rows, now)
     return len(rows)
+
+
+def _kept_scores(
+    template: ScorecardTemplate, period: Period, people: list[int], changed: set[int]
+) -> dict[int, tuple[Decimal, list[dict[str, Any]]]]:
+    """The stored score and KPIs of the period's people whose figures did not change."""
+    members = set(people)
+    return {
+        sp: (score, kpis)
+        for sp, score, kpis in Scorecard.objects.filter(template=template, period=period.label)
+        .exclude(salesperson_id__in=changed)
+        .values_list("salesperson_id", "score", "kpis")
+        if sp in members
+    }
+
+
+@dataclass
+class _Scoring:
+    """Scores one period's people from their KPI figures, ranks them with the kept ones."""
+
+    template: ScorecardTemplate
+    items: list[ScorecardItem]
+    groups: dict[int, str]
+    codes: dict[int, str]
+    now: dt.datetime
+    position: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        labels = periods_of_year(self.template.year, self.template.period)
+        self.position = {p.label: i for i, p in enumerate(labels)}
+
+    def person(self, data: KpiData, sp: int, period: Period) -> tuple[Decimal, list[dict]]:
+        kpis, weighted = [], []
+        for item in self.items:
+            actual = data.actual(item.kpi, sp, period)
+            target = _target(item, data, sp, period)
+            points = engine.kpi_points(
+                actual=actual, target=target, rule=item.rule, cap=item.cap, bands=_bands(item.bands)
+            )
+            weighted.append((item.weight, points))
+            kpis.append(
+                {
+                    "kpi": item.kpi.code,
+                    "actual": _fmt(actual),
+                    "target": _fmt(target),
+                    "weight": _fmt(item.weight),
+                    "score": f"{points:.2f}",
+                }
+            )
+        return engine.weighted_score(weighted), kpis
+
+    def period_rows(
+        self,
+        period: Period,
+        data: KpiData | None,
+        scored: list[int],
+        *,
+        kept: dict[int, tuple[Decimal, list[dict[str, Any]]]],
+    ) -> list[Scorecard]:
+        fresh = {} if data is None else {sp: self.person(data, sp, period) for sp in scored}
+        results = {**kept, **fresh}
+        by_code = {self.codes[sp]: sp for sp in results}
+        ranked = engine.rank_within_groups(
+            {self.codes[sp]: score for sp, (score, _kpis) in results.items()},
+            {self.codes[sp]: self.groups[sp] for sp in results},
+        )
+        return [
+            Scorecard(
+                template=self.template,
+                salesperson_id=by_code[str(code)],
+                period=period.label,
+                position=self.position[period.label],
+                peer_group=group,
+                score=score,
+                rank=int(rank),
+                percentile=percentile,
+                kpis=results[by_code[str(code)]][1],
+                computed_at=self.now,
+            )
+            for code, group, score, rank, percentile in zip(
+                ranked.index,
+                ranked["group"],
+                ranked["score"],
+                ranked["rank"],
+                ranked["percentile"],
+                strict=True,
+            )
+        ]
 
 
 SCORECARD_FIELDS = ("position", "peer_group", "score", "rank", "percentile", "kpis")
@@ -239,14 +307,22 @@ def _scorecards_write(
 
 
 def scorecards_recompute_for_cells(
-    *, cells: Collection[tuple[int, dt.date]], actor: AbstractBaseUser | AnonymousUser | None = None
+    *,
+    cells: Collection[tuple[int, dt.date]],
+    first_order_moves: Collection[tuple[int, dt.date, dt.date | None]] = (),
+    actor: AbstractBaseUser | AnonymousUser | None = None,
 ) -> int:
-    """Re-evaluate the templates and periods an import touched."""
+    """Re-evaluate what an import touched: per template, only the people and periods whose
+    figures it can have changed (``scorecard_pairs_affected``)."""
     months = {month.replace(day=1) for _sp, month in cells}
-    years = {m.year for m in months}
+    years = {m.year for m in months} | {m.year + 1 for m in months if m.month == 12}
     written = 0
     for template in ScorecardTemplate.objects.filter(year__in=years).order_by("pk"):
-        written += scorecards_evaluate(template=template, months=months, actor=actor)
+        pairs = scorecard_pairs_affected(
+            template=template, cells=cells, first_order_moves=first_order_moves
+        )
+        if pairs:
+            written += scorecards_evaluate(template=template, pairs=pairs, actor=actor)
     return written
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from customers.models import Customer, Order
-from customers.services import customer_first_orders_refresh
+from customers.services import customer_first_orders_refresh, import_job_first_order_moves
 from tests.customers.import_support import csv_text, run_import
 
 pytestmark = pytest.mark.django_db
@@ -28,16 +28,23 @@ def test_an_import_sets_each_customers_first_order_over_all_its_orders(company) 
 
     assert job.status == "succeeded"
     assert firsts() == {"C-1": dt.date(2019, 1, 20), "C-2": dt.date(2019, 4, 1)}
+    assert job.first_order_moves == []  # a customer's first order ever is not a move
 
 
 def test_a_later_import_moves_the_date_earlier_or_leaves_it(company) -> None:
     run_import(csv_text("SO-1,2019-03-05,C-1,S-N1,FUR-CH,100"))
 
-    run_import(csv_text("SO-9,2019-06-01,C-1,S-N1,FUR-CH,10"))
+    later = run_import(csv_text("SO-9,2019-06-01,C-1,S-N1,FUR-CH,10"))
     assert firsts() == {"C-1": dt.date(2019, 3, 5)}
+    assert later.first_order_moves == []
 
-    run_import(csv_text("SO-8,2018-11-30,C-1,S-N2,FUR-CH,10"))
+    earlier = run_import(csv_text("SO-8,2018-11-30,C-1,S-N2,FUR-CH,10"))
     assert firsts() == {"C-1": dt.date(2018, 11, 30)}
+    c1 = Customer.objects.get(code="C-1").pk
+    assert earlier.first_order_moves == [[c1, "2019-03-05", "2018-11-30"]]
+    assert import_job_first_order_moves(job=earlier) == [
+        (c1, dt.date(2019, 3, 5), dt.date(2018, 11, 30))
+    ]
 
 
 def test_a_redated_first_order_moves_the_date_later(company) -> None:
@@ -52,12 +59,15 @@ def test_a_reassigned_order_updates_both_customers(company) -> None:
     run_import(csv_text("SO-1,2019-01-05,C-1,S-N1,FUR-CH,100", "SO-2,2019-03-01,C-1,S-N1,FUR-CH,5"))
 
     # SO-1 now belongs to C-2: C-1's first order is SO-2; C-2's is SO-1
-    run_import(csv_text("SO-1,2019-01-05,C-2,S-N1,FUR-CH,100"))
+    moved = run_import(csv_text("SO-1,2019-01-05,C-2,S-N1,FUR-CH,100"))
     assert firsts() == {"C-1": dt.date(2019, 3, 1), "C-2": dt.date(2019, 1, 5)}
+    c1 = Customer.objects.get(code="C-1").pk
+    assert moved.first_order_moves == [[c1, "2019-01-05", "2019-03-01"]]
 
     # and a customer left with no order at all has no first order
-    run_import(csv_text("SO-2,2019-03-01,C-2,S-N1,FUR-CH,5"))
+    emptied = run_import(csv_text("SO-2,2019-03-01,C-2,S-N1,FUR-CH,5"))
     assert firsts() == {"C-1": None, "C-2": dt.date(2019, 1, 5)}
+    assert import_job_first_order_moves(job=emptied) == [(c1, dt.date(2019, 3, 1), None)]
 
 
 def test_a_refused_import_leaves_the_dates_alone(company) -> None:
