@@ -7,21 +7,38 @@ to them; a salesperson sees their own lines and customers. Imports are seen by t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
 from allocation.access import viewer_scope
+from allocation.models import Salesperson
 from customers.models import ColumnMapping, Customer, ImportJob, OrderLine, TerritoryRule
 from salesalloc.core.money import money_str
 
 User = AbstractBaseUser | AnonymousUser
+
+
+def order_last_date() -> dt.date | None:
+    """The latest order date of any line (None without orders), unscoped, for computations.
+
+    Per salesperson the newest line through the (salesperson, date) index, then the latest of
+    those: a few hundred index probes instead of a scan of every line.
+    """
+    newest = (
+        OrderLine.objects.filter(salesperson_id=OuterRef("pk"))
+        .order_by("-order_date")
+        .values("order_date")[:1]
+    )
+    people = Salesperson.objects.annotate(newest=Subquery(newest))
+    return people.aggregate(last=Max("newest"))["last"]
 
 
 def import_job_list(*, user: User) -> QuerySet[ImportJob]:

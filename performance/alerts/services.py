@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Max, Sum
+from django.db.models import BigIntegerField, Sum
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from allocation.access import ViewerScope
 from allocation.models import Acknowledgement, OrgUnit, Plan, Salesperson
 from customers.models import OrderLine
+from customers.selectors import order_last_date
 from customers.tiers.selectors import (
     customer_ids_in_segments,
     tier_run_latest_succeeded,
@@ -226,7 +227,7 @@ def alerts_recompute(
     if as_of is None:
         # The data's "now": today, or the last order date when the orders stop earlier
         # (historic data, a demo), so pace and concentration speak of real figures.
-        last = OrderLine.objects.aggregate(last=Max("order_date"))["last"]
+        last = order_last_date()
         as_of = min(today, last) if last else today
     thresholds = alert_thresholds()
     conditions: list[Condition] = []

@@ -18,6 +18,7 @@ from performance.commissions.models import CommissionPlan, CommissionStatement
 from performance.commissions.periods import PeriodSpan, fiscal_months
 from performance.commissions.selectors import (
     LateReturn,
+    StoredLine,
     commission_plan_periods,
     late_return_list,
     month_actuals,
@@ -37,6 +38,7 @@ class Computed:
     span: PeriodSpan
     statement: engine.Statement | None  # None when the stored row is frozen
     frozen: CommissionStatement | None = None
+    frozen_lines: tuple[StoredLine, ...] = ()
 
     @property
     def rate_paid(self) -> Decimal:
@@ -46,7 +48,7 @@ class Computed:
         assert self.frozen is not None  # noqa: S101 - one of the two is always set
         lines = [
             engine.Line(kind=ln.kind, label=ln.label, base=ln.base, rate=ln.rate, amount=ln.amount)
-            for ln in self.frozen.lines.all()
+            for ln in self.frozen_lines
         ]
         return engine.effective_rate(lines, self.frozen.actual)
 
@@ -77,10 +79,12 @@ class PlanCalculation:
         plan: CommissionPlan,
         salesperson_ids: list[int],
         stored: dict[tuple[int, str], CommissionStatement],
+        stored_lines: dict[int, list[StoredLine]],
     ) -> None:
         self.plan = plan
         self.people = salesperson_ids
         self.stored = stored
+        self.stored_lines = stored_lines
         self.spans = commission_plan_periods(plan=plan)
         self.brackets = plan_brackets(plan)
         self.decelerator = plan_decelerator(plan)
@@ -108,8 +112,11 @@ class PlanCalculation:
     ) -> Decimal:
         return sum((totals.get((sp, month), ZERO) for month in span.months), ZERO)
 
-    def _landing(self) -> tuple[dict[tuple[int, int], list[LateReturn]], set[tuple[int, int]]]:
-        """Where each late return is clawed back: its own period, or the next open one.
+    def _landing(
+        self,
+    ) -> tuple[dict[tuple[int, int], list[LateReturn]], dict[tuple[int, int], Decimal]]:
+        """Where each late return is clawed back: its own period, or the next open one; and
+        the late returns booked per (salesperson, period), which leave its actual.
 
         Returns already clawed back on a frozen statement are skipped, so each return is
         reversed exactly once.
@@ -117,14 +124,14 @@ class PlanCalculation:
         done: set[int] = set()
         for row in self.stored.values():
             if row.is_frozen:
-                for line in row.lines.all():
+                for line in self.stored_lines.get(row.pk, ()):
                     done.update(int(i) for i in line.source_ids)
         landing: dict[tuple[int, int], list[LateReturn]] = defaultdict(list)
-        booked: set[tuple[int, int]] = set()
+        booked: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
         for item in self.returns:
             span = _period_of(self.spans, item.day)
             assert span is not None  # noqa: S101 - filtered in _late_returns
-            booked.add((item.salesperson_id, span.position))
+            booked[(item.salesperson_id, span.position)] += item.amount
             if item.line_id in done:
                 continue
             for later in self.spans[span.position :]:
@@ -133,17 +140,16 @@ class PlanCalculation:
                     break
         return landing, booked
 
-    def _spif_lines(self, span: PeriodSpan) -> dict[int, list[engine.Line]]:
-        lines: dict[int, list[engine.Line]] = defaultdict(list)
+    def _spif_lines(self) -> dict[tuple[int, int], list[engine.Line]]:
+        """The SPIF lines per (salesperson, period position)."""
+        lines: dict[tuple[int, int], list[engine.Line]] = defaultdict(list)
         for spif in self.plan.spifs.select_related("product_line").order_by("pk"):
-            bases = spif_bases(
-                spif=spif, salesperson_ids=self.people, start=span.start, end=span.end
-            )
+            bases = spif_bases(spif=spif, salesperson_ids=self.people, spans=self.spans)
             unit = "units" if spif.kind == spif.Kind.PER_UNIT else ""
             label = f"SPIF {spif.product_line.code} {spif.product_line.name} {unit}".strip()
-            for sp, base in bases.items():
+            for key, base in sorted(bases.items()):
                 if base:
-                    lines[sp].append(
+                    lines[key].append(
                         engine.Line(
                             kind="spif",
                             label=label,
@@ -194,26 +200,19 @@ class PlanCalculation:
         """Compute every period in order for every person (frozen rows are kept as stored)."""
         landing, booked = self._landing()
         awards = self._award_lines(codes)
+        spifs = self._spif_lines()
         results: dict[tuple[int, int], Computed] = {}
         for span in self.spans:
-            spifs = self._spif_lines(span)
             for sp in self.people:
                 frozen = self._frozen(sp, span)
                 if frozen is not None:
-                    results[(sp, span.position)] = Computed(sp, span, None, frozen)
+                    lines = tuple(self.stored_lines.get(frozen.pk, ()))
+                    results[(sp, span.position)] = Computed(sp, span, None, frozen, lines)
                     continue
-                actual = self._sum(self.actuals, sp, span)
                 # Returns of earlier periods' orders are clawed back, not netted twice.
-                if (sp, span.position) in booked:
-                    actual -= sum(
-                        (
-                            r.amount
-                            for r in self.returns
-                            if r.salesperson_id == sp and span.start <= r.day <= span.end
-                        ),
-                        ZERO,
-                    )
-                extra = [*spifs.get(sp, []), *awards.get((sp, span.position), [])]
+                actual = self._sum(self.actuals, sp, span) - booked.get((sp, span.position), ZERO)
+                key = (sp, span.position)
+                extra = [*spifs.get(key, []), *awards.get(key, [])]
                 extra += self._clawback_lines(sp, landing.get((sp, span.position), []), results)
                 statement = engine.statement_build(
                     actual=actual,

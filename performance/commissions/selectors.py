@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connections
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 
 from allocation.access import viewer_scope
 from allocation.models import ActualCell, OrgUnit, Salesperson, TargetCell
@@ -68,6 +81,33 @@ def org_unit_member_ids(*, org_unit: OrgUnit, among: list[int]) -> list[int]:
 
 
 MonthTotals = dict[tuple[int, dt.date], Decimal]
+
+
+class StoredLine(NamedTuple):
+    """A stored statement line, as plain values (what a statement shows of it)."""
+
+    position: int
+    kind: str
+    label: str
+    base: Decimal
+    rate: Decimal
+    amount: Decimal
+    reference: str
+    source_ids: list[int]
+
+
+def statement_lines_by_statement(*, statement_ids: list[int]) -> dict[int, list[StoredLine]]:
+    """The stored lines of these statements, in order, without building model instances."""
+    out: dict[int, list[StoredLine]] = defaultdict(list)
+    for start in range(0, len(statement_ids), 5000):
+        rows = (
+            CommissionLine.objects.filter(statement_id__in=statement_ids[start : start + 5000])
+            .order_by("statement_id", "position")
+            .values_list("statement_id", *StoredLine._fields)
+        )
+        for statement_id, *values in rows:
+            out[statement_id].append(StoredLine(*values))
+    return dict(out)
 
 
 def month_targets(*, plan: CommissionPlan, salesperson_ids: list[int]) -> MonthTotals:
@@ -193,26 +233,40 @@ def _late_returns_correlated(
 
 
 def spif_bases(
-    *, spif: CommissionSpif, salesperson_ids: list[int], start: dt.date, end: dt.date
-) -> dict[int, Decimal]:
-    """Per salesperson: net amount (rate SPIF) or units (per-unit SPIF) of the SPIF's
-    product line subtree, dated within both [start, end] and the SPIF's own dates."""
-    low, high = max(start, spif.start_date), min(end, spif.end_date)
-    if low > high:
+    *, spif: CommissionSpif, salesperson_ids: list[int], spans: list[PeriodSpan]
+) -> dict[tuple[int, int], Decimal]:
+    """Per (salesperson, period position): net amount (rate SPIF) or units (per-unit SPIF)
+    of the SPIF's product line subtree, dated within both the period and the SPIF's own
+    dates. One query for every period (each line goes to the period its date falls in)."""
+    windows = [
+        (span.position, max(span.start, spif.start_date), min(span.end, spif.end_date))
+        for span in spans
+    ]
+    windows = [(position, low, high) for position, low, high in windows if low <= high]
+    if not windows:
         return {}
     column = "amount" if spif.kind == CommissionSpif.Kind.RATE else "quantity"
+    period = Case(
+        *(
+            When(order_date__gte=low, order_date__lte=high, then=Value(position))
+            for position, low, high in windows
+        ),
+        output_field=IntegerField(),
+    )
     rows = (
         OrderLine.objects.filter(
             salesperson_id__in=salesperson_ids,
-            order_date__gte=low,
-            order_date__lte=high,
+            order_date__gte=min(low for _p, low, _h in windows),
+            order_date__lte=max(high for _p, _l, high in windows),
             product_line__path__startswith=spif.product_line.path,
         )
-        .values("salesperson_id")
+        .annotate(period=period)
+        .filter(period__isnull=False)
+        .values("salesperson_id", "period")
         .annotate(total=MoneySum(column) if column == "amount" else Sum(column))
         .order_by()
     )
-    return {row["salesperson_id"]: Decimal(row["total"] or 0) for row in rows}
+    return {(row["salesperson_id"], row["period"]): Decimal(row["total"] or 0) for row in rows}
 
 
 # --- what users see --------------------------------------------------------------------------

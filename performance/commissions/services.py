@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Field, Prefetch
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +28,12 @@ from performance.commissions.models import (
     CommissionSpif,
     CommissionStatement,
 )
-from performance.commissions.selectors import commission_plan_members, commission_plan_periods
+from performance.commissions.selectors import (
+    StoredLine,
+    commission_plan_members,
+    commission_plan_periods,
+    statement_lines_by_statement,
+)
 from salesalloc.core.exceptions import ConflictError
 from salesalloc.core.users import acting_user
 
@@ -105,11 +110,16 @@ def commission_plan_create(
     return plan
 
 
-def _stored(plan: CommissionPlan, people: list[int]) -> dict[tuple[int, str], CommissionStatement]:
-    rows = CommissionStatement.objects.filter(
-        plan=plan, salesperson_id__in=people
-    ).prefetch_related(Prefetch("lines", queryset=CommissionLine.objects.order_by("position")))
-    return {(row.salesperson_id, row.period): row for row in rows}
+def _stored(
+    plan: CommissionPlan, people: list[int]
+) -> tuple[dict[tuple[int, str], CommissionStatement], dict[int, list[StoredLine]]]:
+    """The stored statements of these people, and their lines as plain values."""
+    rows = {
+        (row.salesperson_id, row.period): row
+        for row in CommissionStatement.objects.filter(plan=plan, salesperson_id__in=people)
+    }
+    lines = statement_lines_by_statement(statement_ids=[row.pk for row in rows.values()])
+    return rows, lines
 
 
 def _write(
@@ -179,9 +189,11 @@ def commission_statements_recompute(
     if not wanted:
         return 0
     people = sorted(wanted)
-    stored = _stored(plan, people)
+    stored, stored_lines = _stored(plan, people)
     codes = dict(Salesperson.objects.filter(pk__in=people).values_list("pk", "code"))
-    results = PlanCalculation(plan=plan, salesperson_ids=people, stored=stored).run(codes)
+    results = PlanCalculation(
+        plan=plan, salesperson_ids=people, stored=stored, stored_lines=stored_lines
+    ).run(codes)
     month_set = None if months is None else {m.replace(day=1) for m in months}
     now = timezone.now()
     writes = _Writes()
@@ -191,9 +203,12 @@ def commission_statements_recompute(
         if month_set is not None and not month_set & set(result.span.months):
             continue
         existing = stored.get((result.salesperson_id, result.span.label))
-        before = None if existing is None else _fingerprint(existing, list(existing.lines.all()))
+        before = (
+            None if existing is None else _fingerprint(existing, stored_lines.get(existing.pk, []))
+        )
         row, lines = _write(plan, result, existing, now)
-        writes.add(row, lines, same=before is not None and before == _fingerprint(row, lines))
+        after = _fingerprint(row, [_stored_line(line) for line in lines])
+        writes.add(row, lines, same=before is not None and before == after)
     return writes.save(now)
 
 
@@ -208,15 +223,15 @@ STATEMENT_FIELDS = (
     "cap",
     "total",
 )
-LINE_FIELDS = ("position", "kind", "label", "base", "rate", "amount", "reference", "source_ids")
 
 
-def _fingerprint(row: CommissionStatement, lines: list[CommissionLine]) -> tuple[Any, ...]:
+def _fingerprint(row: CommissionStatement, lines: Sequence[StoredLine]) -> tuple[Any, ...]:
     """What a statement shows: its figures and its lines (equal Decimals compare equal)."""
-    return (
-        tuple(getattr(row, name) for name in STATEMENT_FIELDS),
-        tuple(tuple(getattr(line, name) for name in LINE_FIELDS) for line in lines),
-    )
+    return (tuple(getattr(row, name) for name in STATEMENT_FIELDS), tuple(lines))
+
+
+def _stored_line(line: CommissionLine) -> StoredLine:
+    return StoredLine(*(getattr(line, name) for name in StoredLine._fields))
 
 
 class _Writes:

@@ -124,6 +124,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Memory per sort or hash of one query. The recompute's aggregations (a year of order
+    # lines per salesperson x customer, say) spill to disk at PostgreSQL's default of 4MB;
+    # "server" leaves the server's setting alone.
+    _work_mem = env.str("SALESALLOC_PG_WORK_MEM", default="64MB")
+    if _work_mem != "server":
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c work_mem={_work_mem}"
 # Dashboards and reports read from a replica when DATABASE_REPLICA_URL is set (DESIGN §9).
 SALESALLOC_REPLICA_ALIAS = ""
 if env.str("DATABASE_REPLICA_URL", default=""):

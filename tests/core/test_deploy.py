@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 BASE_DIR = Path(settings.BASE_DIR)
 PRODUCTION = "salesalloc.settings.production"
@@ -264,3 +265,28 @@ def test_a_copy_of_env_example_gives_the_embedded_defaults(tmp_path):
         "celery",
         "True",
     ]
+
+
+@pytest.mark.parametrize(
+    ("work_mem", "options"),
+    [(None, "-c work_mem=64MB"), ("256MB", "-c work_mem=256MB"), ("server", "")],
+)
+def test_postgres_connections_get_the_configured_work_mem(tmp_path, work_mem, options):
+    env = _env(tmp_path, DJANGO_SETTINGS_MODULE="salesalloc.settings.base")
+    if work_mem is not None:
+        env["SALESALLOC_PG_WORK_MEM"] = work_mem
+
+    result = _settings_value(
+        env, "repr(settings.DATABASES['default'].get('OPTIONS', {}).get('options', ''))"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == repr(options)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
+def test_the_test_database_connection_runs_with_that_work_mem():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == "64MB"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from customers.models import ColumnMapping, TerritoryRule
@@ -9,11 +11,12 @@ from customers.selectors import (
     column_mapping_list,
     customer_list,
     import_job_list,
+    order_last_date,
     order_line_list,
     territory_rule_list,
 )
 from tests.customers.import_support import csv_text, job_create, run_import
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +124,14 @@ def test_territory_rules_are_scoped_to_visible_salespeople(company) -> None:
     assert list(territory_rule_list(user=company.users["admin"])) == [north, south]
     assert list(territory_rule_list(user=company.users["manager"])) == [north]
     assert list(territory_rule_list(user=company.users["nobody"])) == []
+
+
+def test_order_last_date_is_the_latest_line_of_anyone(company) -> None:
+    assert order_last_date() is None
+    OrderLineFactory(order=OrderFactory(order_date=dt.date(2019, 5, 1)), salesperson=company.rep)
+    OrderLineFactory(
+        order=OrderFactory(order_date=dt.date(2019, 7, 9)), salesperson=company.south_rep
+    )
+    OrderLineFactory(order=OrderFactory(order_date=dt.date(2019, 6, 1)), salesperson=company.rep)
+
+    assert order_last_date() == dt.date(2019, 7, 9)
