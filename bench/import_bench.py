@@ -9,7 +9,8 @@
    up the company;
 3. imports the file through the real path (``import_job_create`` + ``import_job_run``);
 4. times a raw ``COPY`` of the same file into a table indexed like ``customers_orderline``
-   (primary key, unique (order, line), (salesperson, date), (customer, date));
+   (primary key, unique (order, line), (salesperson, date, customer, order),
+   (customer, date));
 5. prints both times, their ratio, rows/s and the peak memory (``ru_maxrss``);
 6. times a full recompute of the actuals against one plain SQL ``GROUP BY`` pass;
 7. imports ``--incremental`` more lines (half changed, half new) and recomputes the cells
@@ -187,7 +188,7 @@ CREATE TABLE bench_raw_lines (
     amount numeric(18,4) NOT NULL,
     UNIQUE (order_id, line_no)
 );
-CREATE INDEX bench_raw_sp_date ON bench_raw_lines (salesperson_code, order_date);
+CREATE INDEX bench_raw_sp_date ON bench_raw_lines (salesperson_code, order_date, customer_code, order_id);
 CREATE INDEX bench_raw_cust_date ON bench_raw_lines (customer_code, order_date);
 """
 RAW_COLUMNS = (

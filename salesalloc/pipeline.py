@@ -4,18 +4,18 @@ After an import::
 
     customers.import_orders (task) --commit--> customers.signals.orders_imported(job_id)
       -> on_orders_imported: RecomputeRun(kind=import, steps={"import": job, "tiers": …,
-         "incentives": …, "alerts": None}), then the chain
-         salesalloc.refresh_actuals_for_import(run, job) -> salesalloc.refresh_tiers_today(run)
-         -> salesalloc.refresh_incentives(run) -> salesalloc.recompute_alerts(run)
-         -> salesalloc.recompute_finish(run)
+         "scorecards": …, "commissions": …, "alerts": None}), then
+         salesalloc.refresh_actuals_for_import(run, job)
+         -> [salesalloc.refresh_tiers_today(run) | salesalloc.refresh_scorecards(run)
+             | salesalloc.refresh_commissions(run)]          (side by side: a chord)
+         -> salesalloc.recompute_alerts(run) -> salesalloc.recompute_finish(run)
 
 Every night (``CELERY_BEAT_SCHEDULE`` in settings) and on ``manage.py recompute``::
 
     salesalloc.recompute_all -> RecomputeRun(kind=nightly|manual, steps={"people-1": ids, …}),
       then the chord [salesalloc.refresh_actuals_for_people(run, ids, step) for each chunk]
-      -> salesalloc.refresh_tiers_today(run) -> salesalloc.refresh_incentives(run)
-      -> salesalloc.recompute_alerts(run) -> salesalloc.remind_unacknowledged(run)
-      -> salesalloc.recompute_finish(run)
+      -> [tiers | scorecards | commissions] -> salesalloc.recompute_alerts(run)
+      -> salesalloc.remind_unacknowledged(run) -> salesalloc.recompute_finish(run)
 
 Steps are thin, idempotent tasks over services (delete-and-rebuild under row locks),
 acknowledged late and rejected on worker loss, so a retried, doubled or redelivered step
@@ -26,13 +26,16 @@ marks the run failed. ``salesalloc.sweep_stale_work`` (beat, every
 ``SALESALLOC_SWEEP_SECONDS``) runs each app's sweeper: stale imports are re-queued or
 failed, stale runs resumed with the steps left (``recompute_run_resume``) or failed, stale
 plan-sheet uploads failed (``allocation.services.plan_uploads_sweep``).
-After the actuals, the post steps run in ``POST_STEPS`` order: the tiers step refreshes
-today's snapshot (``customers.tiers``); ``refresh_incentives`` recomputes draft scorecards
-and commission statements (only the cells an import touched); ``recompute_alerts``
-reconciles the risk alerts with the fresh figures (one live alert per condition); nightly,
-``remind_unacknowledged`` sends reminders. ``recompute_finish`` also drops the cached
-attainment figures. A new stage joins ``POST_STEPS`` the same way.
-``SALESALLOC_RECOMPUTE_CHUNKS`` splits the nightly run across workers (1 = a single
+After the actuals, the post steps run in the stages of ``POST_STAGES``: the tiers step
+refreshes today's snapshot (``customers.tiers``) while ``refresh_scorecards`` and
+``refresh_commissions`` recompute the draft scorecards and statements (after an import,
+only the people and periods it touched) — three independent steps that workers run side by
+side; then ``recompute_alerts`` reconciles the risk alerts with the fresh figures (one live
+alert per condition); nightly, ``remind_unacknowledged`` sends reminders.
+``recompute_finish`` also drops the cached attainment figures. A new step joins a stage of
+``POST_STAGES`` (or a new stage) the same way. Without a broker (embedded) and in
+``recompute_all(inline=True)`` the steps run one after another in that order.
+``SALESALLOC_RECOMPUTE_CHUNKS`` splits the nightly actuals across workers (1 = a single
 set-based pass, fastest on one machine).
 """
 
@@ -43,7 +46,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from celery import chain, chord, shared_task
+from celery import chain, chord, group, shared_task
 from celery.canvas import Signature
 from celery.exceptions import Retry
 from django.conf import settings
@@ -93,11 +96,21 @@ logger = logging.getLogger(__name__)
 
 IMPORT_STEP = "import"
 TIERS_STEP = "tiers"  # {"kind": RecomputeRun.Kind, "job": import job id | None}
-INCENTIVES_STEP = "incentives"  # {"job": import job id | None}
+SCORECARDS_STEP = "scorecards"  # {"job": import job id | None}
+COMMISSIONS_STEP = "commissions"  # {"job": import job id | None}
+INCENTIVES_STEP = "incentives"  # both of the above: only in runs started before the split
 ALERTS_STEP = "alerts"
 REMINDERS_STEP = "reminders"
-# Steps that run one after another once every actuals step is done, in this order.
-POST_STEPS = (TIERS_STEP, INCENTIVES_STEP, ALERTS_STEP, REMINDERS_STEP)
+# What runs once every actuals step is done: stages one after another; the steps of a stage
+# are independent of each other (tiers, scorecards and statements each read the actuals and
+# write their own tables), so on workers they run side by side as a chord, and the alerts,
+# which read the fresh tier snapshot, wait for all of them.
+POST_STAGES = (
+    (TIERS_STEP, SCORECARDS_STEP, COMMISSIONS_STEP, INCENTIVES_STEP),
+    (ALERTS_STEP,),
+    (REMINDERS_STEP,),
+)
+POST_STEPS = tuple(key for stage in POST_STAGES for key in stage)
 STEP_OPTIONS: dict[str, Any] = {
     "acks_late": True,  # every step is idempotent
     "reject_on_worker_lost": True,  # a killed worker's step goes back to the queue
@@ -169,7 +182,7 @@ def refresh_actuals_for_people_task(
     return written
 
 
-@shared_task(name="salesalloc.refresh_tiers_today", **STEP_OPTIONS)
+@shared_task(name="salesalloc.refresh_tiers_today", ignore_result=False, **STEP_OPTIONS)
 def refresh_tiers_today_task(
     *_results: Any, run_id: int, kind: str, job_id: int | None = None
 ) -> int | None:
@@ -212,28 +225,67 @@ def remind_unacknowledged_task(*_results: Any, run_id: int) -> int | None:
     return sent
 
 
-@shared_task(name="salesalloc.refresh_incentives", **STEP_OPTIONS)
-def refresh_incentives_task(*_results: Any, run_id: int, job_id: int | None = None) -> int:
-    """Recompute draft scorecards and commission statements, after the actuals (idempotent:
-    drafts are replaced; approved and paid statements stay frozen).
+def _import_job(job_id: int | None) -> ImportJob | None:
+    return None if job_id is None else ImportJob.objects.filter(pk=job_id).first()
 
-    After an import (``job_id``) only the cells it touched; nightly, every draft.
-    """
+
+def _scorecards_refresh(job_id: int | None) -> int:
+    """Draft scorecards: after an import only what it touched; nightly, every template."""
+    if job_id is None:
+        return scorecards_recompute_all()
+    job = _import_job(job_id)
+    if job is None:  # the import is gone: nothing of it to recompute
+        return 0
+    return scorecards_recompute_for_cells(
+        cells=import_job_affected_cells(job=job),
+        first_order_moves=import_job_first_order_moves(job=job),
+    )
+
+
+def _commissions_refresh(job_id: int | None) -> int:
+    """Draft statements: after an import only the people and periods it touched."""
+    if job_id is None:
+        return commission_recompute_all()
+    job = _import_job(job_id)
+    return (
+        0
+        if job is None
+        else commission_recompute_for_cells(cells=import_job_affected_cells(job=job))
+    )
+
+
+@shared_task(name="salesalloc.refresh_scorecards", ignore_result=False, **STEP_OPTIONS)
+def refresh_scorecards_task(*_results: Any, run_id: int, job_id: int | None = None) -> int:
+    """Recompute draft scorecards after the actuals (idempotent: replaced where changed)."""
     if _run_succeeded(run_id):
         return 0
-    job = None if job_id is None else ImportJob.objects.filter(pk=job_id).first()
     with _step(run_id):
-        if job is not None:
-            cells = import_job_affected_cells(job=job)
-            written = scorecards_recompute_for_cells(
-                cells=cells, first_order_moves=import_job_first_order_moves(job=job)
-            )
-            written += commission_recompute_for_cells(cells=cells)
-        elif job_id is None:
-            written = scorecards_recompute_all() + commission_recompute_all()
-        else:  # the import is gone: nothing of it to recompute
-            written = 0
+        written = _scorecards_refresh(job_id)
         # rows_written counts actual cells (the recompute command reports it so).
+        recompute_run_step_done(run_id=run_id, step=SCORECARDS_STEP)
+    return written
+
+
+@shared_task(name="salesalloc.refresh_commissions", ignore_result=False, **STEP_OPTIONS)
+def refresh_commissions_task(*_results: Any, run_id: int, job_id: int | None = None) -> int:
+    """Recompute draft commission statements after the actuals (idempotent: drafts are
+    replaced where changed; approved and paid statements stay frozen)."""
+    if _run_succeeded(run_id):
+        return 0
+    with _step(run_id):
+        written = _commissions_refresh(job_id)
+        recompute_run_step_done(run_id=run_id, step=COMMISSIONS_STEP)
+    return written
+
+
+@shared_task(name="salesalloc.refresh_incentives", ignore_result=False, **STEP_OPTIONS)
+def refresh_incentives_task(*_results: Any, run_id: int, job_id: int | None = None) -> int:
+    """Scorecards, then statements: the one step of runs started before they were split
+    (a resumed or redelivered run of that version still finishes)."""
+    if _run_succeeded(run_id):
+        return 0
+    with _step(run_id):
+        written = _scorecards_refresh(job_id) + _commissions_refresh(job_id)
         recompute_run_step_done(run_id=run_id, step=INCENTIVES_STEP)
     return written
 
@@ -265,7 +317,8 @@ def recompute_after_import(*, job_id: int) -> RecomputeRun | None:
         steps={
             IMPORT_STEP: job.pk,
             TIERS_STEP: {"kind": RecomputeRun.Kind.IMPORT, "job": job.pk},
-            INCENTIVES_STEP: {"job": job.pk},
+            SCORECARDS_STEP: {"job": job.pk},
+            COMMISSIONS_STEP: {"job": job.pk},
             ALERTS_STEP: None,
         },
         import_job=job,
@@ -306,7 +359,8 @@ def recompute_all(
         f"people-{n}": part for n, part in enumerate(_chunks(ids, count), start=1)
     }
     steps[TIERS_STEP] = {"kind": kind, "job": None}
-    steps[INCENTIVES_STEP] = {"job": None}
+    steps[SCORECARDS_STEP] = {"job": None}
+    steps[COMMISSIONS_STEP] = {"job": None}
     steps[ALERTS_STEP] = None
     steps[REMINDERS_STEP] = None
     run = recompute_run_start(kind=kind, steps=steps, actor=actor)
@@ -369,6 +423,10 @@ def _step_signature(run_id: int, key: str, args: Any) -> Signature:
         return refresh_actuals_for_import_task.si(run_id, args)
     if key == TIERS_STEP:
         return refresh_tiers_today_task.si(run_id=run_id, kind=args["kind"], job_id=args["job"])
+    if key == SCORECARDS_STEP:
+        return refresh_scorecards_task.si(run_id=run_id, job_id=args["job"])
+    if key == COMMISSIONS_STEP:
+        return refresh_commissions_task.si(run_id=run_id, job_id=args["job"])
     if key == INCENTIVES_STEP:
         return refresh_incentives_task.si(run_id=run_id, job_id=args["job"])
     if key == ALERTS_STEP:
@@ -379,21 +437,23 @@ def _step_signature(run_id: int, key: str, args: Any) -> Signature:
 
 
 def _flow(run_id: int, steps: dict[str, Any]) -> Signature:
-    """The actuals steps (a chain for one, a chord for several), then the post steps in
-    ``POST_STEPS`` order, then the finish; the errback on each. A resumed run passes only the
-    steps left."""
+    """The actuals steps (a chain for one, a chord for several), then each stage of
+    ``POST_STAGES`` (one step, or a group of side-by-side steps that the next stage waits
+    for), then the finish; the errback on each. A resumed run passes only the steps left."""
     errback = recompute_failed_task.s(run_id=run_id)
-    tail = [
-        _step_signature(run_id, key, steps[key]).on_error(errback)
-        for key in POST_STEPS
-        if key in steps
-    ]
+
+    def signature(key: str) -> Signature:
+        return _step_signature(run_id, key, steps[key]).on_error(errback)
+
+    tail: list[Signature] = []
+    for stage in POST_STAGES:
+        present = [signature(key) for key in stage if key in steps]
+        if len(present) > 1:
+            tail.append(group(present))
+        elif present:
+            tail.append(present[0])
     tail.append(recompute_finish_task.si(run_id=run_id).on_error(errback))
-    header = [
-        _step_signature(run_id, key, args).on_error(errback)
-        for key, args in steps.items()
-        if key not in POST_STEPS
-    ]
+    header = [signature(key) for key in steps if key not in POST_STEPS]
     body = chain(*tail) if len(tail) > 1 else tail[0]
     if not header:
         return body

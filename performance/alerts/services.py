@@ -248,7 +248,7 @@ def _reconcile(conditions: list[Condition]) -> AlertsRecomputeResult:
     """Match the conditions found with the live alerts by key (under the caller's lock):
     update the ones found again, open (and announce) new ones unless their owner resolved
     them and nothing got worse, resolve the live ones whose condition is gone."""
-    from performance.notifications.services import notify_alert_opened
+    from performance.notifications.services import notify_alerts_opened
 
     now = timezone.now()
     live = {
@@ -305,8 +305,7 @@ def _reconcile(conditions: list[Condition]) -> AlertsRecomputeResult:
         new.append(alert)
         live[alert.key] = alert
     Alert.objects.bulk_create(new, batch_size=1000)
-    for alert in new:
-        notify_alert_opened(alert=alert)
+    notify_alerts_opened(alerts=new)
     opened = len(new)
     for start in range(0, len(seen_again), 5000):
         Alert.objects.filter(pk__in=seen_again[start : start + 5000]).update(

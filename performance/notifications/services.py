@@ -9,7 +9,7 @@ notification idempotent per recipient (reminders, alerts): sending it again does
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -214,21 +214,35 @@ def notify_dispute_resolved(*, alert: Any, actor: AbstractBaseUser | None) -> li
     )
 
 
-def notify_alert_opened(*, alert: Any) -> list[Notification]:
-    """A new risk alert goes to its owner, once."""
-    person = alert.salesperson
-    return notification_send(
-        recipients=[alert.owner],
-        event=Event.ALERT,
-        params={
-            "kind": alert.kind,
-            "level": alert.level,
-            "salesperson": f"{person.code} {person.name}",
-            "period": alert.period,
-        },
-        url=reverse("alert-list"),
-        key=f"alert:{alert.pk}",
+def notify_alerts_opened(*, alerts: Sequence[Any]) -> list[Notification]:
+    """Each new risk alert goes to its owner, once (a recompute opens hundreds at a time:
+    one query for the keys already sent, one insert, one e-mail batch after commit)."""
+    keyed = {f"alert:{alert.pk}": alert for alert in alerts if alert.owner is not None}
+    keyed = {key: alert for key, alert in keyed.items() if alert.owner.is_active}
+    if not keyed:
+        return []
+    sent = set(Notification.objects.filter(key__in=list(keyed)).values_list("key", flat=True))
+    url = reverse("alert-list")
+    rows = Notification.objects.bulk_create(
+        Notification(
+            recipient=alert.owner,
+            event=Event.ALERT,
+            params={
+                "kind": alert.kind,
+                "level": alert.level,
+                "salesperson": f"{alert.salesperson.code} {alert.salesperson.name}",
+                "period": alert.period,
+            },
+            url=url,
+            key=key,
+        )
+        for key, alert in keyed.items()
+        if key not in sent
     )
+    ids = [row.pk for row in rows]
+    if ids:
+        transaction.on_commit(lambda: notifications_email(ids=ids))
+    return rows
 
 
 def notifications_remind_unacknowledged(*, today: dt.date | None = None) -> int:

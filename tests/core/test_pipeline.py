@@ -110,8 +110,65 @@ def test_import_signal_refreshes_affected_cells_and_marks_the_job(lines):
     assert ActualCell.objects.get(salesperson=lines.rep).lines == 2
     assert not ActualCell.objects.filter(salesperson=lines.south_rep).exists()
     run = RecomputeRun.objects.get(import_job=job)
-    # the actuals, the tiers, the alerts, then the draft scorecards and commission statements
-    assert (run.status, run.steps_done, run.steps_total) == ("succeeded", 4, 4)
+    # the actuals; the tiers, the draft scorecards and the commission statements; the alerts
+    assert (run.status, run.steps_done, run.steps_total) == ("succeeded", 5, 5)
+    assert run.steps_completed == ["import", "tiers", "scorecards", "commissions", "alerts"]
+
+
+def _names(signature) -> list:
+    """A canvas as nested task names: a chain is a list, a group a tuple."""
+    from celery.canvas import _chain, chord, group
+
+    if isinstance(signature, chord):
+        return [_names(group(signature.tasks)), *_names_of_body(signature.body)]
+    if isinstance(signature, _chain):  # a chord inside a chain is spliced in: it is a stage
+        out: list = []
+        for task in signature.tasks:
+            names = _names(task)
+            out += names if isinstance(names, list) else [names]
+        return out
+    if isinstance(signature, group):
+        return tuple(_names(task) for task in signature.tasks)
+    return signature.task.removeprefix("salesalloc.")
+
+
+def _names_of_body(body) -> list:
+    names = _names(body)
+    return names if isinstance(names, list) else [names]
+
+
+def test_after_the_actuals_tiers_scorecards_and_statements_run_side_by_side():
+    from salesalloc.pipeline import _flow
+
+    steps = {
+        "import": 7,
+        "tiers": {"kind": "import", "job": 7},
+        "scorecards": {"job": 7},
+        "commissions": {"job": 7},
+        "alerts": None,
+    }
+    assert _names(_flow(1, steps)) == [
+        "refresh_actuals_for_import",
+        ("refresh_tiers_today", "refresh_scorecards", "refresh_commissions"),
+        "recompute_alerts",
+        "recompute_finish",
+    ]
+    nightly = {"people-1": [1], "people-2": [2], **steps, "reminders": None}
+    del nightly["import"]
+    assert _names(_flow(1, nightly)) == [
+        ("refresh_actuals_for_people", "refresh_actuals_for_people"),
+        ("refresh_tiers_today", "refresh_scorecards", "refresh_commissions"),
+        "recompute_alerts",
+        "remind_unacknowledged",
+        "recompute_finish",
+    ]
+    # a resumed run of the version before the split still runs its one incentives step
+    resumed = {"incentives": {"job": 7}, "alerts": None}
+    assert _names(_flow(1, resumed)) == [
+        "refresh_incentives",
+        "recompute_alerts",
+        "recompute_finish",
+    ]
 
 
 @pytest.mark.parametrize("chunks", [1, 2])

@@ -169,7 +169,8 @@ def test_a_chunked_recompute_whose_worker_is_killed_mid_way_is_resumed(
     second = None
     try:
         run = recompute_all(kind=RecomputeRun.Kind.NIGHTLY, chunks=2)
-        assert run.steps_total == 6  # two chunks, tiers, incentives, alerts, reminders
+        # two chunks, tiers, scorecards, statements, alerts, reminders
+        assert run.steps_total == 7
 
         # One chunk done, the other in its step (or still queued): kill now.
         _wait(
@@ -206,16 +207,17 @@ def test_a_chunked_recompute_whose_worker_is_killed_mid_way_is_resumed(
             second.stop()
 
     # Each step counted once although the killed one ran again.
-    assert (done.steps_done, done.steps_total) == (6, 6)
+    assert (done.steps_done, done.steps_total) == (7, 7)
     # Finished either by Redis redelivering the killed step (attempt 1) or by the sweeper
     # resuming the run (attempt 2), whichever came first; never a third start.
     assert done.attempts in (1, 2)
     assert sorted(done.steps_completed) == [
         "alerts",
-        "incentives",
+        "commissions",
         "people-1",
         "people-2",
         "reminders",
+        "scorecards",
         "tiers",
     ]
     assert _by_salesperson_actuals() == _by_salesperson_lines()

@@ -47,8 +47,9 @@ def test_nightly_chord_runs_on_the_worker(lines, on_worker):
 
     done = wait_for(lambda: _finished(run.pk))
 
-    # two chunks of actuals, then tiers, incentives, alerts and reminders
-    assert (done.status, done.steps_done, done.steps_total) == ("succeeded", 6, 6)
+    # two chunks of actuals, then tiers, scorecards and statements side by side, then
+    # alerts and reminders
+    assert (done.status, done.steps_done, done.steps_total) == ("succeeded", 7, 7)
     assert ActualCell.objects.aggregate(s=Sum("amount"))["s"] == Decimal("14.75")
     daily = TierRun.objects.get(daily=True)
     assert (daily.status, daily.kind, daily.customers) == ("succeeded", "nightly", 1)

@@ -71,7 +71,8 @@ def test_import_recomputes_only_affected_drafts(company, setup):
     assert statement(plan, company.south_rep, "2019-Q1").computed_at == south_stamp
     assert statement(plan, company.rep, "2019-Q2").computed_at == q2_stamp
     run = RecomputeRun.objects.get(import_job=job)
-    assert (run.status, run.steps_done) == ("succeeded", 4)  # actuals, tiers, incentives, alerts
+    assert (run.status, run.steps_done) == ("succeeded", 5)  # actuals, tiers, scorecards,
+    # statements, alerts
 
 
 def test_nightly_recompute_keeps_drafts_current_and_frozen_rows_frozen(company, setup):

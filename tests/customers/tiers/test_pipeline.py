@@ -72,7 +72,10 @@ def test_each_import_refreshes_todays_single_snapshot(company):
     job.refresh_from_db()
     assert job.recompute_status == ImportJob.RecomputeStatus.SUCCEEDED
     run = RecomputeRun.objects.get(import_job=job)
-    assert (run.steps_done, run.steps_total) == (4, 4)  # actuals, tiers, incentives, alerts
+    assert (run.steps_done, run.steps_total) == (
+        5,
+        5,
+    )  # actuals, tiers, scorecards, statements, alerts
 
 
 @pytest.mark.parametrize("chunks", [1, 2])
