@@ -188,7 +188,8 @@ CREATE TABLE bench_raw_lines (
     amount numeric(18,4) NOT NULL,
     UNIQUE (order_id, line_no)
 );
-CREATE INDEX bench_raw_sp_date ON bench_raw_lines (salesperson_code, order_date, customer_code, order_id);
+CREATE INDEX bench_raw_sp_date
+    ON bench_raw_lines (salesperson_code, order_date, customer_code, order_id);
 CREATE INDEX bench_raw_cust_date ON bench_raw_lines (customer_code, order_date);
 """
 RAW_COLUMNS = (
