@@ -86,7 +86,8 @@ def _order_facts(*, people: list[int], begin: dt.date, end: dt.date, span: int) 
 
     One pass over the lines: per (person, customer, order) first (an order has one customer
     and one date, so orders add up over customers and periods), then per (person, customer,
-    period), then joined with itself shifted by one period. Every count is made in the
+    period), each with the next period that person sold to that customer in (a window
+    function: one sort, no self-join). Every count is made in the
     database, and the period of a date is computed per order, not per line: a few rows per
     person come back, not one per customer.
     """
@@ -106,12 +107,13 @@ def _order_facts(*, people: list[int], begin: dt.date, end: dt.date, span: int) 
         cursor.execute(
             f"WITH o AS ({sql}), "  # noqa: S608 - the ORM's SQL and our own; values are parameters
             f"t AS (SELECT o.salesperson_id AS sp, o.customer_id AS c, {period} AS period, "
-            "COUNT(*) AS orders FROM o GROUP BY 1, 2, 3) "
-            "SELECT t.sp, t.period, SUM(t.orders), COUNT(*), "
-            f"SUM(CASE WHEN {first} = t.period THEN 1 ELSE 0 END), COUNT(n.sp) "
-            "FROM t JOIN customers_customer cu ON cu.id = t.c "
-            "LEFT JOIN t n ON n.sp = t.sp AND n.c = t.c AND n.period = t.period + 1 "
-            "GROUP BY t.sp, t.period",
+            "COUNT(*) AS orders FROM o GROUP BY 1, 2, 3), "
+            "u AS (SELECT t.sp, t.c, t.period, t.orders, LEAD(t.period) OVER "
+            "(PARTITION BY t.sp, t.c ORDER BY t.period) AS next FROM t) "
+            "SELECT u.sp, u.period, SUM(u.orders), COUNT(*), "
+            f"SUM(CASE WHEN {first} = u.period THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN u.next = u.period + 1 THEN 1 ELSE 0 END) "
+            "FROM u JOIN customers_customer cu ON cu.id = u.c GROUP BY u.sp, u.period",
             params,
         )
         return cursor.fetchall()
