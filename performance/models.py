@@ -17,6 +17,7 @@ class RecomputeRun(HeartbeatModel, TimeStampedModel):
         IMPORT = "import", _("After an import")
         NIGHTLY = "nightly", _("Nightly")
         MANUAL = "manual", _("Manual")
+        TARGETS = "targets", _("After a target change")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

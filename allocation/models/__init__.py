@@ -1,7 +1,8 @@
 """Models of the ``allocation`` app: import them from here (``from allocation.models import Plan``).
 
 ``dimensions``: the org tree, salespeople, product lines and the actuals grid; ``plans``: plans
-and everything that hangs off one (target cells, constraints, inputs, audit, uploads).
+and everything that hangs off one (target cells, constraints, inputs, audit, uploads);
+``relief``: quota relief requests on published plans.
 """
 
 from allocation.models.dimensions import ActualCell, OrgUnit, ProductLine, Salesperson
@@ -14,8 +15,10 @@ from allocation.models.plans import (
     PlanChange,
     PlanUpload,
     ProductLineTotal,
+    ReliefDistribution,
     TargetCell,
 )
+from allocation.models.relief import ReliefRequest
 
 __all__ = [
     "PERIOD_MAX_LENGTH",
@@ -29,6 +32,8 @@ __all__ = [
     "PlanUpload",
     "ProductLine",
     "ProductLineTotal",
+    "ReliefDistribution",
+    "ReliefRequest",
     "Salesperson",
     "TargetCell",
 ]

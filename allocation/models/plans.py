@@ -22,6 +22,13 @@ from salesalloc.core.models import HeartbeatModel, TimeStampedModel
 PERIOD_MAX_LENGTH = 7
 
 
+class ReliefDistribution(models.TextChoices):
+    """What happens to relieved target: the plan's rule, and the approver's choice."""
+
+    ABSORB = "absorb", _("Absorbed: the team and company totals drop")
+    REDISTRIBUTE = "redistribute", _("Redistributed over the unlocked teammates")
+
+
 class Plan(TimeStampedModel):
     """A fiscal year's sales targets, split down the org tree, product lines and months."""
 
@@ -91,6 +98,13 @@ class Plan(TimeStampedModel):
         help_text=_("The people with targets in this plan (set when it is allocated)."),
     )
     method_config = models.JSONField(_("allocation methods"), default=dict, blank=True)
+    relief_distribution = models.CharField(
+        _("approved quota relief"),
+        max_length=12,
+        choices=ReliefDistribution.choices,
+        default=ReliefDistribution.ABSORB,
+        help_text=_("The default when relief is approved; the approver may choose the other."),
+    )
     revision = models.PositiveIntegerField(
         _("revision"), default=0, help_text=_("Goes up by one with every change of the grid.")
     )
@@ -147,6 +161,20 @@ class Plan(TimeStampedModel):
             models.CheckConstraint(
                 condition=~(Q(status="published") & Q(scenario_of__isnull=False)),
                 name="plan_scenario_never_published",
+            ),
+            models.CheckConstraint(
+                condition=Q(relief_distribution__in=["absorb", "redistribute"]),
+                name="plan_relief_distribution_valid",
+            ),
+            # One truth per year: at most one published plan per fiscal year and scope (the
+            # root org unit). Nested scopes are refused by ``plan_publish``.
+            models.UniqueConstraint(
+                fields=["fiscal_year", "root_org_unit"],
+                condition=Q(status="published"),
+                name="plan_one_published_per_year_scope",
+                violation_error_message=_(
+                    "Another plan of this fiscal year and org unit is already published."
+                ),
             ),
         ]
 
@@ -368,6 +396,7 @@ class PlanChange(TimeStampedModel):
         RESPREAD = "respread", _("Re-spread")
         ACKNOWLEDGE = "acknowledge", _("Acknowledged")
         DISPUTE = "dispute", _("Disputed")
+        RELIEF = "relief", _("Quota relief")
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="changes")
     actor = models.ForeignKey(

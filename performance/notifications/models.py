@@ -21,6 +21,9 @@ class Notification(TimeStampedModel):
         DISPUTE_RESOLVED = "dispute_resolved", _("Dispute resolved")
         REMINDER = "reminder", _("Targets to acknowledge")
         ALERT = "alert", _("Risk alert")
+        RELIEF_REQUESTED = "relief_requested", _("Quota relief requested")
+        RELIEF_DECIDED = "relief_decided", _("Quota relief decided")
+        TARGETS_CHANGED = "targets_changed", _("Targets changed")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
