@@ -3,9 +3,11 @@
 Import selectors from here (``from allocation.selectors import plan_list``); the modules
 below group them by concern: ``dimensions`` (org tree, people, lines, actuals), ``totals``
 (sums by month, person, line, unit), ``plans`` (plans, cells, structure, audit), ``frames``
-(integer-cent frames for the services), ``grid`` (editor grid, roll-ups, comparisons) and
-``targets`` (what salespeople see). Who sees what lives in ``allocation.access``; the plan's
-in-memory structure in ``allocation.structure``.
+(integer-cent frames for the services), ``grid`` (editor grid, roll-ups, comparisons),
+``targets`` (what salespeople see) and ``relief`` (quota relief requests and who decides).
+``plans`` also answers "the published plan of year Y for scope S" (``published_plan_get``).
+Who sees what lives in ``allocation.access``; the plan's in-memory structure in
+``allocation.structure``.
 """
 
 from allocation.selectors.dimensions import (
@@ -23,15 +25,30 @@ from allocation.selectors.grid import (
     plan_rollup_list,
 )
 from allocation.selectors.plans import (
+    PublishCheck,
     method_input_list,
     plan_actions,
     plan_change_list,
     plan_get,
     plan_list,
+    plan_publish_preview,
     plan_scope_totals,
     plan_structure_get,
     plan_upload_get,
+    publish_check,
+    published_plan_get,
+    published_plan_list,
     target_cell_list,
+)
+from allocation.selectors.relief import (
+    relief_decide_problem,
+    relief_may_decide,
+    relief_request_get,
+    relief_request_list,
+    relief_requestable_people,
+    relief_scope_role,
+    relief_to_decide_count,
+    relief_to_decide_list,
 )
 from allocation.selectors.targets import acknowledgement_list, my_target_list, plan_day_target_list
 from allocation.selectors.totals import ACTUAL_TOTAL_GROUPS, actual_total_list, target_total_list
@@ -39,6 +56,7 @@ from allocation.selectors.totals import ACTUAL_TOTAL_GROUPS, actual_total_list, 
 __all__ = [
     "ACTUAL_TOTAL_GROUPS",
     "PLAN_ROLLUP_GROUPS",
+    "PublishCheck",
     "acknowledgement_list",
     "actual_cell_list",
     "actual_total_list",
@@ -54,11 +72,23 @@ __all__ = [
     "plan_grid_get",
     "plan_leaves_frame",
     "plan_list",
+    "plan_publish_preview",
     "plan_rollup_list",
     "plan_scope_totals",
     "plan_structure_get",
     "plan_upload_get",
     "product_line_list",
+    "publish_check",
+    "published_plan_get",
+    "published_plan_list",
+    "relief_decide_problem",
+    "relief_may_decide",
+    "relief_request_get",
+    "relief_request_list",
+    "relief_requestable_people",
+    "relief_scope_role",
+    "relief_to_decide_count",
+    "relief_to_decide_list",
     "salesperson_list",
     "target_cell_list",
     "target_total_list",

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Length
 from django.shortcuts import get_object_or_404
 
 from allocation.access import viewer_scope
-from allocation.models import MethodInput, Plan, PlanChange, PlanUpload, TargetCell
+from allocation.models import MethodInput, OrgUnit, Plan, PlanChange, PlanUpload, TargetCell
 from allocation.selectors.frames import sum_cents
 from allocation.structure import PlanStructure, ancestor_paths
 
@@ -180,3 +183,75 @@ def plan_upload_get(
     if not viewer_scope(user=user).is_admin:
         uploads = uploads.filter(created_by_id=user.pk)
     return get_object_or_404(uploads, pk=upload_id)
+
+
+# --- one truth per year --------------------------------------------------------------------
+#
+# A plan's scope is its root org unit's subtree. At most one published plan per fiscal year
+# and scope (a partial unique constraint), and ``plan_publish`` refuses a plan whose scope
+# nests in (or holds) the scope of another published plan of that year, so at most one
+# published plan covers any org unit in a year. Readers ask ``published_plan_get``.
+
+
+def published_plan_list(*, fiscal_year: int) -> QuerySet[Plan]:
+    """The published plans of a fiscal year (scenarios never publish), broadest scope first."""
+    return (
+        Plan.objects.filter(
+            status=Plan.Status.PUBLISHED, scenario_of__isnull=True, fiscal_year=fiscal_year
+        )
+        .select_related("root_org_unit")
+        .order_by(Length("root_org_unit__path"), "root_org_unit__path", "-published_at", "-pk")
+    )
+
+
+def published_plan_get(*, fiscal_year: int, org_unit: OrgUnit | None = None) -> Plan | None:
+    """The published plan of ``fiscal_year`` that counts for ``org_unit`` (default: the top of
+    the org tree): the one whose scope holds the unit, or None.
+
+    Data from before the rule may still hold nested published plans; then the broadest
+    scope (the company's plan over a region's) counts, deterministically.
+    """
+    if org_unit is None:
+        org_unit = OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
+        if org_unit is None:
+            return None
+    return (
+        published_plan_list(fiscal_year=fiscal_year)
+        .filter(root_org_unit__path__in=ancestor_paths(org_unit.path))
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class PublishCheck:
+    """What publishing ``plan`` does to the published plans of its year.
+
+    ``replaces``: the published plan of the same scope, archived by the publish (unless
+    the publisher says not to replace it, then the publish is refused). ``overlaps``:
+    published plans whose scope nests in this plan's or holds it; they refuse the publish.
+    """
+
+    plan: Plan
+    replaces: Plan | None = None
+    overlaps: list[Plan] = field(default_factory=list)
+
+
+def publish_check(*, plan: Plan, published: Iterable[Plan]) -> PublishCheck:
+    """Compare ``plan`` with the given published plans of its year (any order)."""
+    root = plan.root_org_unit.path
+    replaces = None
+    overlaps = []
+    for other in sorted(published, key=lambda p: p.pk):
+        if other.pk == plan.pk or other.fiscal_year != plan.fiscal_year:
+            continue
+        path = other.root_org_unit.path
+        if path == root:
+            replaces = other
+        elif path.startswith(root) or root.startswith(path):
+            overlaps.append(other)
+    return PublishCheck(plan=plan, replaces=replaces, overlaps=overlaps)
+
+
+def plan_publish_preview(*, plan: Plan) -> PublishCheck:
+    """What publishing ``plan`` would do now (the publish dialog says it before it happens)."""
+    return publish_check(plan=plan, published=published_plan_list(fiscal_year=plan.fiscal_year))

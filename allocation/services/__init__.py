@@ -35,6 +35,13 @@ from allocation.services.plans import (
     plan_product_line_totals_set,
     plan_update,
 )
+from allocation.services.relief import (
+    ReliefInput,
+    relief_approve,
+    relief_request_create,
+    relief_request_reject,
+    relief_request_withdraw,
+)
 from allocation.services.sheet_uploads import (
     plan_upload_create,
     plan_upload_run,
@@ -47,6 +54,7 @@ __all__ = [
     "CellInput",
     "EditResult",
     "MethodInputData",
+    "ReliefInput",
     "acknowledgement_record",
     "actual_cells_replace",
     "cell_constraint_set",
@@ -77,6 +85,10 @@ __all__ = [
     "plan_uploads_sweep",
     "product_line_create",
     "product_line_update",
+    "relief_approve",
+    "relief_request_create",
+    "relief_request_reject",
+    "relief_request_withdraw",
     "salesperson_create",
     "tree_save",
 ]

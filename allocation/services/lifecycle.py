@@ -11,7 +11,7 @@ import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,9 +20,15 @@ from allocation.engine.errors import AllocationError
 from allocation.engine.fiscal import MONTHS
 from allocation.engine.rebalance import respread_rows
 from allocation.models import Acknowledgement, Plan, PlanChange, TargetCell
-from allocation.selectors import plan_leaves_frame, plan_structure_get
+from allocation.selectors import (
+    PublishCheck,
+    plan_leaves_frame,
+    plan_structure_get,
+    publish_check,
+)
 from allocation.selectors.frames import plan_row_month_actuals
 from allocation.services.common import audit, plan_lock, rule_error
+from allocation.services.relief_rules import relief_requests_close
 from allocation.services.storage import target_cells_delete, target_cells_insert
 from allocation.signals import acknowledgement_recorded, plan_status_changed
 from allocation.structure import PlanStructure
@@ -34,6 +40,12 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 Status = Plan.Status
+
+
+class PublishRefusedError(ConflictError):
+    """Publishing would leave two published plans for one org unit and year (409)."""
+
+    code = "publish_refused"
 
 
 def _actor(actor: AbstractBaseUser | None) -> User | None:
@@ -56,6 +68,7 @@ def _transition(
     action: str,
     comment: str,
     stamp: str | None,
+    details: dict[str, Any] | None = None,
 ) -> Plan:
     old = plan.status
     plan.status = to
@@ -71,8 +84,10 @@ def _transition(
         actor=actor,
         action=action,
         reason=comment,
-        details={"from": old, "to": to},
+        details={"from": old, "to": to, **(details or {})},
     )
+    if to == Status.ARCHIVED:
+        relief_requests_close(plan=plan)
     plan_status_changed.send(sender=Plan, plan=plan, action=action, actor=actor, comment=comment)
     return plan
 
@@ -145,29 +160,75 @@ def plan_reject(*, plan: Plan, reason: str, actor: AbstractBaseUser | None = Non
     )
 
 
-def _lineage_published(plan: Plan) -> list[Plan]:
-    """Published plans of the same lineage (earlier versions of this plan)."""
-    found = []
+def _publish_refusal(check: PublishCheck, *, replace: bool) -> str | None:
+    """Why the publish is refused (None: it may go ahead)."""
+    plan = check.plan
+    if check.overlaps:
+        other = check.overlaps[0]
+        return _(
+            "%(other)s (v%(version)s, org unit %(unit)s) is the published plan of FY %(year)s "
+            "for a part of the company that overlaps this plan's (%(own)s): each org unit "
+            "has one published plan a year. Archive it first."
+        ) % {
+            "other": other.name,
+            "version": other.version,
+            "unit": other.root_org_unit.code,
+            "year": plan.fiscal_year,
+            "own": plan.root_org_unit.code,
+        }
+    if check.replaces is not None and not replace:
+        other = check.replaces
+        return _(
+            "%(other)s (v%(version)s) is the published plan of FY %(year)s for %(unit)s. "
+            "Publish this plan in its place (it archives that one), or archive it first."
+        ) % {
+            "other": other.name,
+            "version": other.version,
+            "year": plan.fiscal_year,
+            "unit": plan.root_org_unit.code,
+        }
+    return None
+
+
+def _replaced_comment(old: Plan, new: Plan) -> str:
+    if _in_lineage(new, old):
+        return _("Replaced by version %(version)s.") % {"version": new.version}
+    return _("Replaced by %(name)s (v%(version)s), published for the same year and org unit.") % {
+        "name": new.name,
+        "version": new.version,
+    }
+
+
+def _in_lineage(plan: Plan, ancestor: Plan) -> bool:
     seen = {plan.pk}
     current = plan.previous_version
     while current is not None and current.pk not in seen:
+        if current.pk == ancestor.pk:
+            return True
         seen.add(current.pk)
-        if current.status == Status.PUBLISHED:
-            found.append(current)
         current = current.previous_version
-    return found
+    return False
 
 
 @transaction.atomic
-def plan_publish(*, plan: Plan, actor: AbstractBaseUser | None = None, comment: str = "") -> Plan:
-    """Approved -> published; the version it replaces is archived. Scenarios never publish."""
-    # Lock this plan and the published versions it replaces together, in primary-key order.
-    lineage = [p.pk for p in _lineage_published(Plan.objects.get(pk=plan.pk))]
+def plan_publish(
+    *, plan: Plan, actor: AbstractBaseUser | None = None, comment: str = "", replace: bool = True
+) -> Plan:
+    """Approved -> published: the one published plan of its fiscal year and scope.
+
+    One truth per year (``allocation.selectors.plans``): the published plan of the same
+    year and root org unit is archived (with an audit row naming this plan), or, with
+    ``replace=False``, the publish is refused with its name; a published plan of that year
+    whose scope nests in this plan's or holds it refuses the publish. The plans of the
+    year are locked together, in primary-key order, so two publishes take turns; the
+    partial unique constraint backs the rule in the database. Scenarios never publish.
+    """
+    year = Plan.objects.values_list("fiscal_year", flat=True).get(pk=plan.pk)
     locked_rows = {
         p.pk: p
-        for p in Plan.objects.select_for_update()
+        for p in Plan.objects.select_for_update(of=("self",))
         .select_related("root_org_unit")
-        .filter(pk__in=[plan.pk, *lineage])
+        .filter(Q(pk=plan.pk) | Q(fiscal_year=year, scenario_of__isnull=True))
         .order_by("pk")
     }
     plan = locked_rows[plan.pk]
@@ -176,17 +237,20 @@ def plan_publish(*, plan: Plan, actor: AbstractBaseUser | None = None, comment: 
             _("A scenario is a what-if and is never published; copy its numbers into a version.")
         )
     _require(plan, {Status.APPROVED}, _("publish"))
-    for pk in lineage:
-        locked = locked_rows[pk]
-        if locked.status != Status.PUBLISHED:
-            continue
+    published = [p for p in locked_rows.values() if p.status == Status.PUBLISHED]
+    check = publish_check(plan=plan, published=published)
+    refusal = _publish_refusal(check, replace=replace)
+    if refusal:
+        raise PublishRefusedError(refusal)
+    if check.replaces is not None:
         _transition(
-            plan=locked,
+            plan=check.replaces,
             to=Status.ARCHIVED,
             actor=actor,
             action=PlanChange.Action.ARCHIVE,
-            comment=_("Replaced by version %(version)s.") % {"version": plan.version},
+            comment=_replaced_comment(check.replaces, plan),
             stamp="archived",
+            details={"replaced_by": plan.pk},
         )
     return _transition(
         plan=plan,
@@ -195,6 +259,7 @@ def plan_publish(*, plan: Plan, actor: AbstractBaseUser | None = None, comment: 
         action=PlanChange.Action.PUBLISH,
         comment=comment,
         stamp="published",
+        details={"replaces": check.replaces.pk} if check.replaces is not None else None,
     )
 
 
@@ -238,6 +303,7 @@ def _copy(
         scenario_of=scenario_of,
         root_org_unit=source.root_org_unit,
         method_config=source.method_config,
+        relief_distribution=source.relief_distribution,
         allocated_at=source.allocated_at if copy_cells else None,
         created_by=_actor(actor),
     )

@@ -23,6 +23,7 @@ from allocation.models import (
     PlanChange,
     ProductLine,
     ProductLineTotal,
+    ReliefDistribution,
     Salesperson,
 )
 from allocation.selectors import plan_structure_get
@@ -65,6 +66,7 @@ def plan_create(
     root_org_unit: OrgUnit | None = None,
     product_lines: Collection[ProductLine] | None = None,
     method_config: dict[str, Any] | None = None,
+    relief_distribution: str = ReliefDistribution.ABSORB,
     actor: AbstractBaseUser | None = None,
 ) -> Plan:
     """Create a draft plan (version 1); nothing is allocated yet.
@@ -83,6 +85,7 @@ def plan_create(
         mode=mode,
         root_org_unit=root_org_unit or default_root_org_unit(),
         method_config=method_config_clean(method_config, fiscal=fiscal),
+        relief_distribution=relief_distribution,
         created_by=acting_user(actor),
     )
     plan.full_clean()
@@ -95,8 +98,18 @@ def plan_create(
     return plan
 
 
-UPDATABLE = ("name", "currency", "mode", "fiscal_year", "start_month", "root_org_unit")
+UPDATABLE = (
+    "name",
+    "currency",
+    "mode",
+    "fiscal_year",
+    "start_month",
+    "root_org_unit",
+    "relief_distribution",
+)
 STRUCTURAL = ("fiscal_year", "start_month", "root_org_unit")
+# Policies, not the grid: they may change while the plan is submitted, approved or published.
+POLICIES = ("relief_distribution",)
 
 
 @transaction.atomic
@@ -109,14 +122,17 @@ def plan_update(
     reason: str = "",
     **fields: Any,
 ) -> Plan:
-    """Change a draft's settings.
+    """Change a draft's settings (and the policies of any plan not archived yet).
 
     The fiscal year, start month, org unit and product lines only change before the plan
     is allocated (they define the grid). A new ``total_amount`` of an allocated plan is an
-    edit of the plan total: every unlocked leaf is rescaled, locks are kept.
+    edit of the plan total: every unlocked leaf is rescaled, locks are kept. The relief
+    rule (``relief_distribution``) is a policy: it also changes on a published plan.
     """
     plan = plan_lock(plan=plan)
-    ensure_editable(plan)
+    policy_only = set(fields) <= set(POLICIES) and product_lines is None and total_amount is None
+    if not policy_only or plan.status == Plan.Status.ARCHIVED:
+        ensure_editable(plan)
     unknown = set(fields) - set(UPDATABLE)
     if unknown:
         raise ValidationError({name: _("This field can't be changed.") for name in unknown})
