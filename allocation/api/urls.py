@@ -22,4 +22,5 @@ urlpatterns = [
     path("actuals/", views.ActualListApi.as_view(), name="api-actual-list"),
     path("actuals/totals/", views.ActualTotalListApi.as_view(), name="api-actual-totals"),
     path("", include("allocation.api.plans.urls")),
+    path("", include("allocation.api.relief.urls")),
 ]

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from allocation.models import ActualCell, Plan, PlanChange
+from allocation.models import ActualCell, Plan, PlanChange, ReliefRequest
 from customers.models import ColumnMapping, ImportJob, TerritoryRule
 from tests.allocation.test_plan_support import make_plan
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
@@ -48,8 +48,24 @@ def objects(company):
         ImportJob.objects.create(original_name=f"{i}.csv", created_by=company.users["admin"])
         for i in range(2)
     ]
+    plan = make_plan(company)
+    relief, _other = (
+        ReliefRequest.objects.create(
+            plan=plan,
+            salesperson=company.rep,
+            reason="leave",
+            amount=Decimal("1.00"),
+            months=[month],
+            requested_by=company.users["rep"],
+            requested_as="salesperson",
+            approval_path=company.north_team.path,
+            target_amount=Decimal("1.00"),
+        )
+        for month in ("2019-03", "2019-04")
+    )
     return {
-        "plans": make_plan(company).pk,
+        "plans": plan.pk,
+        "relief-requests": relief.pk,
         "org-units": company.north.pk,
         "salespeople": company.rep.pk,
         "product-lines": company.chairs.pk,
@@ -71,6 +87,7 @@ LISTS = [
     "imports",
     "column-mappings",
     "territory-rules",
+    "relief-requests",
 ]
 READS = [
     *(f"/api/v1/{name}/" for name in LISTS),
@@ -86,6 +103,7 @@ DETAILS = [
     "orders",
     "imports",
     "column-mappings",
+    "relief-requests",
 ]
 WRITES = [
     ("post", "/api/v1/imports/"),
@@ -94,6 +112,10 @@ WRITES = [
     ("delete", "/api/v1/column-mappings/{column-mappings}/"),
     ("post", "/api/v1/territory-rules/"),
     ("delete", "/api/v1/territory-rules/{territory-rules}/"),
+    ("post", "/api/v1/relief-requests/"),
+    ("post", "/api/v1/relief-requests/{relief-requests}/approve/"),
+    ("post", "/api/v1/relief-requests/{relief-requests}/reject/"),
+    ("post", "/api/v1/relief-requests/{relief-requests}/withdraw/"),
 ]
 
 
@@ -181,6 +203,7 @@ def test_users_without_a_role_are_403_everywhere(client_as, objects):
     assert TerritoryRule.objects.count() == 2
     assert Plan.objects.count() == 1
     assert set(PlanChange.objects.values_list("action", flat=True)) == {"create", "allocate"}
+    assert set(ReliefRequest.objects.values_list("status", flat=True)) == {"pending"}
 
 
 @pytest.mark.parametrize("name", LISTS)

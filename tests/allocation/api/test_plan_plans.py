@@ -57,6 +57,7 @@ def _row(plan, **changes):
         "root_org_unit": "ACME",
         "total_amount": "36000.00",
         "scope": "plan",
+        "relief_distribution": "absorb",
         "revision": 1,
         "allocated_at": NOW,
         "created_at": NOW,
@@ -181,6 +182,7 @@ def test_an_admin_creates_a_draft_and_extra_fields_are_ignored(company, client_a
         "archived_by": None,
         "archived_at": None,
         "actions": ["edit", "lock", "upload", "allocate", "archive", "scenario"],
+        "publish_check": None,
     }
 
 

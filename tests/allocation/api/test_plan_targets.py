@@ -191,7 +191,7 @@ def test_acknowledgement_and_own_target_lists_cost_fixed_queries(company, client
         client.get(url)
     for n in range(5):
         SalespersonFactory(code=f"S-X{n}", org_unit=company.north_team)
-    second = make_plan(company, name="bigger")
+    second = make_plan(company, name="bigger", fiscal_year=2020)  # one published plan a year
     plan_submit(plan=second)
     plan_approve(plan=second)
     plan_publish(plan=second)

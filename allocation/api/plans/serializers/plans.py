@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from allocation.api.plans.serializers.common import choice
 from allocation.engine.seasonality import SEASONALITY_METHODS
 from allocation.engine.weights import ORG_METHODS, PRODUCT_LINE_METHODS
-from allocation.models import Plan
+from allocation.models import Plan, ReliefDistribution
 from salesalloc.core.api import MoneyField
 from salesalloc.core.fields import BoundedDecimalField
 
@@ -36,6 +37,10 @@ class PlanOutputSerializer(serializers.Serializer):
         )
     )
     scope = serializers.SerializerMethodField(help_text=_("plan, subtree or own"))
+    relief_distribution = choice(
+        choices=ReliefDistribution.choices,
+        help_text=_("What approved quota relief does by default: absorb or redistribute."),
+    )
     revision = serializers.IntegerField()
     allocated_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
@@ -49,6 +54,18 @@ class PlanOutputSerializer(serializers.Serializer):
 
     def get_scope(self, plan: Plan) -> str:
         return self.context.get("scope_name", "plan")
+
+
+class PlanRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+    root_org_unit = serializers.CharField()
+
+
+class PublishCheckSerializer(serializers.Serializer):
+    replaces = PlanRefSerializer(allow_null=True)
+    overlaps = PlanRefSerializer(many=True)
 
 
 class PlanDetailOutputSerializer(PlanOutputSerializer):
@@ -66,6 +83,12 @@ class PlanDetailOutputSerializer(PlanOutputSerializer):
     archived_at = serializers.DateTimeField(allow_null=True)
     actions = serializers.SerializerMethodField(
         help_text=_("What you may do with the plan now (edit, submit, approve, ...).")
+    )
+    publish_check = serializers.SerializerMethodField(
+        help_text=_(
+            "For an approved plan: the published plan its publishing archives (same fiscal "
+            "year and org unit) and the published plans that refuse it (nested org units)."
+        )
     )
 
     def get_product_lines(self, plan: Plan) -> list[str]:
@@ -96,6 +119,25 @@ class PlanDetailOutputSerializer(PlanOutputSerializer):
     def get_actions(self, plan: Plan) -> list[str]:
         return self.context.get("actions", [])
 
+    @extend_schema_field(PublishCheckSerializer(allow_null=True))
+    def get_publish_check(self, plan: Plan) -> dict[str, Any] | None:
+        check = self.context.get("publish_check")
+        if check is None:
+            return None
+        return {
+            "replaces": _plan_ref(check.replaces) if check.replaces is not None else None,
+            "overlaps": [_plan_ref(other) for other in check.overlaps],
+        }
+
+
+def _plan_ref(plan: Plan) -> dict[str, Any]:
+    return {
+        "id": plan.pk,
+        "name": plan.name,
+        "version": plan.version,
+        "root_org_unit": plan.root_org_unit.code,
+    }
+
 
 class PlanCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
@@ -115,6 +157,9 @@ class PlanCreateInputSerializer(serializers.Serializer):
     method_config = serializers.JSONField(
         required=False, help_text=_("See PUT /plans/{id}/methods/.")
     )
+    relief_distribution = choice(
+        choices=ReliefDistribution.choices, default=ReliefDistribution.ABSORB
+    )
 
 
 class PlanUpdateInputSerializer(serializers.Serializer):
@@ -130,6 +175,11 @@ class PlanUpdateInputSerializer(serializers.Serializer):
         max_digits=14,
         required=False,
         help_text=_("On an allocated plan this rescales every unlocked cell (locks kept)."),
+    )
+    relief_distribution = choice(
+        choices=ReliefDistribution.choices,
+        required=False,
+        help_text=_("Also on a submitted, approved or published plan (a policy, not the grid)."),
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -206,6 +256,18 @@ class CommentInputSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     # Approve only: an admin approves a plan they submitted themselves (four-eyes override).
     override_four_eyes = serializers.BooleanField(required=False, default=False)
+
+
+class PublishInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    replace = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text=_(
+            "Archive the published plan of the same fiscal year and org unit (default). "
+            "false: refuse (409, naming it) instead."
+        ),
+    )
 
 
 class RejectInputSerializer(serializers.Serializer):

@@ -14,7 +14,12 @@ from rest_framework.response import Response
 from allocation.access import viewer_scope
 from allocation.api.plans.serializers.plans import PlanDetailOutputSerializer
 from allocation.models import Plan
-from allocation.selectors import plan_actions, plan_get, plan_scope_totals
+from allocation.selectors import (
+    plan_actions,
+    plan_get,
+    plan_publish_preview,
+    plan_scope_totals,
+)
 from salesalloc.core.money import from_cents
 
 ERRORS = {
@@ -44,6 +49,8 @@ def plan_detail_response(request: Request, plan: Plan, status: int = 200) -> Res
     )
     context = plan_list_context(request, [plan.pk])
     context["actions"] = plan_actions(user=request.user, plan=plan)
+    if plan.status == Plan.Status.APPROVED and plan.scenario_of_id is None:
+        context["publish_check"] = plan_publish_preview(plan=plan)
     return Response(PlanDetailOutputSerializer(plan, context=context).data, status=status)
 
 

@@ -19,6 +19,7 @@ from allocation.api.plans.serializers.common import money
 from allocation.api.plans.serializers.plans import (
     CommentInputSerializer,
     PlanDetailOutputSerializer,
+    PublishInputSerializer,
     RejectInputSerializer,
     RespreadInputSerializer,
     ScenarioInputSerializer,
@@ -106,10 +107,33 @@ PlanRejectApi = _transition_view(
     plan_reject, "Submitted or approved → draft, with a reason (admins).", reject=True
 )
 PlanRejectApi.__name__ = PlanRejectApi.__qualname__ = "PlanRejectApi"
-PlanPublishApi = _transition_view(
-    plan_publish, "Approved → published; the version it replaces is archived (admins)."
-)
-PlanPublishApi.__name__ = PlanPublishApi.__qualname__ = "PlanPublishApi"
+
+
+class PlanPublishApi(APIView):
+    """POST (admins): approved → published, the one published plan of its fiscal year and
+    org unit. The published plan of the same year and org unit is archived (``replace``,
+    the default) or the publish is refused (409 naming it); a published plan of that year
+    whose org unit nests in this plan's (or holds it) refuses the publish. The plan's
+    ``publish_check`` says beforehand which plan it archives."""
+
+    permission_classes = [IsAdmin]
+
+    @extend_schema(
+        request=PublishInputSerializer, responses={200: PlanDetailOutputSerializer, **ERRORS}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        plan = scoped_plan(request, pk)
+        data = PublishInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = plan_publish(
+            plan=plan,
+            comment=data.validated_data["comment"],
+            replace=data.validated_data["replace"],
+            actor=acting_user(request.user),
+        )
+        return plan_detail_response(request, plan)
+
+
 PlanArchiveApi = _transition_view(plan_archive, "Any non-archived plan → archived (admins).")
 PlanArchiveApi.__name__ = PlanArchiveApi.__qualname__ = "PlanArchiveApi"
 

@@ -1,0 +1,1 @@
+"""Quota relief API: ask, list, approve, reject and withdraw relief requests."""
