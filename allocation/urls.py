@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from allocation.views import compare, editor, my_targets, plans
+from allocation.views import compare, editor, my_targets, plans, relief
 
 urlpatterns = [
     path("plans/", plans.plans_page, name="plan-list"),
@@ -12,6 +12,12 @@ urlpatterns = [
     path("plans/<int:pk>/allocate/", plans.plan_allocate_action, name="plan-allocate"),
     path("plans/<int:pk>/methods/", editor.plan_methods_save, name="plan-methods"),
     path("plans/<int:pk>/method-inputs/", editor.plan_inputs_save, name="plan-method-inputs"),
+    path("plans/<int:pk>/relief/", relief.plan_relief_page, name="plan-relief"),
+    path("relief/", relief.relief_list_page, name="relief-list"),
+    path("relief/new/", relief.relief_create_page, name="relief-create"),
+    path("relief/<int:pk>/", relief.relief_detail_page, name="relief-detail"),
+    path("relief/<int:pk>/decide/", relief.relief_decide, name="relief-decide"),
+    path("relief/<int:pk>/withdraw/", relief.relief_withdraw, name="relief-withdraw"),
     path("my-targets/", my_targets.my_targets_page, name="my-targets"),
     path(
         "my-targets/<int:pk>/acknowledge/",

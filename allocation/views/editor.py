@@ -25,6 +25,7 @@ from allocation.selectors import (
     org_unit_list,
     plan_actions,
     plan_get,
+    plan_publish_preview,
     plan_structure_get,
     product_line_list,
     salesperson_list,
@@ -176,8 +177,8 @@ def _dialog_texts() -> dict[str, dict[str, str]]:
         "publish": {
             "title": _("Publish the plan?"),
             "text": _(
-                "Salespeople see their targets and are asked to acknowledge them. The version "
-                "it replaces is archived."
+                "Salespeople see their targets and are asked to acknowledge them. Each org "
+                "unit has one published plan a year."
             ),
             "confirm": _("Publish"),
         },
@@ -356,6 +357,7 @@ def _editor_context(
     )
     config = _editor_config(plan, actions, own_submission=own_submission)
     return {
+        "publish_check": plan_publish_preview(plan=plan) if "publish" in actions else None,
         "plan": plan,
         "scope": scope,
         "actions": actions,

@@ -29,12 +29,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 def nav_badges(request: HttpRequest) -> JsonResponse:
     """The navigation's counts, fetched by the page after it loads (pages stay query-lean)."""
+    from allocation.selectors import relief_to_decide_count
     from performance.alerts.selectors import alert_open_count
 
     return JsonResponse(
         {
             "alerts": alert_open_count(user=request.user),
             "inbox": notification_unread_count(user=request.user),
+            "relief": relief_to_decide_count(user=request.user),
         }
     )
 

@@ -1184,6 +1184,8 @@
       });
       var overrideField = document.getElementById("action-override-field");
       if (overrideField) overrideField.hidden = !(cfg.ownSubmission && pending.action === "approve");
+      var publishCheck = document.getElementById("action-publish-check");
+      if (publishCheck) publishCheck.hidden = pending.action !== "publish";
       dialogForm.reset();
       dialogError.hidden = true;
       dialog.showModal();
@@ -1208,6 +1210,8 @@
         payload.reason = value("action-reason");
         if (!payload.reason) { dialogError.textContent = S.reason_required; dialogError.hidden = false; return; }
       }
+      var replace = document.getElementById("action-replace");
+      if (pending.action === "publish" && replace) payload.replace = replace.checked;
       if (pending.asks === "reason_optional") payload.reason = value("action-reason-optional");
       if (pending.asks === "name") payload.name = value("action-name");
       if (pending.asks === "respread") {
