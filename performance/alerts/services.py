@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from allocation.access import ViewerScope
 from allocation.models import Acknowledgement, OrgUnit, Plan, Salesperson
+from allocation.selectors import published_plan_list
 from customers.models import OrderLine
 from customers.selectors import order_last_date
 from customers.tiers.selectors import (
@@ -35,7 +36,7 @@ from customers.tiers.selectors import (
 from performance.alerts import engine
 from performance.alerts.engine import Condition, Thresholds
 from performance.alerts.models import Alert
-from performance.tracking.selectors import attainment_compute, tracking_plan_get
+from performance.tracking.selectors import attainment_compute
 from salesalloc.core.exceptions import ConflictError
 from salesalloc.core.users import acting_user
 
@@ -68,28 +69,27 @@ class AlertsRecomputeResult:
 
 
 def _figure_conditions(plan: Plan, as_of: dt.date, thresholds: Thresholds) -> list[Condition]:
-    """Pace and forecast of every salesperson under each top-level unit of the plan."""
+    """Pace and forecast of every salesperson in the plan's part of the company."""
     period = str(plan.fiscal_year)
     pace_rows: list[tuple[int, Fraction | None]] = []
     forecast_rows: list[tuple[int, int | None, int | None]] = []
     codes = dict(Salesperson.objects.values_list("code", "pk"))
-    for root in OrgUnit.objects.filter(parent__isnull=True).order_by("path"):
-        result = attainment_compute(
-            scope=_ADMIN_SCOPE,
-            target=root,
-            line=None,
-            plan=plan,
-            year=plan.fiscal_year,
-            as_of=as_of,
-            people=True,
-        )
-        for child in result.children:
-            figures = child.figures
-            if not figures.target:
-                continue  # no target: nothing to be behind on
-            person = codes[child.node.code]
-            pace_rows.append((person, figures.pace))
-            forecast_rows.append((person, figures.forecast_statistical, figures.target))
+    result = attainment_compute(
+        scope=_ADMIN_SCOPE,
+        target=plan.root_org_unit,
+        line=None,
+        plan=plan,
+        year=plan.fiscal_year,
+        as_of=as_of,
+        people=True,
+    )
+    for child in result.children:
+        figures = child.figures
+        if not figures.target:
+            continue  # no target: nothing to be behind on
+        person = codes[child.node.code]
+        pace_rows.append((person, figures.pace))
+        forecast_rows.append((person, figures.forecast_statistical, figures.target))
     return [
         *engine.pace_conditions(rows=pace_rows, period=period, thresholds=thresholds),
         *engine.forecast_conditions(rows=forecast_rows, period=period, thresholds=thresholds),
@@ -231,8 +231,9 @@ def alerts_recompute(
         as_of = min(today, last) if last else today
     thresholds = alert_thresholds()
     conditions: list[Condition] = []
-    plan = tracking_plan_get(year=as_of.year)
-    if plan is not None:
+    # One published plan per year covers each org unit: every plan of the year speaks for
+    # its own part of the company, no person twice.
+    for plan in published_plan_list(fiscal_year=as_of.year):
         conditions += _figure_conditions(plan, as_of, thresholds)
     for published in Plan.objects.filter(
         status=Plan.Status.PUBLISHED, scenario_of__isnull=True

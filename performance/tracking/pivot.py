@@ -65,7 +65,7 @@ def pivot_get(
         target, plan = resolved.target, resolved.plan
     else:
         target = tracking_node_get(user=user, org_unit=org_unit, salesperson=salesperson)
-        plan = tracking_plan_get(year=year)
+        plan = tracking_plan_get(year=year, target=target)
     timeout = settings.SALESALLOC_TRACKING_CACHE_SECONDS
     key = None
     if timeout:

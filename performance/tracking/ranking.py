@@ -60,7 +60,7 @@ def ranking_get(
         scope=scope,
         target=unit,
         line=None,
-        plan=tracking_plan_get(year=year),
+        plan=tracking_plan_get(year=year, target=unit),
         year=year,
         as_of=as_of,
         people=True,

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from allocation.access import ViewerScope, viewer_scope
 from allocation.engine import calendars
 from allocation.models import ActualCell, OrgUnit, Plan, ProductLine, Salesperson, TargetCell
+from allocation.selectors import published_plan_get
 from customers.models import OrderLine
 from performance.tracking import engine
 from performance.tracking.engine import Figures
@@ -150,15 +151,12 @@ def tracking_unit_get(*, user: AbstractBaseUser | AnonymousUser, code: str) -> O
     return unit
 
 
-def tracking_plan_get(*, year: int) -> Plan | None:
-    """The published plan (not a scenario) of fiscal year ``year``; the latest if several."""
-    return (
-        Plan.objects.filter(
-            status=Plan.Status.PUBLISHED, scenario_of__isnull=True, fiscal_year=year
-        )
-        .order_by("-published_at", "-pk")
-        .first()
-    )
+def tracking_plan_get(*, year: int, target: OrgUnit | Salesperson | None = None) -> Plan | None:
+    """The published plan of fiscal year ``year`` that counts for ``target`` (an org unit or
+    a salesperson; default the top of the org tree): ``published_plan_get``, one truth per
+    year and scope, so no reader guesses between several published plans."""
+    unit = target.org_unit if isinstance(target, Salesperson) else target
+    return published_plan_get(fiscal_year=year, org_unit=unit)
 
 
 def _breadcrumbs(scope: ViewerScope, target: OrgUnit | Salesperson) -> list[Node]:
@@ -280,7 +278,7 @@ def attainment_get(
         line = ProductLine.objects.filter(code=product_line).first()
         if line is None:
             raise _not_found(_("product line"), product_line)
-    plan = resolved.plan if resolved else tracking_plan_get(year=year)
+    plan = resolved.plan if resolved else tracking_plan_get(year=year, target=target)
     timeout = settings.SALESALLOC_TRACKING_CACHE_SECONDS
     key = None
     if timeout:

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.http import Http404
 
 from allocation.access import viewer_scope
 from allocation.models import ActualCell, OrgUnit, ProductLine, Salesperson, TargetCell
@@ -25,6 +26,7 @@ from performance.tracking.selectors import (
     OTHER,
     _cents,
     _not_found,
+    tracking_node_get,
     tracking_plan_get,
     tracking_unit_get,
 )
@@ -99,7 +101,7 @@ def variance_report_get(
     ``org_unit`` narrows to a visible subtree (404 outside); ``product_line`` to one line.
     """
     base = _rows_filter(user=user, org_unit=org_unit, product_line=product_line)
-    plan = tracking_plan_get(year=year)
+    plan = tracking_plan_get(year=year, target=_report_node(user=user, org_unit=org_unit))
     start_month = plan.start_month if plan else 1
     months = engine.fiscal_months(year, start_month)
     first, after = months[0], engine.add_months(months[-1], 1)
@@ -159,6 +161,19 @@ def variance_report_get(
     return VarianceReport(
         year=year, rows=_sorted(rows, sort), total=total, has_plan=plan is not None
     )
+
+
+def _report_node(
+    *, user: AbstractBaseUser | AnonymousUser, org_unit: str | None
+) -> OrgUnit | Salesperson | None:
+    """The node whose published plan the report reads: ``org_unit``, else the viewer's own
+    (the company for admins); None for a viewer with no part of the company."""
+    if org_unit:
+        return tracking_node_get(user=user, org_unit=org_unit)
+    try:
+        return tracking_node_get(user=user)
+    except Http404:  # nothing of the company is the viewer's: no plan counts
+        return None
 
 
 def _rows_filter(

@@ -209,17 +209,15 @@ def _dashboard_context(
     year = data.get("year") or today.year
     from performance.tracking.selectors import Resolved, tracking_node_get, tracking_plan_get
 
-    plan = tracking_plan_get(year=year)
+    target = tracking_node_get(
+        user=request.user,
+        org_unit=data.get("org_unit") or None,
+        salesperson=data.get("salesperson") or None,
+    )
+    plan = tracking_plan_get(year=year, target=target)
     as_of = data.get("as_of") or _default_as_of(year, plan.start_month if plan else 1, today)
     product_line = data.get("product_line") or ""
-    resolved = Resolved(
-        target=tracking_node_get(
-            user=request.user,
-            org_unit=data.get("org_unit") or None,
-            salesperson=data.get("salesperson") or None,
-        ),
-        plan=plan,
-    )
+    resolved = Resolved(target=target, plan=plan)
     result = attainment_get(
         user=request.user,
         year=year,
@@ -395,7 +393,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
 
     from allocation.selectors import org_unit_list
     from performance.tracking.ranking import ranking_get
-    from performance.tracking.selectors import tracking_plan_get
+    from performance.tracking.selectors import tracking_node_get, tracking_plan_get
 
     scope = viewer_scope(user=request.user)
     if scope.role == "none":
@@ -406,16 +404,13 @@ def ranking(request: HttpRequest) -> HttpResponse:
     form = RankingForm(request.GET or None, years=years, units=units)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     year = data.get("year") or today.year
-    plan = tracking_plan_get(year=year)
+    org_unit = (data.get("org_unit") or None) if scope.can_manage else None
+    plan = tracking_plan_get(
+        year=year, target=tracking_node_get(user=request.user, org_unit=org_unit)
+    )
     as_of = data.get("as_of") or _default_as_of(year, plan.start_month if plan else 1, today)
     by = data.get("by") or "attainment"
-    result = ranking_get(
-        user=request.user,
-        year=year,
-        as_of=as_of,
-        org_unit=(data.get("org_unit") or None) if scope.can_manage else None,
-        by=by,
-    )
+    result = ranking_get(user=request.user, year=year, as_of=as_of, org_unit=org_unit, by=by)
     form = RankingForm(
         initial={"year": year, "as_of": as_of, "by": by, "org_unit": result.group.code},
         years=years,

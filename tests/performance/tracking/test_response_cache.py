@@ -157,6 +157,14 @@ def test_a_published_plan_invalidates_but_a_draft_does_not(
         )
     assert cache.get(CACHE_VERSION_KEY) == version
 
+    # One published plan a year per org unit: the old one leaves first (that alone starts
+    # a new generation too), then publishing the new one starts another.
+    with django_capture_on_commit_callbacks(execute=True):
+        old = Plan.objects.get(name="FY2019", status=Plan.Status.PUBLISHED)
+        old.status = Plan.Status.ARCHIVED
+        old.save(update_fields=["status"])
+    assert cache.get(CACHE_VERSION_KEY) != version
+    version = cache.get(CACHE_VERSION_KEY)
     with django_capture_on_commit_callbacks(execute=True):
         publish_plan(tracked, monthly=[(tracked.rep, tracked.chairs, "100.00")])
     assert cache.get(CACHE_VERSION_KEY) != version
