@@ -37,10 +37,22 @@ alert per condition); nightly, ``remind_unacknowledged`` sends reminders.
 ``recompute_all(inline=True)`` the steps run one after another in that order.
 ``SALESALLOC_RECOMPUTE_CHUNKS`` splits the nightly actuals across workers (1 = a single
 set-based pass, fastest on one machine).
+
+When the targets of a published plan change in place (approved quota relief)::
+
+    allocation.signals.plan_targets_changed(plan, cells) --commit-->
+      RecomputeRun(kind=targets, steps={"scorecards": {"cells": …}, "commissions":
+      {"cells": …}, "alerts": None}), then [salesalloc.refresh_scorecards(run, cells),
+      salesalloc.refresh_commissions(run, cells)] -> salesalloc.recompute_alerts(run)
+      -> salesalloc.recompute_finish(run)
+
+The actuals did not change, so only the draft scorecards and commission statements of
+those people and months are recomputed (approved and paid statements stay frozen).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -51,12 +63,13 @@ from celery.canvas import Signature
 from celery.exceptions import Retry
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from allocation.models import Salesperson
 from allocation.services import plan_uploads_sweep
+from allocation.signals import plan_targets_changed
 from customers.models import ImportJob
 from customers.services import (
     customer_first_orders_refresh,
@@ -91,13 +104,15 @@ from performance.tracking.services import tracking_cache_invalidate
 from salesalloc.core.background import broker_send, run_in_background
 from salesalloc.core.heartbeat import heartbeat, pause_for_crash_tests
 from salesalloc.core.outages import BrokerUnavailableError
+from salesalloc.core.users import acting_user
 
 logger = logging.getLogger(__name__)
 
 IMPORT_STEP = "import"
 TIERS_STEP = "tiers"  # {"kind": RecomputeRun.Kind, "job": import job id | None}
-SCORECARDS_STEP = "scorecards"  # {"job": import job id | None}
-COMMISSIONS_STEP = "commissions"  # {"job": import job id | None}
+# {"job": import job id | None, "cells"?: [[salesperson id, "YYYY-MM-DD"], …]}
+SCORECARDS_STEP = "scorecards"
+COMMISSIONS_STEP = "commissions"  # the same arguments
 INCENTIVES_STEP = "incentives"  # both of the above: only in runs started before the split
 ALERTS_STEP = "alerts"
 REMINDERS_STEP = "reminders"
@@ -229,8 +244,18 @@ def _import_job(job_id: int | None) -> ImportJob | None:
     return None if job_id is None else ImportJob.objects.filter(pk=job_id).first()
 
 
-def _scorecards_refresh(job_id: int | None) -> int:
-    """Draft scorecards: after an import only what it touched; nightly, every template."""
+Cells = list[list[Any]]  # [salesperson id, "YYYY-MM-DD"] pairs, as a step's JSON holds them
+
+
+def _cells(cells: Cells) -> list[tuple[int, dt.date]]:
+    return [(int(sp), dt.date.fromisoformat(str(month))) for sp, month in cells]
+
+
+def _scorecards_refresh(job_id: int | None, cells: Cells | None = None) -> int:
+    """Draft scorecards: after an import only what it touched; after a change of targets
+    only those cells (``cells``); nightly, every template."""
+    if cells is not None:
+        return scorecards_recompute_for_cells(cells=_cells(cells))
     if job_id is None:
         return scorecards_recompute_all()
     job = _import_job(job_id)
@@ -242,8 +267,11 @@ def _scorecards_refresh(job_id: int | None) -> int:
     )
 
 
-def _commissions_refresh(job_id: int | None) -> int:
-    """Draft statements: after an import only the people and periods it touched."""
+def _commissions_refresh(job_id: int | None, cells: Cells | None = None) -> int:
+    """Draft statements: after an import (or a change of targets: ``cells``) only the
+    people and periods it touched."""
+    if cells is not None:
+        return commission_recompute_for_cells(cells=_cells(cells))
     if job_id is None:
         return commission_recompute_all()
     job = _import_job(job_id)
@@ -255,25 +283,29 @@ def _commissions_refresh(job_id: int | None) -> int:
 
 
 @shared_task(name="salesalloc.refresh_scorecards", ignore_result=False, **STEP_OPTIONS)
-def refresh_scorecards_task(*_results: Any, run_id: int, job_id: int | None = None) -> int:
+def refresh_scorecards_task(
+    *_results: Any, run_id: int, job_id: int | None = None, cells: Cells | None = None
+) -> int:
     """Recompute draft scorecards after the actuals (idempotent: replaced where changed)."""
     if _run_succeeded(run_id):
         return 0
     with _step(run_id):
-        written = _scorecards_refresh(job_id)
+        written = _scorecards_refresh(job_id, cells)
         # rows_written counts actual cells (the recompute command reports it so).
         recompute_run_step_done(run_id=run_id, step=SCORECARDS_STEP)
     return written
 
 
 @shared_task(name="salesalloc.refresh_commissions", ignore_result=False, **STEP_OPTIONS)
-def refresh_commissions_task(*_results: Any, run_id: int, job_id: int | None = None) -> int:
+def refresh_commissions_task(
+    *_results: Any, run_id: int, job_id: int | None = None, cells: Cells | None = None
+) -> int:
     """Recompute draft commission statements after the actuals (idempotent: drafts are
     replaced where changed; approved and paid statements stay frozen)."""
     if _run_succeeded(run_id):
         return 0
     with _step(run_id):
-        written = _commissions_refresh(job_id)
+        written = _commissions_refresh(job_id, cells)
         recompute_run_step_done(run_id=run_id, step=COMMISSIONS_STEP)
     return written
 
@@ -331,6 +363,35 @@ def recompute_after_import(*, job_id: int) -> RecomputeRun | None:
 @receiver(orders_imported, dispatch_uid="salesalloc.pipeline.orders_imported")
 def on_orders_imported(sender: Any, job_id: int, **kwargs: Any) -> None:
     recompute_after_import(job_id=job_id)
+
+
+def recompute_after_targets_change(
+    *, cells: list[tuple[int, dt.date]], actor: AbstractBaseUser | None = None
+) -> RecomputeRun | None:
+    """Recompute the incentives and alerts that follow from changed targets (after commit)."""
+    if not cells:
+        return None
+    pairs = [[sp, month.isoformat()] for sp, month in cells]
+    steps: dict[str, Any] = {
+        SCORECARDS_STEP: {"job": None, "cells": pairs},
+        COMMISSIONS_STEP: {"job": None, "cells": pairs},
+        ALERTS_STEP: None,
+    }
+    run = recompute_run_start(kind=RecomputeRun.Kind.TARGETS, steps=steps, actor=actor)
+    _launch(_flow(run.pk, run.steps), run.pk)
+    return run
+
+
+@receiver(plan_targets_changed, dispatch_uid="salesalloc.pipeline.plan_targets_changed")
+def on_plan_targets_changed(
+    sender: Any, plan: Any, cells: list[tuple[int, dt.date]], actor: Any = None, **kwargs: Any
+) -> None:
+    account = acting_user(actor)
+    # robust: the change is committed whatever happens here; a broker that can't be
+    # reached fails the run (with its message) and the nightly recompute catches up.
+    transaction.on_commit(
+        lambda: recompute_after_targets_change(cells=list(cells), actor=account), robust=True
+    )
 
 
 def _chunks(ids: list[int], count: int) -> list[list[int] | None]:
@@ -424,9 +485,13 @@ def _step_signature(run_id: int, key: str, args: Any) -> Signature:
     if key == TIERS_STEP:
         return refresh_tiers_today_task.si(run_id=run_id, kind=args["kind"], job_id=args["job"])
     if key == SCORECARDS_STEP:
-        return refresh_scorecards_task.si(run_id=run_id, job_id=args["job"])
+        return refresh_scorecards_task.si(
+            run_id=run_id, job_id=args.get("job"), cells=args.get("cells")
+        )
     if key == COMMISSIONS_STEP:
-        return refresh_commissions_task.si(run_id=run_id, job_id=args["job"])
+        return refresh_commissions_task.si(
+            run_id=run_id, job_id=args.get("job"), cells=args.get("cells")
+        )
     if key == INCENTIVES_STEP:
         return refresh_incentives_task.si(run_id=run_id, job_id=args["job"])
     if key == ALERTS_STEP:

@@ -36,6 +36,46 @@ def _alert_level(level: str) -> str:
     return str(dict(Alert.Level.choices).get(level, level))
 
 
+def _relief_values(p: dict[str, object]) -> dict[str, object]:
+    from allocation.models import ReliefRequest
+
+    reasons = dict(ReliefRequest.Reason.choices)
+    statuses = dict(ReliefRequest.Status.choices)
+    return {
+        **p,
+        "reason": str(reasons.get(str(p.get("reason", "")), p.get("reason", ""))),
+        "status": str(statuses.get(str(p.get("status", "")), p.get("status", ""))).lower(),
+    }
+
+
+def _relief_render(event: str, p: dict[str, object]) -> tuple[str, str]:
+    values = _relief_values(p)
+    if event == Event.RELIEF_REQUESTED:
+        subject = _("%(salesperson)s asks for quota relief in %(plan)s") % values
+        body = (
+            _(
+                "Relief request #%(id)s for %(salesperson)s in %(plan)s (%(reason)s, "
+                "%(months)s) waits for your decision."
+            )
+            % values
+        )
+    elif event == Event.RELIEF_DECIDED:
+        subject = _("Quota relief #%(id)s for %(salesperson)s was %(status)s") % values
+        body = (
+            _("%(by)s decided relief request #%(id)s in %(plan)s: %(status)s. %(comment)s") % values
+        )
+    else:
+        subject = _("Your targets in %(plan)s changed") % values
+        body = (
+            _(
+                "Relief for %(salesperson)s (%(months)s) was approved and redistributed over "
+                "the team: your targets in %(plan)s went up. Check and acknowledge them."
+            )
+            % values
+        )
+    return subject, body.strip()
+
+
 def notification_render(*, notification: Notification) -> tuple[str, str]:
     """(subject, body) of a notification in the active language."""
     p = {k: ("" if v is None else v) for k, v in notification.params.items()}
@@ -85,6 +125,8 @@ def notification_render(*, notification: Notification) -> tuple[str, str]:
             _("A risk alert was raised: %(kind)s (%(level)s) for %(salesperson)s, %(period)s.")
             % values
         )
+    elif event in {Event.RELIEF_REQUESTED, Event.RELIEF_DECIDED, Event.TARGETS_CHANGED}:
+        subject, body = _relief_render(event, p)
     else:
         subject = body = str(event)
     return subject, body

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 Event = Notification.Event
 
 
-def _admins() -> list[User]:
+def admins() -> list[User]:
     user_model = get_user_model()
     perm = Q(user_permissions__codename="manage_all") | Q(
         groups__permissions__codename="manage_all"
@@ -130,7 +130,7 @@ def notify_plan_status(
     detail = reverse("plan-detail", args=[plan.pk])
     if action == PlanChange.Action.SUBMIT:
         return notification_send(
-            recipients=_admins(),
+            recipients=admins(),
             event=Event.PLAN_SUBMITTED,
             params=params,
             url=detail,
@@ -138,7 +138,7 @@ def notify_plan_status(
         )
     if action == PlanChange.Action.APPROVE:
         return notification_send(
-            recipients=_admins(),
+            recipients=admins(),
             event=Event.PLAN_APPROVED,
             params=params,
             url=detail,
@@ -182,7 +182,7 @@ def notify_dispute(
     if acknowledgement.status != Acknowledgement.Status.DISPUTED:
         return []
     person = Salesperson.objects.select_related("org_unit").get(pk=acknowledgement.salesperson_id)
-    managers = unit_managers(unit=person.org_unit) or _admins()
+    managers = unit_managers(unit=person.org_unit) or admins()
     plan = acknowledgement.plan
     return notification_send(
         recipients=managers,
