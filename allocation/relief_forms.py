@@ -24,7 +24,7 @@ SIZE_CHOICES = [("amount", _("An amount")), ("share", _("A share of the target")
 class AmountFormField(BoundedDecimalFormField):
     """The strict decimal field, reading thousands separators as people type them."""
 
-    def to_python(self, value: Any) -> Decimal | None:
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         if isinstance(value, str):
             value = value.replace(",", "").strip()
         return super().to_python(value)
@@ -105,7 +105,7 @@ class ReliefRequestForm(forms.Form):
         size = data.get("size")
         # Only the field the choice names counts; what is left in the other is ignored.
         ignored = "share" if size == "amount" else "amount"
-        self._errors.pop(ignored, None)
+        self.errors.pop(ignored, None)
         data.pop(ignored, None)
         if size == "amount" and data.get("amount") is None and "amount" not in self.errors:
             self.add_error("amount", _("Enter the amount of target to relieve."))

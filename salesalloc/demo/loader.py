@@ -42,6 +42,7 @@ from salesalloc.core.money import MoneySum
 from salesalloc.demo import COMPANY_CODE
 from salesalloc.demo.incentives import demo_incentives_create
 from salesalloc.demo.plan import demo_plan_create
+from salesalloc.demo.relief import demo_relief_create
 from salesalloc.demo.tiers import demo_tiers_create
 from salesalloc.pipeline import recompute_all
 
@@ -254,6 +255,7 @@ def demo_load(*, progress: Callable[[int, int], None] | None = None) -> DemoSumm
     plan = demo_plan_create(actor=admin)
     summary.tier_runs = len(demo_tiers_create(actor=admin))
     demo_incentives_create(plan=plan, actor=admin)
+    demo_relief_create(plan=plan)
     summary.import_job_id = job.pk
     summary.plan_id = plan.pk
     summary.lines_imported = job.rows_imported

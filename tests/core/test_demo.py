@@ -89,6 +89,28 @@ def test_demo_fy2019_plan_is_published_and_adds_up(demo):
     assert leaves == plan.total_amount
 
 
+def test_demo_has_a_relief_request_waiting_for_anna(demo):
+    from allocation.models import ReliefRequest
+    from allocation.selectors import relief_to_decide_list
+
+    request = ReliefRequest.objects.get()
+    assert (request.salesperson.code, request.status, request.share) == (
+        "W03",
+        "pending",
+        Decimal("20.00"),
+    )
+    q4 = TargetCell.objects.filter(
+        plan=request.plan, salesperson=request.salesperson, month__month__gte=10
+    ).aggregate(s=Sum("amount"))["s"]
+    assert request.target_amount == q4
+    request_anna = authenticate(
+        RequestFactory().post("/login/"), username="anna", password="demo1234"
+    )
+    assert list(relief_to_decide_list(user=request_anna)) == [request]
+    w01 = authenticate(RequestFactory().post("/login/"), username="w01", password="demo1234")
+    assert list(relief_to_decide_list(user=w01)) == []
+
+
 def test_load_demo_twice_changes_nothing(demo):
     out = StringIO()
     call_command("load_demo", stdout=out)
