@@ -13,6 +13,7 @@ from allocation.models import (
     Plan,
     PlanChange,
     ProductLine,
+    ReliefRequest,
     Salesperson,
 )
 from allocation.services import plan_allocate, salesperson_create, tree_save
@@ -171,3 +172,25 @@ class AcknowledgementAdmin(_ReadOnlyAdmin):
     list_display = ("plan", "salesperson", "status", "comment", "acted_at")
     list_filter = ("status",)
     list_select_related = ("plan", "salesperson")
+
+
+@admin.register(ReliefRequest)
+class ReliefRequestAdmin(_ReadOnlyAdmin):
+    """Relief is asked and decided on its pages and the API (four-eyes, exact cents)."""
+
+    list_display = (
+        "pk",
+        "plan",
+        "salesperson",
+        "reason",
+        "amount",
+        "share",
+        "status",
+        "requested_by",
+        "decided_by",
+        "relieved_amount",
+        "distribution",
+    )
+    list_filter = ("status", "reason", "distribution")
+    list_select_related = ("plan", "salesperson", "requested_by", "decided_by")
+    search_fields = ("salesperson__code", "description")

@@ -157,3 +157,13 @@ class ReliefDecisionForm(forms.Form):
 
 class ReliefWithdrawForm(forms.Form):
     comment = forms.CharField(required=False, max_length=2000)
+
+
+class ReliefRuleForm(forms.Form):
+    """The plan's default for approved relief (admins)."""
+
+    relief_distribution = forms.ChoiceField(
+        label=_("Approved relief is by default"),
+        choices=ReliefDistribution.choices,
+        widget=forms.RadioSelect,
+    )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("plans/<int:pk>/methods/", editor.plan_methods_save, name="plan-methods"),
     path("plans/<int:pk>/method-inputs/", editor.plan_inputs_save, name="plan-method-inputs"),
     path("plans/<int:pk>/relief/", relief.plan_relief_page, name="plan-relief"),
+    path("plans/<int:pk>/relief/rule/", relief.plan_relief_rule, name="plan-relief-rule"),
     path("relief/", relief.relief_list_page, name="relief-list"),
     path("relief/new/", relief.relief_create_page, name="relief-create"),
     path("relief/<int:pk>/", relief.relief_detail_page, name="relief-detail"),

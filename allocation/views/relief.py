@@ -15,7 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from allocation.access import viewer_scope
 from allocation.models import Plan, ReliefRequest
-from allocation.relief_forms import ReliefDecisionForm, ReliefRequestForm, ReliefWithdrawForm
+from allocation.relief_forms import (
+    ReliefDecisionForm,
+    ReliefRequestForm,
+    ReliefRuleForm,
+    ReliefWithdrawForm,
+)
 from allocation.selectors import (
     plan_get,
     plan_list,
@@ -32,8 +37,10 @@ from allocation.services import (
     relief_request_reject,
     relief_request_withdraw,
 )
+from allocation.services.plans import plan_update
 from allocation.views.common import error_text
 from salesalloc.core.exceptions import ApplicationError
+from salesalloc.core.users import acting_user
 
 LIST_LIMIT = 200
 
@@ -73,11 +80,44 @@ def plan_relief_page(request: HttpRequest, pk: int) -> HttpResponse:
     plan = plan_get(user=request.user, plan_id=pk)
     rows = relief_request_list(user=request.user).filter(plan=plan)
     can_ask = relief_requestable_people(user=request.user, plan=plan).exists()
+    rule_form = None
+    if viewer_scope(user=request.user).is_admin and plan.status != Plan.Status.ARCHIVED:
+        rule_form = ReliefRuleForm(initial={"relief_distribution": plan.relief_distribution})
     return render(
         request,
         "allocation/relief_list.html",
-        {"to_decide": [], "rows": _rows(request, rows), "plan": plan, "can_ask": can_ask},
+        {
+            "to_decide": [],
+            "rows": _rows(request, rows),
+            "plan": plan,
+            "can_ask": can_ask,
+            "rule_form": rule_form,
+        },
     )
+
+
+@login_required
+@require_POST
+def plan_relief_rule(request: HttpRequest, pk: int) -> HttpResponse:
+    """Admins: what approved relief does by default on this plan (also once published)."""
+    if not viewer_scope(user=request.user).is_admin:
+        raise PermissionDenied
+    plan = plan_get(user=request.user, plan_id=pk)
+    form = ReliefRuleForm(request.POST)
+    if form.is_valid():
+        try:
+            plan_update(
+                plan=plan,
+                relief_distribution=form.cleaned_data["relief_distribution"],
+                actor=acting_user(request.user),
+            )
+        except (ValidationError, ApplicationError) as error:
+            messages.error(request, error_text(error))
+        else:
+            messages.success(request, _("The plan's relief rule was saved."))
+    else:
+        messages.error(request, _("Choose absorb or redistribute."))
+    return redirect("plan-relief", pk=plan.pk)
 
 
 def _form_plan(request: HttpRequest) -> Plan:

@@ -231,3 +231,22 @@ def test_the_list_page_costs_a_bounded_number_of_queries(
         ask(company, plan, amount=D("1.00"), months=(f"2019-{month:02d}",))
     with django_assert_max_num_queries(14):
         assert manager.get("/relief/").status_code == 200
+
+
+def test_an_admin_sets_the_plans_relief_rule_on_a_published_plan(company, plan):
+    page = _as(company, "admin").get(f"/plans/{plan.pk}/relief/")
+    assert page.context["rule_form"].initial == {"relief_distribution": "absorb"}
+    assert _as(company, "manager").get(f"/plans/{plan.pk}/relief/").context["rule_form"] is None
+    refused = _as(company, "manager").post(
+        f"/plans/{plan.pk}/relief/rule/", {"relief_distribution": "redistribute"}
+    )
+    assert refused.status_code == 403
+
+    _as(company, "admin").post(
+        f"/plans/{plan.pk}/relief/rule/", {"relief_distribution": "redistribute"}
+    )
+
+    plan.refresh_from_db()
+    assert plan.relief_distribution == "redistribute"
+    change = plan.changes.get(action="update")
+    assert change.details == {"relief_distribution": "redistribute"}

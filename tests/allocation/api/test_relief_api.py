@@ -282,3 +282,16 @@ def test_the_list_costs_the_same_queries_for_one_request_or_many(client_as, plan
     with CaptureQueriesContext(connection) as eight:
         assert manager.get(URL).json()["count"] == 8
     assert len(eight) == len(one)
+
+
+def test_the_relief_rule_changes_on_a_published_plan_but_nothing_else_does(client_as, plan):
+    admin = client_as("admin")
+    url = f"/api/v1/plans/{plan.pk}/"
+
+    changed = admin.patch(url, {"relief_distribution": "redistribute"}, format="json")
+    assert (changed.status_code, changed.json()["relief_distribution"]) == (200, "redistribute")
+    refused = admin.patch(url, {"relief_distribution": "absorb", "name": "x"}, format="json")
+    assert refused.status_code == 409
+    assert client_as("manager").patch(url, {"relief_distribution": "absorb"}).status_code == 403
+    plan.refresh_from_db()
+    assert (plan.relief_distribution, plan.name) == ("redistribute", "FY2019")
