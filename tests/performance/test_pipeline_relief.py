@@ -61,7 +61,7 @@ def test_drafts_follow_the_relief_and_approved_statements_stay_frozen(
 
     run = RecomputeRun.objects.get(kind=RecomputeRun.Kind.TARGETS)
     assert run.status == RecomputeRun.Status.SUCCEEDED
-    assert sorted(run.steps) == ["alerts", "incentives"]
+    assert sorted(run.steps) == ["alerts", "commissions", "scorecards"]
     # 2,000.00 over March and April (1,500.00 each) is 1,000.00 a month: the Q1 target is
     # 4,500.00 − 1,000.00 = 3,500.00; marginal: 3,500 × 2 % + (4,000 − 3,500) × 5 % = 95.00.
     q1.refresh_from_db()
