@@ -13,6 +13,7 @@ from scipy.sparse.csgraph import connected_components
 from allocation.engine.arrays import Cents, Flags, Reals
 from allocation.engine.errors import AllocationError
 from allocation.engine.exact import check_length, format_cents, key_names, whole_cents
+from allocation.engine.precise import newton_scale_decimal
 from allocation.engine.rounding import round_table
 
 
@@ -335,7 +336,8 @@ def _fit_sorted(weights: Reals, rows: list[int], cols: list[int]) -> Reals:
 
     If every row and column is within 1/(2·(m+n)) of a cent of its total, the rounding's cut
     conditions, which compare integers, hold exactly. A few hundred RAS rounds usually get
-    there; otherwise Newton's method on the same fixpoint finishes the job.
+    there; otherwise Newton's method on the same fixpoint finishes the job, in floats, or for
+    totals too far apart for floats, in 50-digit decimals (``precise``).
     """
     if weights.size == 0:
         return weights
@@ -346,6 +348,8 @@ def _fit_sorted(weights: Reals, rows: list[int], cols: list[int]) -> Reals:
     fitted, gap = _ras_loop(weights.copy(), row_totals, col_totals, limit=limit, max_iter=300)
     if gap > limit:
         fitted, gap = _newton_scale(fitted, row_totals, col_totals, limit=limit)
+    if gap > limit:  # totals twenty orders of magnitude apart: 16 digits are not enough
+        fitted, gap = newton_scale_decimal(fitted, rows, cols, limit=limit)
     if gap > limit:
         raise AllocationError(
             f"the two-way fit did not converge (margins still off by up to {gap:.3g} cents)"
