@@ -12,8 +12,10 @@ plan's in-memory structure in ``allocation.structure``.
 
 from allocation.selectors.dimensions import (
     actual_cell_list,
+    company_currency,
     managed_salesperson_list,
     org_unit_list,
+    org_unit_tree_order,
     product_line_list,
     salesperson_list,
 )
@@ -62,11 +64,13 @@ __all__ = [
     "acknowledgement_list",
     "actual_cell_list",
     "actual_total_list",
+    "company_currency",
     "last_edit_batch",
     "managed_salesperson_list",
     "method_input_list",
     "my_target_list",
     "org_unit_list",
+    "org_unit_tree_order",
     "plan_actions",
     "plan_change_list",
     "plan_compare",

@@ -488,33 +488,10 @@ def cells_apply(
     batch = uuid.uuid4()
     plan_moved(plan, delta=int(planned.new.sum()) - int(planned.old.sum()))
     applied = keep if plan.mode == Plan.Mode.TOP_DOWN else ""
-    base = {"keep": applied} if applied else {}
-    rows_out = [
-        audit(
-            plan=plan,
-            actor=actor,
-            action=action,
-            cell=item.cell,
-            old_cents=before,
-            new_cents=item.target,
-            reason=reason,
-            leaf_count=count,
-            batch=batch,
-            details={**base, "ref": item.ref} if item.ref else base,
-            save=False,
-        )
-        for item, before in zip(items, planned.olds, strict=True)
-    ] or [
-        audit(
-            plan=plan,
-            actor=actor,
-            action=action,
-            reason=reason,
-            batch=batch,
-            details={**base, "changed": 0},
-            save=False,
-        )
-    ]
+    rows_out = _audit_rows(
+        plan, items, planned.olds, action=action, actor=actor, reason=reason, keep=applied,
+        batch=batch, count=count,
+    )  # fmt: skip
     PlanChange.objects.bulk_create(rows_out, batch_size=1000)
     if count:
         edit_batch_record(
@@ -540,6 +517,50 @@ def cells_apply(
         kept=planned.kept,
         rebalanced=planned.rebalanced,
     )
+
+
+def _audit_rows(
+    plan: Plan,
+    items: Sequence[CellTarget],
+    olds: Sequence[int],
+    *,
+    action: str,
+    actor: AbstractBaseUser | None,
+    reason: str,
+    keep: str,
+    batch: uuid.UUID,
+    count: int,
+) -> list[PlanChange]:
+    """One audit row per cell set (its sheet or paste ``ref`` and the keep rule in
+    ``details``), or one row that changed nothing for an empty batch."""
+    base = {"keep": keep} if keep else {}
+    rows = [
+        audit(
+            plan=plan,
+            actor=actor,
+            action=action,
+            cell=item.cell,
+            old_cents=before,
+            new_cents=item.target,
+            reason=reason,
+            leaf_count=count,
+            batch=batch,
+            details={**base, "ref": item.ref} if item.ref else base,
+            save=False,
+        )
+        for item, before in zip(items, olds, strict=True)
+    ]
+    return rows or [
+        audit(
+            plan=plan,
+            actor=actor,
+            action=action,
+            reason=reason,
+            batch=batch,
+            details={**base, "changed": 0},
+            save=False,
+        )
+    ]
 
 
 def plan_moved(plan: Plan, *, delta: int) -> None:

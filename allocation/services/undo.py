@@ -124,6 +124,52 @@ def _ensure_in_scope(
         )
 
 
+def _audit_undo(
+    plan: Plan,
+    row: EditBatch,
+    *,
+    actor: AbstractBaseUser | None,
+    batch: uuid.UUID,
+    leaf_count: int,
+) -> list[PlanChange]:
+    """One ``undo`` row per cell the change had set (old and new swapped); the originals."""
+    account = acting_user(actor)
+    originals = list(
+        PlanChange.objects.filter(plan=plan, batch=row.batch).exclude(cell="").order_by("pk")
+    )
+    details = {"undoes": str(row.batch), "action": row.action}
+    PlanChange.objects.bulk_create(
+        [
+            PlanChange(
+                plan=plan,
+                actor=account,
+                action=PlanChange.Action.UNDO,
+                batch=batch,
+                org_unit_id=change.org_unit_id,
+                salesperson_id=change.salesperson_id,
+                product_line_id=change.product_line_id,
+                period=change.period,
+                cell=change.cell,
+                old_amount=change.new_amount,
+                new_amount=change.old_amount,
+                leaf_count=leaf_count,
+                details={**details, "keep": row.keep},
+            )
+            for change in originals
+        ]
+        or [
+            PlanChange(
+                plan=plan,
+                actor=account,
+                action=PlanChange.Action.UNDO,
+                batch=batch,
+                details={**details, "changed": 0},
+            )
+        ]
+    )
+    return originals
+
+
 @transaction.atomic
 def plan_edit_undo(
     *,
@@ -173,41 +219,9 @@ def plan_edit_undo(
     target_amounts_update(ids=checked.ids, cents=checked.old)
     plan_moved(plan, delta=int(checked.old.sum()) - int(checked.new.sum()))
     undo_batch = uuid.uuid4()
-    account = acting_user(actor)
-    originals = list(
-        PlanChange.objects.filter(plan=plan, batch=row.batch).exclude(cell="").order_by("pk")
-    )
-    PlanChange.objects.bulk_create(
-        [
-            PlanChange(
-                plan=plan,
-                actor=account,
-                action=PlanChange.Action.UNDO,
-                batch=undo_batch,
-                org_unit_id=change.org_unit_id,
-                salesperson_id=change.salesperson_id,
-                product_line_id=change.product_line_id,
-                period=change.period,
-                cell=change.cell,
-                old_amount=change.new_amount,
-                new_amount=change.old_amount,
-                leaf_count=len(checked.ids),
-                details={"undoes": str(row.batch), "action": row.action, "keep": row.keep},
-            )
-            for change in originals
-        ]
-        or [
-            PlanChange(
-                plan=plan,
-                actor=account,
-                action=PlanChange.Action.UNDO,
-                batch=undo_batch,
-                details={"undoes": str(row.batch), "action": row.action, "changed": 0},
-            )
-        ]
-    )
+    originals = _audit_undo(plan, row, actor=actor, batch=undo_batch, leaf_count=len(checked.ids))
     EditBatch.objects.filter(pk=row.pk).update(
-        undone_at=timezone.now(), undone_by=account, updated_at=timezone.now()
+        undone_at=timezone.now(), undone_by=acting_user(actor), updated_at=timezone.now()
     )
     changes = []
     for change in originals:

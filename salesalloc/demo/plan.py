@@ -1,9 +1,11 @@
-"""The demo's FY2019 target plan, published so the dashboard can show target against actual.
+"""The demo's plans: FY2019 published (target against actual) and FY2020 being drafted.
 
 Called by the demo loader once the Superstore orders are imported and the actuals refreshed:
-the total is the company's 2018 actuals + 10 % (rounded to the yuan), split by each node's
-share of the 2016-2018 actuals (org tree and product lines) with the 2016-2018 monthly
-profile of each product line, then submitted, approved and published.
+the FY2019 total is the company's 2018 actuals + 10 % (rounded to the dollar), split by
+each node's share of the 2016-2018 actuals (org tree and product lines) with the 2016-2018
+monthly profile of each product line, then submitted, approved and published. The FY2020
+draft is split the same way from 2017-2019 and left a draft, for managers to edit in the
+browser (keep the row's year or the month's total, undo, the Excel round trip).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from allocation.models import ActualCell, OrgUnit, Plan
+from allocation.selectors import company_currency
 from allocation.services import (
     plan_allocate,
     plan_approve,
@@ -25,8 +28,10 @@ from salesalloc.core.money import MoneySum
 from salesalloc.demo import COMPANY_CODE
 
 FISCAL_YEAR = 2019
+DRAFT_YEAR = 2020
 GROWTH = Decimal("1.10")
 PLAN_NAME = "FY2019 sales targets"
+DRAFT_NAME = "FY2020 sales targets (draft)"
 BASE = {"base_from": "2016-01", "base_to": "2018-12"}
 METHODS = {
     "org": {"method": "historical", **BASE},
@@ -36,10 +41,10 @@ METHODS = {
 }
 
 
-def demo_plan_total(*, root: OrgUnit) -> Decimal:
-    """The company's 2018 actuals + 10 %, rounded to the yuan."""
+def demo_plan_total(*, root: OrgUnit, year: int = FISCAL_YEAR) -> Decimal:
+    """The company's actuals of the year before ``year`` + 10 %, rounded to the unit."""
     actual = ActualCell.objects.filter(
-        month__year=FISCAL_YEAR - 1, salesperson__org_unit__path__startswith=root.path
+        month__year=year - 1, salesperson__org_unit__path__startswith=root.path
     ).aggregate(total=MoneySum("amount"))["total"]
     return (Decimal(actual or 0) * GROWTH).quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
@@ -68,7 +73,7 @@ def demo_plan_create(*, actor: AbstractBaseUser | None) -> Plan:
         name=PLAN_NAME,
         fiscal_year=FISCAL_YEAR,
         start_month=1,
-        currency="USD",  # the Superstore orders are in US dollars
+        currency=company_currency(org_unit=root),  # USD: the demo company's
         total_amount=demo_plan_total(root=root),
         root_org_unit=root,
         method_config=METHODS,
@@ -79,3 +84,30 @@ def demo_plan_create(*, actor: AbstractBaseUser | None) -> Plan:
     # One demo administrator does it all, so the four-eyes rule is overridden, openly.
     plan = plan_approve(plan=plan, actor=actor, override_four_eyes=True)
     return plan_publish(plan=plan, actor=actor)
+
+
+@transaction.atomic
+def demo_draft_plan_create(*, actor: AbstractBaseUser | None) -> Plan:
+    """Create and allocate the demo's FY2020 draft; return the existing one if any."""
+    root = OrgUnit.objects.get(code=COMPANY_CODE)
+    existing = Plan.objects.filter(
+        root_org_unit=root, fiscal_year=DRAFT_YEAR, name=DRAFT_NAME, scenario_of__isnull=True
+    ).first()
+    if existing is not None:
+        return existing
+    base = {"base_from": "2017-01", "base_to": "2019-12"}
+    plan = plan_create(
+        name=DRAFT_NAME,
+        fiscal_year=DRAFT_YEAR,
+        start_month=1,
+        currency=company_currency(org_unit=root),
+        total_amount=demo_plan_total(root=root, year=DRAFT_YEAR),
+        root_org_unit=root,
+        method_config={
+            **METHODS,
+            "org": {"method": "historical", **base},
+            "product_line": {"method": "historical", **base},
+        },
+        actor=actor,
+    )
+    return plan_allocate(plan=plan, actor=actor)
