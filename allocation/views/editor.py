@@ -179,11 +179,11 @@ def _change_strings() -> dict[str, str]:
         "upload_confirm_refused": _("The preview could not be applied; nothing was changed."),
         "upload_discarded": _("The upload was discarded; nothing was changed."),
         "preview_summary": _(
-            "%(edits)s cells changed in the sheet; %(leaves)s cells will change in all with "
-            "“keep %(rule)s” (%(kept)s totals stay the same)."
+            "Cells changed in the sheet: %(edits)s. Cells that will change in all, with “keep "
+            "%(rule)s”: %(leaves)s (totals that stay the same: %(kept)s)."
         ),
         "preview_summary_bottom_up": _(
-            "%(edits)s cells changed in the sheet; %(leaves)s cells will change in all, and "
+            "Cells changed in the sheet: %(edits)s. Cells that will change in all: %(leaves)s; "
             "the totals above them follow."
         ),
         "preview_total": _("The plan total will be %(total)s."),

@@ -130,8 +130,10 @@ def test_an_upload_shows_every_cell_that_will_change_before_it_is_confirmed(
     preview.wait_for()
     assert _status(page).startswith("Sheet read: 12 cells would change.")
     summary = page.locator("#upload-preview-summary").inner_text()
-    assert summary.startswith("1 cells changed in the sheet; 12 cells will change in all")
-    assert "“keep the row's year”" in summary
+    assert summary.startswith(
+        "Cells changed in the sheet: 1. Cells that will change in all, with “keep the row's "
+        "year”: 12"
+    )
     rows = page.locator("#upload-preview-edits tbody tr")
     assert rows.count() == 1
     first = rows.nth(0).inner_text().split("\t")
