@@ -43,7 +43,13 @@ from allocation.services.common import (
     plan_lock,
 )
 from allocation.services.editing import CellInput, rule_prefix, validated_items
-from allocation.services.sheet_reading import SheetEdits, ref, sheet_edits_read, sheet_open
+from allocation.services.sheet_reading import (
+    SheetEdits,
+    ref,
+    sheet_check,
+    sheet_edits_read,
+    sheet_load,
+)
 from allocation.structure import Cell, PlanStructure
 from salesalloc.core.money import from_cents, to_cents
 
@@ -191,31 +197,39 @@ def plan_sheet_preview(
     cells under it changed inconsistently; ``PlanStaleError`` for an older revision.
     """
     keep = keep_rule_check(keep)
-    with transaction.atomic():
-        plan = plan_lock(plan=plan)
-        ensure_editable(plan)
-        structure = plan_structure_get(plan=plan)
-        window = actor_scope(actor=actor, structure=structure)
-        books = sheet_open(file, plan)
-        try:
+    books = sheet_load(file)  # parsed before the plan's row lock is taken: edits go on meanwhile
+    try:
+        with transaction.atomic():
+            plan = plan_lock(plan=plan)
+            ensure_editable(plan)
+            sheet_check(books, plan)
+            structure = plan_structure_get(plan=plan)
+            window = actor_scope(actor=actor, structure=structure)
             edits = sheet_edits_read(books=books, plan=plan, structure=structure, window=window)
-        finally:
-            books.close()
-        errors = list(edits.errors)
-        items: list[CellTarget] = []
-        if edits.cells:
-            try:
-                items = _items(structure, window, edits.cells, keep)
-            except CellsRejectedError as refused:
-                errors.extend(refused.errors)
-        if errors:
-            raise _refused(errors)
-        planned = _planned(plan, structure, items, keep)
-        return SheetBatch(
-            cells=edits.cells,
-            digest=leaves_digest(planned),
-            preview=_preview(plan, structure, keep, items, planned, edits),
-        )
+            return _worked_out(plan, structure, window, keep, edits)
+    finally:
+        books.close()
+
+
+def _worked_out(
+    plan: Plan, structure: PlanStructure, window: PlanScope, keep: str, edits: SheetEdits
+) -> SheetBatch:
+    """The sheet's edits checked and worked out into the batch and its preview."""
+    errors = list(edits.errors)
+    items: list[CellTarget] = []
+    if edits.cells:
+        try:
+            items = _items(structure, window, edits.cells, keep)
+        except CellsRejectedError as refused:
+            errors.extend(refused.errors)
+    if errors:
+        raise _refused(errors)
+    planned = _planned(plan, structure, items, keep)
+    return SheetBatch(
+        cells=edits.cells,
+        digest=leaves_digest(planned),
+        preview=_preview(plan, structure, keep, items, planned, edits),
+    )
 
 
 def sheet_batch_apply(

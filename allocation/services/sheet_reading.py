@@ -109,8 +109,8 @@ def _missing_revision() -> CellsRejectedError:
     )
 
 
-def sheet_open(file: Any, plan: Plan) -> Workbooks:
-    """The uploaded workbook, refused unless it is an XLSX of this plan at its revision."""
+def sheet_load(file: Any) -> Workbooks:
+    """Open the uploaded workbook (twice: contents, saved values), or refuse it."""
     try:
         formulas = load_workbook(file, read_only=True, data_only=False)
         file.seek(0)
@@ -120,11 +120,14 @@ def sheet_open(file: Any, plan: Plan) -> Workbooks:
             _("Nothing was changed: this is not an XLSX workbook."),
             errors=[{"cell": None, "message": str(error)[:200]}],
         ) from error
-    books = Workbooks(formulas=formulas, values=values)
-    facts = _about(formulas)
+    return Workbooks(formulas=formulas, values=values)
+
+
+def sheet_check(books: Workbooks, plan: Plan) -> None:
+    """Refuse a workbook unless it is this plan's sheet at the plan's current revision."""
+    facts = _about(books.formulas)
     plan_id = _fact(facts, lambda: _("Plan id"))
     if plan_id is not None and str(plan_id).strip() != str(plan.pk):
-        books.close()
         raise CellsRejectedError(
             _("Nothing was changed: this sheet belongs to another plan."),
             errors=[
@@ -136,10 +139,8 @@ def sheet_open(file: Any, plan: Plan) -> Workbooks:
         )
     revision = _fact(facts, lambda: _("Revision"))
     if plan_id is None or revision is None:
-        books.close()
         raise _missing_revision()
     if str(revision).strip() != str(plan.revision):
-        books.close()
         raise PlanStaleError(
             _(
                 "The plan has changed since this sheet was downloaded (revision %(sheet)s, now "
@@ -147,7 +148,6 @@ def sheet_open(file: Any, plan: Plan) -> Workbooks:
             )
             % {"sheet": revision, "now": plan.revision}
         )
-    return books
 
 
 # --- rows -----------------------------------------------------------------------------------
