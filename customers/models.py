@@ -116,6 +116,9 @@ class OrderLine(TimeStampedModel):
     unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=6, null=True)
     amount = models.DecimalField(_("net amount"), max_digits=18, decimal_places=4)
     cost = models.DecimalField(_("cost"), max_digits=18, decimal_places=4, null=True)
+    # Credited to several salespeople: the shares are the line's OrderLineCredit rows (the
+    # line's own salesperson among them), and reports read those instead of the line.
+    split_credit = models.BooleanField(_("split credit"), default=False, db_default=False)
     import_job = models.ForeignKey(
         "ImportJob",
         null=True,
@@ -240,6 +243,15 @@ class ImportJob(HeartbeatModel, TimeStampedModel):
         WRITING = "writing", _("Saving")
         DONE = "done", _("Done")
 
+    class Outcome(models.TextChoices):
+        """How a job ended, at a glance (``status`` keeps the four values of DESIGN §7)."""
+
+        PENDING = "pending", _("In progress")
+        CLEAN = "clean", _("Succeeded")
+        WITH_WARNINGS = "with_warnings", _("Completed with warnings")
+        WITH_ERRORS = "with_errors", _("Completed with errors")
+        FAILED = "failed", _("Failed")
+
     class RecomputeStatus(models.TextChoices):
         PENDING = "pending", _("Pending")
         RUNNING = "running", _("Running")
@@ -282,7 +294,14 @@ class ImportJob(HeartbeatModel, TimeStampedModel):
     # Rows stored with a reservation, e.g. a customer whose details were kept because other
     # parts of the company sell to it too: [{"row", "column", "message"}].
     notices = models.JSONField(default=list, blank=True)
+    # Rows stored although something looks wrong (amount != quantity x unit price, a credit
+    # rule that could not apply): [{"row", "column", "order", "code", "text"}].
+    warnings = models.JSONField(default=list, blank=True)
+    warnings_total = models.IntegerField(default=0)
+    # The summary in the uploader's language, for logs and the command line; ``summary`` keeps
+    # it untranslated (salesalloc.core.texts) so that pages show it in the viewer's language.
     message = models.TextField(blank=True)
+    summary = models.JSONField(default=list, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     recompute_status = models.CharField(
@@ -314,17 +333,42 @@ class ImportJob(HeartbeatModel, TimeStampedModel):
     def __str__(self) -> str:
         return f"#{self.pk} {self.original_name} ({self.status})"
 
+    @property
+    def outcome(self) -> str:
+        """``clean``, ``with_warnings`` or ``with_errors`` for a succeeded job (rows were
+        rejected in partial mode: with errors), ``failed``, or ``pending`` while it runs."""
+        if self.status == self.Status.FAILED:
+            return self.Outcome.FAILED
+        if self.status != self.Status.SUCCEEDED:
+            return self.Outcome.PENDING
+        if self.rows_rejected:
+            return self.Outcome.WITH_ERRORS
+        if self.warnings_total or self.notices:
+            return self.Outcome.WITH_WARNINGS
+        return self.Outcome.CLEAN
 
-# The tiers package keeps its own models under this app's label (CONVENTIONS §1).
+    def get_outcome_display(self) -> str:
+        return str(self.Outcome(self.outcome).label)
+
+
+# The tiers and credit packages keep their own models under this app's label (CONVENTIONS §1).
+from customers.credit.models import (  # noqa: E402
+    CreditRule,
+    CreditRuleShare,
+    OrderLineCredit,
+)
 from customers.tiers.models import CustomerTier, TierRule, TierRun, TierSettings  # noqa: E402
 
 __all__ = [
     "ColumnMapping",
+    "CreditRule",
+    "CreditRuleShare",
     "Customer",
     "CustomerTier",
     "ImportJob",
     "Order",
     "OrderLine",
+    "OrderLineCredit",
     "Product",
     "TerritoryRule",
     "TierRule",

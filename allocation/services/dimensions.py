@@ -155,6 +155,27 @@ def _month_add(month: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+_CELL_COLUMNS = ("salesperson_id", "product_line_id", "month", "amount", "cost", "lines")
+
+
+def _source_sql(sources: list[QuerySet[Any]], using: str) -> tuple[str, list[Any]]:
+    """One ``SELECT`` of the cell columns: the source's own, or several summed per cell."""
+    compiled = [source.query.get_compiler(using=using).as_sql() for source in sources]
+    if len(compiled) == 1:
+        sql, params = compiled[0]
+        return sql, list(params)
+    keys = ", ".join(f"u.{name}" for name in _CELL_COLUMNS[:3])
+    sums = ", ".join(f"SUM(u.{name}) AS {name}" for name in _CELL_COLUMNS[3:])
+    union = " UNION ALL ".join(
+        f"SELECT {', '.join(_CELL_COLUMNS)} FROM ({sql}) part{i}"  # noqa: S608 - ORM SQL
+        for i, (sql, _params) in enumerate(compiled)
+    )
+    return (
+        f"SELECT {keys}, {sums} FROM ({union}) u GROUP BY {keys}",  # noqa: S608 - ORM SQL
+        [param for _sql, params in compiled for param in params],
+    )
+
+
 @transaction.atomic
 def actual_cells_replace(
     *,
@@ -162,6 +183,7 @@ def actual_cells_replace(
     salesperson_ids: Collection[int] | None = None,
     month_from: dt.date | None = None,
     month_to: dt.date | None = None,
+    also: QuerySet[Any] | None = None,
     actor: AbstractBaseUser | None = None,
 ) -> int:
     """Replace the actual cells in a block of the grid with freshly aggregated rows.
@@ -170,6 +192,8 @@ def actual_cells_replace(
     (inclusive; open-ended when None). ``source`` is a values-queryset, already filtered to
     the same block, with the columns ``salesperson_id, product_line_id, month, amount, cost,
     lines``; its SQL runs inside one ``INSERT ... SELECT`` so no rows pass through Python.
+    ``also`` is a second such queryset (split credit: the credited parts of shared order
+    lines) summed into the same cells.
 
     Idempotent: the block is deleted and rebuilt in one transaction after locking the
     salespeople's rows in primary-key order, so two concurrent refreshes serialise instead of
@@ -189,17 +213,16 @@ def actual_cells_replace(
     if month_to is not None:
         cells = cells.filter(month__lt=_month_add(month_to, 1))
     db = connections[cells.db]
+    select_sql, params = _source_sql([source] if also is None else [source, also], cells.db)
     if db.vendor == "postgresql":
         return _actual_cells_merge(
-            source=source,
+            select_sql=select_sql,
+            params=params,
             block=cells,
             staged=month_from is None,
             whole=salesperson_ids is None and month_from is None and month_to is None,
         )
     cells._raw_delete(cells.db)
-
-    compiler = source.query.get_compiler(using=cells.db)
-    select_sql, params = compiler.as_sql()
     now = db.ops.adapt_datetimefield_value(timezone.now())
     table = ActualCell._meta.db_table
     sql = (
@@ -220,14 +243,15 @@ BULK_CELLS = 20_000
 
 def _actual_cells_merge(
     *,
-    source: QuerySet[Any],
+    select_sql: str,
+    params: list[Any],
     block: QuerySet[ActualCell],
     staged: bool = False,
     whole: bool = False,
 ) -> int:
-    """PostgreSQL: bring the block to ``source`` writing only the differences (cells gone
-    deleted, changed ones updated, new ones inserted), so a nightly rebuild where little
-    changed rewrites little: no delete and re-insert of every cell and its index entries.
+    """PostgreSQL: bring the block to ``select_sql`` (the cells' source, with ``params``)
+    writing only the differences (cells gone deleted, changed ones updated, new ones
+    inserted), so a nightly rebuild where little changed rewrites little: no delete and re-insert of every cell and its index entries.
     Returns the number of cells in the block afterwards, as the delete-and-insert path does.
 
     ``staged`` (a block of whole salespeople, e.g. the full rebuild) first aggregates into a
@@ -240,7 +264,6 @@ def _actual_cells_merge(
     blocks (an import's cells) merge in one statement.
     """
     db = connections[block.db]
-    select_sql, params = source.query.get_compiler(using=block.db).as_sql()
     block_sql, block_params = (
         block.order_by().values("id").query.get_compiler(using=block.db).as_sql()
     )

@@ -31,10 +31,16 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
         "salesperson_code",
         "salesperson",
         "sales_rep",
+        "salesperson_1",
         "业务员",
         "销售员",
         "业务员编码",
+        "业务员1",
     ),
+    # Split credit: ``W01:60;W02:40`` in one cell, or the main salesperson's ``share`` with
+    # ``salesperson_2``/``share_2``... (see ``EXTRA_PARTY``).
+    "credit_split": ("credit_split", "sales_credit", "分成", "业绩分成"),
+    "share": ("share", "share_1", "credit_share", "比例", "比例1", "分成比例", "分成比例1"),
     "product_line": ("product_line", "产品线", "产品类别"),
     "sku": ("sku", "product_code", "商品编码", "产品编码", "物料编码"),
     "product_name": ("product_name", "商品名称", "产品名称"),
@@ -52,6 +58,30 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "address": ("address", "地址"),
 }
 FIELDS: tuple[str, ...] = tuple(FIELD_ALIASES)
+# The further salesperson/share columns of a split: ``salesperson_2``/``业务员2`` and
+# ``share_2``/``比例2``, ``salesperson_3``... (any number; more than MAX_CREDIT_PARTIES filled in
+# on one row is a row error). Their field names are ``salesperson_<n>`` and ``share_<n>``.
+EXTRA_PARTY = re.compile(
+    r"(?P<kind>salesperson|salesrep|业务员|销售员|share|creditshare|比例|分成比例)(?P<n>\d{1,2})"
+)
+_EXTRA_KIND = {"salesrep": "salesperson", "业务员": "salesperson", "销售员": "salesperson"}
+_EXTRA_KIND |= {"creditshare": "share", "比例": "share", "分成比例": "share"}
+
+
+def extra_party_field(key: str) -> str | None:
+    """``salesperson_<n>`` or ``share_<n>`` (n >= 2) for a normalised header, else None."""
+    match = EXTRA_PARTY.fullmatch(key)
+    if match is None or int(match["n"]) < 2:
+        return None
+    kind = _EXTRA_KIND.get(match["kind"], match["kind"])
+    return f"{kind}_{int(match['n'])}"
+
+
+def is_field(name: str) -> bool:
+    """A field a column (or a saved mapping) may feed: ``FIELDS`` and the extra parties."""
+    return name in FIELD_ALIASES or extra_party_field(name.replace("_", "")) == name
+
+
 ALWAYS_REQUIRED: tuple[str, ...] = ("order_id", "order_date", "customer_code", "product_line")
 CUSTOMER_FIELDS: tuple[str, ...] = (
     "customer_name",
@@ -107,6 +137,10 @@ def header_key(header: object) -> str:
     return _SEPARATORS.sub("", text.strip().lower())
 
 
+def _is_extra(name: str) -> bool:
+    return name.startswith(("salesperson_", "share_")) and name.rsplit("_", 1)[1].isdigit()
+
+
 _ALIAS_TO_FIELD: dict[str, str] = {
     header_key(alias): name for name, aliases in FIELD_ALIASES.items() for alias in aliases
 }
@@ -133,14 +167,27 @@ class ColumnPlan:
         index = self.columns.get(name)
         return self.headers[index] if index is not None else name
 
+    def extra_parties(self) -> list[int]:
+        """The ``n`` of the file's ``salesperson_<n>``/``share_<n>`` columns, ascending."""
+        found = {int(name.rsplit("_", 1)[1]) for name in self.columns if _is_extra(name)}
+        return sorted(found)
+
+    def has_split(self) -> bool:
+        """Can a row of this file name several salespeople?"""
+        return "credit_split" in self.columns or bool(self.extra_parties())
+
     def missing_required(self, *, has_territory_rules: bool) -> list[str]:
-        """Required fields the file has no column for (in field order)."""
+        """Required fields the file has no column for (in field order).
+
+        ``has_territory_rules``: territory or credit rules exist, so a row may name no
+        salesperson; a file with a credit split names them in the split.
+        """
         missing = [name for name in ALWAYS_REQUIRED if name not in self.columns]
         if "amount" not in self.columns and not (
             "quantity" in self.columns and "unit_price" in self.columns
         ):
             missing.append("amount")
-        if "salesperson_code" not in self.columns and not has_territory_rules:
+        if "salesperson_code" not in self.columns and not (has_territory_rules or self.has_split()):
             missing.append("salesperson_code")
         return missing
 
@@ -156,7 +203,7 @@ def column_plan(headers: Sequence[str], mapping: Mapping[str, str] | None = None
     taken: set[int] = set()
     unmatched: dict[str, str] = {}
     for name, header in (mapping or {}).items():
-        if name not in FIELD_ALIASES or not str(header).strip():
+        if not is_field(name) or not str(header).strip():
             continue
         wanted = header_key(header)
         index = next((i for i, key in enumerate(keys) if key == wanted and i not in taken), None)
@@ -166,7 +213,7 @@ def column_plan(headers: Sequence[str], mapping: Mapping[str, str] | None = None
         columns[name] = index
         taken.add(index)
     for index, key in enumerate(keys):
-        alias_of = _ALIAS_TO_FIELD.get(key)
+        alias_of = _ALIAS_TO_FIELD.get(key) or extra_party_field(key)
         if index in taken or alias_of is None or alias_of in columns:
             continue
         columns[alias_of] = index

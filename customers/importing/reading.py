@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from python_calamine import load_workbook
 
 from salesalloc.core.filelimits import (
@@ -47,6 +47,7 @@ from salesalloc.core.filelimits import (
     xlsx_upload_check,
 )
 from salesalloc.core.money import sheet_number_text
+from salesalloc.core.texts import Text
 
 TEXT_EXTENSIONS = {".csv", ".txt", ".tsv"}
 SHEET_EXTENSIONS = {".xlsx", ".xlsm", ".xls"}
@@ -58,11 +59,16 @@ _SAW_FIELDS = re.compile(r"saw (\d+)")
 
 
 class FileFormatError(Exception):
-    """The file cannot be read as an order file; ``message`` says why, for people."""
+    """The file cannot be read as an order file; ``message`` says why, for people (in the
+    active language; ``text`` keeps it untranslated, for a job that shows it later)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: Text) -> None:
+        super().__init__(message.msgid)
+        self.text = message
+
+    @property
+    def message(self) -> str:
+        return self.text.render()
 
 
 class SourceWidened(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -176,15 +182,20 @@ class OrderSource:
             fields = int(found.group(1)) if found else 0
             if fields <= width + self._extra_width:
                 raise FileFormatError(
-                    _("The file could not be read as CSV: %(error)s") % {"error": exc}
+                    Text(
+                        gettext_noop("The file could not be read as CSV: %(error)s"),
+                        {"error": str(exc)},
+                    )
                 ) from exc
             if fields > self.max_columns:
                 raise FileFormatError(
-                    _(
-                        "A row has %(fields)s fields; at most %(limit)s columns are read "
-                        "(SALESALLOC_SHEET_MAX_COLUMNS)."
+                    Text(
+                        gettext_noop(
+                            "A row has %(fields)s fields; at most %(limit)s columns are read "
+                            "(SALESALLOC_SHEET_MAX_COLUMNS)."
+                        ),
+                        {"fields": f"{fields:,}", "limit": f"{self.max_columns:,}"},
                     )
-                    % {"fields": f"{fields:,}", "limit": f"{self.max_columns:,}"}
                 ) from exc
             # Widen enough for this row, and at least double, so few re-reads are needed.
             self._extra_width = min(
@@ -288,7 +299,7 @@ def upload_check(*, data: bytes, name: str, limits: FileLimits) -> UploadFacts:
             return UploadFacts(kind=kind, header=None)
         text_lines_check(data, limits)
     except FileLimitError as exc:
-        raise FileFormatError(exc.message) from exc
+        raise FileFormatError(exc.text) from exc
     head_bytes = data[:HEAD_BYTES]
     encoding = detect_encoding(head_bytes, final=len(data) <= HEAD_BYTES)
     head = _decode_head(data, encoding)
@@ -300,22 +311,33 @@ def _kind(data: bytes, name: str) -> str:
     suffix = PurePath(name).suffix.lower()
     if suffix and suffix not in TEXT_EXTENSIONS | SHEET_EXTENSIONS:
         raise FileFormatError(
-            _("%(name)s is not a CSV or Excel file (.csv, .txt, .xlsx, .xls).") % {"name": name}
+            Text(
+                gettext_noop("%(name)s is not a CSV or Excel file (.csv, .txt, .xlsx, .xls)."),
+                {"name": name},
+            )
         )
     if not data.strip():
-        raise FileFormatError(_("The file is empty."))
+        raise FileFormatError(Text(gettext_noop("The file is empty.")))
     if data.startswith(_ZIP_MAGIC):
         return "xlsx"
     if data.startswith(_OLE_MAGIC):
         return "xls"
     if suffix in {".xlsx", ".xlsm"}:
-        raise FileFormatError(_("%(name)s is not a valid XLSX workbook.") % {"name": name})
+        raise FileFormatError(
+            Text(gettext_noop("%(name)s is not a valid XLSX workbook."), {"name": name})
+        )
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise FileFormatError(
-            _("The file is UTF-16 text; save it as CSV UTF-8 (or GBK) and upload it again.")
+            Text(
+                gettext_noop(
+                    "The file is UTF-16 text; save it as CSV UTF-8 (or GBK) and upload it again."
+                )
+            )
         )
     if b"\x00" in data:  # the CSV parser would silently cut a cell at a NUL
-        raise FileFormatError(_("The file is binary, not CSV text or an Excel workbook."))
+        raise FileFormatError(
+            Text(gettext_noop("The file is binary, not CSV text or an Excel workbook."))
+        )
     return "csv"
 
 
@@ -333,18 +355,20 @@ def source_open(*, data: bytes, name: str, limits: FileLimits | None = None) -> 
             return _sheet_open(data, kind, limits)
         text_lines_check(data, limits)
     except FileLimitError as exc:
-        raise FileFormatError(exc.message) from exc
+        raise FileFormatError(exc.text) from exc
     encoding = detect_encoding(data)
     head = _decode_head(data, encoding)
     delimiter = _sniff_delimiter(head)
     header, header_line = _csv_header(head, delimiter)
     if len(header) > limits.max_columns:
         raise FileFormatError(
-            _(
-                "The header has %(fields)s columns; at most %(limit)s columns are read "
-                "(SALESALLOC_SHEET_MAX_COLUMNS)."
+            Text(
+                gettext_noop(
+                    "The header has %(fields)s columns; at most %(limit)s columns are read "
+                    "(SALESALLOC_SHEET_MAX_COLUMNS)."
+                ),
+                {"fields": f"{len(header):,}", "limit": f"{limits.max_columns:,}"},
             )
-            % {"fields": f"{len(header):,}", "limit": f"{limits.max_columns:,}"}
         )
     source = OrderSource(
         kind="csv",
@@ -391,7 +415,9 @@ def detect_encoding(data: bytes, *, final: bool = True) -> str:
     elif _decodes(data, "gb18030", final=final):
         return "gb18030"
     raise FileFormatError(
-        _("The file's text is neither UTF-8 nor GBK/GB18030; save it as CSV UTF-8.")
+        Text(
+            gettext_noop("The file's text is neither UTF-8 nor GBK/GB18030; save it as CSV UTF-8.")
+        )
     )
 
 
@@ -442,7 +468,7 @@ def _csv_header(head: str, delimiter: str) -> tuple[list[str], int]:
                 header.pop()
             return header, previous_line + 1
         previous_line = reader.line_num
-    raise FileFormatError(_("The file has no header row."))
+    raise FileFormatError(Text(gettext_noop("The file has no header row.")))
 
 
 def _sheet_open(data: bytes, kind: str, limits: FileLimits) -> OrderSource:
@@ -451,13 +477,13 @@ def _sheet_open(data: bytes, kind: str, limits: FileLimits) -> OrderSource:
         sheet = workbook.get_sheet_by_index(0)
     except Exception as exc:  # calamine raises several unrelated types
         raise FileFormatError(
-            _("The workbook could not be read: %(error)s") % {"error": exc}
+            Text(gettext_noop("The workbook could not be read: %(error)s"), {"error": str(exc)})
         ) from exc
     try:  # XLS has no zip to stream: calamine's dimensions are the first look at the grid
         rows, columns = _sheet_size(sheet)
         sheet_extent_check(rows=rows, columns=columns, limits=limits)
     except FileLimitError as exc:
-        raise FileFormatError(exc.message) from exc
+        raise FileFormatError(exc.text) from exc
     pad = [""] * (int(sheet.start[1]) if sheet.start else 0)
     for index, row in enumerate(sheet.iter_rows()):
         if _row_has_value(row):
@@ -472,7 +498,7 @@ def _sheet_open(data: bytes, kind: str, limits: FileLimits) -> OrderSource:
                 max_columns=limits.max_columns,
                 _sheet=sheet,
             )
-    raise FileFormatError(_("The first sheet of the workbook is empty."))
+    raise FileFormatError(Text(gettext_noop("The first sheet of the workbook is empty.")))
 
 
 def _sheet_size(sheet: Any) -> tuple[int, int]:

@@ -15,8 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from customers.credit.engine import share_percent, split_frame
 from customers.importing.fields import CUSTOMER_FIELDS
 from customers.importing.validation import CUSTOMER_COLUMNS, NUMBER_FIELDS, ValidatedFile
+
+# The line values a credit carries, split by the same shares (scaled to 4 places).
+CREDITED_FIELDS = ("amount", "cost", "quantity")
 
 
 @dataclass
@@ -26,9 +30,11 @@ class Staging:
     ``orders`` (``idx, order_no, order_date, customer_idx``), ``customers`` (``idx, code``,
     attributes, ``owner_id, latest_date``) and ``products`` (``idx, sku, name,
     product_line_id``) have one row per key. ``lines`` (``order_idx, line_no,
-    salesperson_id, product_line_id, product_idx``, and per ``NUMBER_FIELDS`` the scaled value
-    and ``<name>_null``) point at them by ``idx``. ``customer_columns`` are the customer
-    attributes the file has.
+    salesperson_id, product_line_id, product_idx, split_credit``, and per ``NUMBER_FIELDS``
+    the scaled value and ``<name>_null``) point at them by ``idx``. ``credits`` (``order_idx,
+    line_no, salesperson_id, weight, share`` and the credited ``amount``, ``cost``,
+    ``quantity`` with their ``_null`` flags) has one row per party of each split line.
+    ``customer_columns`` are the customer attributes the file has.
     """
 
     lines: pd.DataFrame
@@ -37,10 +43,15 @@ class Staging:
     products: pd.DataFrame
     customer_columns: tuple[str, ...]
     cells: list[tuple[int, str]] = field(default_factory=list)  # every line's (sp, month)
+    credits: pd.DataFrame = field(default_factory=lambda: _credits_frame(0))
+    credit_cells: list[tuple[int, str]] = field(default_factory=list)  # the credits' (sp, month)
 
 
-def staging_build(validated: ValidatedFile) -> Staging:
-    """Frames of the rows without errors, linked by position, as the store loads them."""
+def staging_build(validated: ValidatedFile, *, codes: dict[int, str] | None = None) -> Staging:
+    """Frames of the rows without errors, linked by position, as the store loads them.
+
+    ``codes`` (salesperson id -> code) order a split's ties: the lower code takes the cent.
+    """
     good = validated.frame[~validated.bad_mask()].reset_index(drop=True)
     dates = good["order_date"].to_numpy(dtype="datetime64[D]")
     salespeople = good["salesperson_id"].to_numpy(dtype=np.int64)
@@ -56,16 +67,72 @@ def staging_build(validated: ValidatedFile) -> Staging:
             "customer_idx": customer_codes[first_of_order].astype(np.int64),
         }
     )
+    credits = _credits(good, validated.credits, order_codes, codes or {})
+    credit_cells = _cells(
+        credits["salesperson_id"].to_numpy(dtype=np.int64),
+        dates[credits["pos"].to_numpy(dtype=np.int64)],
+    )
+    lines = _lines(good, order_codes, sku_codes)
+    split = np.isin(good["row"].to_numpy(), validated.credits["row"].to_numpy())
+    lines["split_credit"] = split.astype(np.int64)
     return Staging(
-        lines=_lines(good, order_codes, sku_codes),
+        lines=lines,
+        credits=credits,
         orders=orders,
         customers=_customers(good, customer_codes, np.asarray(customer_keys, dtype=object)),
         products=products,
         customer_columns=tuple(
             CUSTOMER_COLUMNS[name] for name in CUSTOMER_FIELDS if validated.plan.has(name)
         ),
-        cells=_cells(salespeople, dates),
+        cells=sorted(set(_cells(salespeople, dates)) | set(credit_cells)),
+        credit_cells=credit_cells,
     )
+
+
+def _credits_frame(size: int) -> pd.DataFrame:
+    columns = ["pos", "order_idx", "line_no", "salesperson_id", "weight", "share"]
+    frame = pd.DataFrame({name: np.zeros(size, dtype=np.int64) for name in columns})
+    for name in CREDITED_FIELDS:
+        frame[name] = np.zeros(size, dtype=np.int64)
+        frame[f"{name}_null"] = np.zeros(size, dtype=bool)
+    return frame
+
+
+def _credits(
+    good: pd.DataFrame, parties: pd.DataFrame, order_codes: np.ndarray, codes: dict[int, str]
+) -> pd.DataFrame:
+    """One row per party of each good split line: its weight, display share and the line's
+    amount, cost and quantity split by the weights to the cent (``customers.credit.engine``)."""
+    position = pd.Series(np.arange(len(good)), index=good["row"].to_numpy())
+    parties = parties[parties["row"].isin(position.index)]
+    if parties.empty:
+        return _credits_frame(0)
+    at = position[parties["row"]].to_numpy()
+    weight = parties["weight"].to_numpy(dtype=np.int64)
+    keys = parties["salesperson_id"].map(codes).fillna("").to_numpy(dtype=object)
+    totals = pd.Series(weight).groupby(at).transform("sum").to_numpy(dtype=np.int64)
+    frame = pd.DataFrame(
+        {
+            "pos": at,  # the line's place among the good rows
+            "order_idx": order_codes[at].astype(np.int64),
+            "line_no": good["line_no"].to_numpy(dtype=np.int64)[at],
+            "salesperson_id": parties["salesperson_id"].to_numpy(dtype=np.int64),
+            "weight": weight,
+            "share": share_percent(weight, totals),  # percent to 4 places
+        }
+    )
+    for name in CREDITED_FIELDS:
+        null = (
+            good[f"{name}_null"].to_numpy(dtype=bool)[at]
+            if f"{name}_null" in good
+            else np.zeros(len(at), dtype=bool)
+        )
+        values = good[name].to_numpy(dtype=np.int64)[at]
+        frame[name] = np.where(
+            null, 0, split_frame(group=at, weight=weight, key=keys, total=np.where(null, 0, values))
+        )
+        frame[f"{name}_null"] = null
+    return frame
 
 
 def _customers(good: pd.DataFrame, codes: np.ndarray, keys: np.ndarray) -> pd.DataFrame:

@@ -15,7 +15,11 @@ WHERE``, ``UPDATE ... FROM`` and ``IS DISTINCT FROM``):
 3. orders, then lines, are upserted in key order (``ON CONFLICT (order_no)`` and
    ``ON CONFLICT (order_id, line_no)``), rewriting only rows whose values differ;
 4. stored lines of re-dated or re-assigned orders that the file does not list follow their
-   order, account owners and first order dates (``first_orders``) follow.
+   order, account owners and first order dates (``first_orders``) follow;
+5. split credits (``store_credits``): the credits of lines whose split changed are replaced,
+   new split lines get theirs, and every credit of the file's orders follows its line's
+   date, customer and product line. A file without splits, on a database without any,
+   skips all of it.
 
 The caller owns the transaction. On PostgreSQL ``pg_advisory_xact_lock`` makes imports
 merge one after the other (so two concurrent imports of one file cannot duplicate rows);
@@ -30,119 +34,42 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from customers.importing import first_orders
-from customers.importing.fields import CUSTOMER_FIELDS
 from customers.importing.parsing import decimal_text
 from customers.importing.staging import Staging
+from customers.importing.store_credits import CreditMerge
+from customers.importing.store_tables import (
+    _CUSTOMER_TEXT,
+    _INDEXED,
+    _LINE_VALUES,
+    _TABLES,
+    ALLOWED,
+    CHANGED,
+    CUSTOMERS,
+    IMPORT_LOCK_KEY,
+    LINES,
+    ORDERS,
+    PRODUCTS,
+    SCALED,
+    SHARED,
+    MergeResult,
+    StoreConflict,
+    _dates_as_text,
+    _month_text,
+    _plain,
+    _tally,
+)
 from customers.importing.validation import NUMBER_FIELDS
+from salesalloc.core.texts import Text
 
 logger = logging.getLogger(__name__)
-
-IMPORT_LOCK_KEY = 7_302_615_001  # pg_advisory_xact_lock key shared by every import
-NULL_SENTINEL = np.iinfo(np.int64).min  # a NULL number in the binary staging rows
-
-LINES = "import_stage_lines"
-ORDERS = "import_stage_orders"
-CUSTOMERS = "import_stage_customers"
-PRODUCTS = "import_stage_products"
-CHANGED = "import_stage_changed_orders"
-ALLOWED = "import_stage_allowed_salespeople"
-SHARED = "import_stage_shared_customers"
-
-_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
-    LINES: (
-        ("order_idx", "bigint"),
-        ("line_no", "bigint"),
-        ("salesperson_id", "bigint"),
-        ("product_line_id", "bigint"),
-        ("product_idx", "bigint"),
-        ("quantity", "numeric(14,4)"),
-        ("unit_price", "numeric(18,6)"),
-        ("amount", "numeric(18,4)"),
-        ("cost", "numeric(18,4)"),
-    ),
-    ORDERS: (
-        ("idx", "bigint"),
-        ("order_no", "varchar(64)"),
-        ("order_date", "date"),
-        ("customer_idx", "bigint"),
-    ),
-    CUSTOMERS: (
-        ("idx", "bigint"),
-        ("code", "varchar(64)"),
-        ("name", "varchar(200)"),
-        ("region", "varchar(100)"),
-        ("state", "varchar(100)"),
-        ("city", "varchar(100)"),
-        ("country", "varchar(100)"),
-        ("segment", "varchar(100)"),
-        ("phone", "varchar(50)"),
-        ("email", "varchar(254)"),
-        ("address", "varchar(300)"),
-        ("owner_id", "bigint"),
-        ("latest_date", "date"),
-    ),
-    PRODUCTS: (
-        ("idx", "bigint"),
-        ("sku", "varchar(64)"),
-        ("name", "varchar(300)"),
-        ("product_line_id", "bigint"),
-    ),
-    CHANGED: (("order_id", "bigint"),),
-    ALLOWED: (("salesperson_id", "bigint"),),
-    SHARED: (("code", "varchar(64)"),),
-    first_orders.FIRSTS: first_orders.FIRSTS_COLUMNS,
-}
-_INDEXED = {
-    ORDERS: "idx",
-    CUSTOMERS: "idx",
-    PRODUCTS: "idx",
-    ALLOWED: "salesperson_id",
-    SHARED: "code",
-}
-# The customer columns of the file, as named in customers_customer.
-_CUSTOMER_TEXT = tuple("name" if f == "customer_name" else f for f in CUSTOMER_FIELDS)
-# Line columns compared to decide "unchanged" (the stored line vs the staged one).
-_LINE_VALUES = (
-    "order_date",
-    "customer_id",
-    "salesperson_id",
-    "product_line_id",
-    "product_id",
-    "quantity",
-    "unit_price",
-    "amount",
-    "cost",
-)
-
-
-class StoreConflict(Exception):  # noqa: N818 - carries a message for the job
-    """The stored data changed under the import in a way the importer may not overwrite."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass(frozen=True)
-class MergeResult:
-    inserted: int
-    updated: int
-    unchanged: int
-    cells: list[list[Any]]  # sorted [salesperson_id, "YYYY-MM-01"]
-    orders_synced_lines: int = 0
-    # Customers whose stored details the file would have changed, kept because lines of
-    # salespeople outside the importer's part of the company are credited to them.
-    kept_customers: tuple[str, ...] = ()
-    first_order_moves: list[list[Any]] = field(default_factory=list)  # see first_orders
 
 
 class ImportStore:
@@ -158,9 +85,11 @@ class ImportStore:
             return f"CAST(date_trunc('month', {expression}) AS date)"
         return f"strftime('%%Y-%%m-01', {expression})"
 
-    def value(self, name: str) -> str:
-        """SQL for a staged line's stored value (the staging column may be encoded)."""
-        return f"s.{name}"
+    def value(self, name: str, *, alias: str = "s", table: str = LINES) -> str:
+        """SQL for a staged row's stored value (the staging column may be encoded)."""
+        if table == LINES and name == "split_credit":
+            return f"({alias}.split_credit = 1)"
+        return f"{alias}.{name}"
 
     def _temp(self, table: str) -> str:
         return f"pg_temp.{table}" if self.vendor == "postgresql" else f"temp.{table}"
@@ -188,7 +117,8 @@ class ImportStore:
         if self.vendor == "postgresql":
             return
         for table, column in _INDEXED.items():
-            cursor.execute(f"CREATE INDEX {table}_{column} ON {table} ({column})", [])
+            name = f"{table}_{column}".replace(", ", "_")
+            cursor.execute(f"CREATE INDEX {name} ON {table} ({column})", [])
 
     def _drop(self, cursor: Any) -> None:
         for table in _TABLES:
@@ -197,11 +127,12 @@ class ImportStore:
     def _prepare(self, table: str, frame: pd.DataFrame) -> pd.DataFrame:
         """The staging rows as ``executemany`` sends them: dates and decimals as text."""
         frame = _dates_as_text(frame)
-        if table == LINES:
+        if table in SCALED:
             frame = frame.copy()
-            for name, (scale, _digits) in NUMBER_FIELDS.items():
+            for name, scale in SCALED[table].items():
                 text = decimal_text(frame[name].to_numpy(), scale).astype(object)
-                text[frame[f"{name}_null"].to_numpy(dtype=bool)] = None
+                if f"{name}_null" in frame:
+                    text[frame[f"{name}_null"].to_numpy(dtype=bool)] = None
                 frame[name] = text
         return frame
 
@@ -278,25 +209,16 @@ class ImportStore:
                 kept = self._shared_customers_find(
                     cursor, allowed_salespeople, staging.customer_columns
                 )
-            self._customers_upsert(
-                cursor, stamp, staging.customer_columns, shared=allowed_salespeople is not None
+            credits = CreditMerge(
+                store=self, cursor=cursor, staging=staging, allowed=allowed_salespeople
             )
-            self._products_upsert(cursor, stamp)
-            if known:
-                groups = self._classify(cursor)
-                self._changed_orders_find(cursor)
-                first_orders.previous_customers_stage(cursor, staged_orders=ORDERS)
-            else:  # every order is new, so every line is: plain inserts, nothing to compare
-                groups = [(sp, month, None, None, "i", 0) for sp, month in staging.cells]
-                groups.append((None, None, None, None, "i", len(staging.lines)))
-            self._orders_upsert(cursor, stamp, fresh=not known)
-            written = self._lines_upsert(cursor, stamp, job_id, fresh=not known)
-            synced_cells, synced = self._order_lines_sync(cursor, stamp, allowed_salespeople)
-            self._owners_update(cursor, stamp)
-            moves = first_orders.first_orders_update(cursor, staged_customers=CUSTOMERS)
+            credits.begin(known=known)
+            groups, synced_cells, synced, written, moves = self._merge(
+                cursor, stamp, staging, job_id, known=known, credits=credits
+            )
             self._bulk_end(cursor, restore)
             self._drop(cursor)
-        counts, cells = _tally(groups, synced_cells, allowed_salespeople)
+        counts, cells = _tally(groups, synced_cells | credits.cells, allowed_salespeople)
         if written >= 0 and written != counts["i"] + counts["u"]:
             logger.warning(
                 "import %s: merge wrote %s lines, classification expected %s",
@@ -314,6 +236,41 @@ class ImportStore:
             first_order_moves=moves,
         )
 
+    def _merge(
+        self,
+        cursor: Any,
+        stamp: Any,
+        staging: Staging,
+        job_id: int,
+        *,
+        known: bool,
+        credits: CreditMerge,
+    ) -> tuple[list[tuple], set[tuple[int, str]], int, int, list[list[Any]]]:
+        """Steps 1-5 of the module docstring: (line groups, synced cells, synced, written,
+        first order moves)."""
+        self._customers_upsert(
+            cursor, stamp, staging.customer_columns, shared=credits.allowed is not None
+        )
+        self._products_upsert(cursor, stamp)
+        if known:
+            groups = self._classify(cursor, also_changed=credits.changed_sql())
+            self._changed_orders_find(cursor)
+            first_orders.previous_customers_stage(cursor, staged_orders=ORDERS)
+        else:  # every order is new, so every line is: plain inserts, nothing to compare
+            groups = [(sp, month, None, None, "i", 0) for sp, month in staging.cells]
+            groups.append((None, None, None, None, "i", len(staging.lines)))
+        self._orders_upsert(cursor, stamp, fresh=not known)
+        written = self._lines_upsert(
+            cursor, stamp, job_id, fresh=not known, also_changed=credits.changed_sql("l")
+        )
+        synced_cells, synced = self._order_lines_sync(cursor, stamp, credits.allowed)
+        if known:
+            credits.orders_synced()
+        credits.finish(stamp)
+        self._owners_update(cursor, stamp)
+        moves = first_orders.first_orders_update(cursor, staged_customers=CUSTOMERS)
+        return groups, synced_cells, synced, written, moves
+
     def _shared_customers_find(
         self, cursor: Any, allowed: frozenset[int], present: tuple[str, ...]
     ) -> tuple[str, ...]:
@@ -330,7 +287,10 @@ class ImportStore:
             f"INSERT INTO {SHARED} (code) SELECT sc.code FROM {CUSTOMERS} sc "
             "JOIN customers_customer c ON c.code = sc.code WHERE EXISTS ("
             "SELECT 1 FROM customers_orderline l WHERE l.customer_id = c.id AND NOT EXISTS ("
-            f"SELECT 1 FROM {ALLOWED} a WHERE a.salesperson_id = l.salesperson_id))",
+            f"SELECT 1 FROM {ALLOWED} a WHERE a.salesperson_id = l.salesperson_id)) "
+            "OR EXISTS (SELECT 1 FROM customers_orderlinecredit k WHERE k.customer_id = c.id "
+            f"AND NOT EXISTS (SELECT 1 FROM {ALLOWED} a "
+            "WHERE a.salesperson_id = k.salesperson_id))",
             [],
         )
         columns = [c for c in _CUSTOMER_TEXT if c in present]
@@ -399,16 +359,20 @@ class ImportStore:
         )
         return bool(cursor.fetchone()[0])
 
-    def _classify(self, cursor: Any) -> list[tuple]:
+    def _classify(self, cursor: Any, *, also_changed: str = "false") -> list[tuple]:
+        """Staged lines grouped by (new salesperson, month, old salesperson, month, kind):
+        ``i`` new, ``u`` changed (its values, or ``also_changed``: its credits), ``n``."""
         staged = {
             "order_date": "so.order_date",
             "customer_id": "c.id",
             "salesperson_id": "s.salesperson_id",
             "product_line_id": "s.product_line_id",
             "product_id": "p.id",
+            "split_credit": self.value("split_credit"),
             **{name: self.value(name) for name in NUMBER_FIELDS},
         }
         changed = " OR ".join(f"l.{c} IS DISTINCT FROM {staged[c]}" for c in _LINE_VALUES)
+        changed += f" OR {also_changed}"
         cursor.execute(
             f"SELECT s.salesperson_id, {self.month('so.order_date')}, l.salesperson_id, "
             f"{self.month('l.order_date')}, "
@@ -461,22 +425,28 @@ class ImportStore:
             [stamp, stamp],
         )
 
-    def _lines_upsert(self, cursor: Any, stamp: Any, job_id: int, *, fresh: bool) -> int:
+    def _lines_upsert(
+        self, cursor: Any, stamp: Any, job_id: int, *, fresh: bool, also_changed: str = "false"
+    ) -> int:
         """Insert new lines, rewrite changed ones; the order gives date and customer.
 
         ``fresh``: every order is new in this transaction, so no stored line can conflict.
+        ``also_changed`` (a condition on ``l``): lines rewritten although their own values are
+        the same (their credits change), so they name the import that changed them.
         """
         updates = ", ".join(f"{c} = excluded.{c}" for c in _LINE_VALUES)
         distinct = " OR ".join(
             f"customers_orderline.{c} IS DISTINCT FROM excluded.{c}" for c in _LINE_VALUES
         )
+        distinct += " OR " + also_changed.replace("l.id", "customers_orderline.id")
         numbers = ", ".join(self.value(name) for name in ("quantity", "unit_price", "amount"))
         cursor.execute(
             "INSERT INTO customers_orderline (order_id, line_no, order_date, customer_id, "
             "salesperson_id, product_line_id, product_id, quantity, unit_price, amount, cost, "
-            "import_job_id, created_at, updated_at) "
+            "split_credit, import_job_id, created_at, updated_at) "
             "SELECT o.id, s.line_no, o.order_date, o.customer_id, s.salesperson_id, "
-            f"s.product_line_id, p.id, {numbers}, {self.value('cost')}, %s, %s, %s "
+            f"s.product_line_id, p.id, {numbers}, {self.value('cost')}, "
+            f"{self.value('split_credit')}, %s, %s, %s "
             f"FROM {LINES} s JOIN {ORDERS} so ON so.idx = s.order_idx "
             "JOIN customers_order o ON o.order_no = so.order_no "
             f"LEFT JOIN {PRODUCTS} sp ON sp.idx = s.product_idx "
@@ -514,9 +484,11 @@ class ImportStore:
             return set(), 0
         if allowed is not None and any(row[0] not in allowed for row in found):
             raise StoreConflict(
-                _(
-                    "The file changes the date or customer of orders that also have lines of "
-                    "salespeople outside your part of the company; nothing was imported."
+                Text(
+                    gettext_noop(
+                        "The file changes the date or customer of orders that also have lines of "
+                        "salespeople outside your part of the company; nothing was imported."
+                    )
                 )
             )
         cursor.execute(
@@ -543,57 +515,3 @@ class ImportStore:
             "WHERE l.customer_id = customers_customer.id)",
             [stamp],
         )
-
-
-def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    dates = [name for name in frame.columns if _is_datetime(frame[name])]
-    if not dates:
-        return frame
-    frame = frame.copy()
-    for name in dates:
-        values = frame[name].to_numpy(dtype="datetime64[D]")
-        frame[name] = np.datetime_as_string(values, unit="D").astype(object)
-    return frame
-
-
-def _is_datetime(column: pd.Series) -> bool:
-    dtype = column.dtype
-    return isinstance(dtype, np.dtype) and np.issubdtype(dtype, np.datetime64)
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars as Python values (database drivers do not all take numpy types)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _tally(
-    groups: list[tuple],
-    synced_cells: set[tuple[int, str]],
-    allowed_salespeople: frozenset[int] | None,
-) -> tuple[dict[str, int], set[tuple[int, str]]]:
-    """Lines per kind (inserted, updated, unchanged) and the (salesperson, month) cells they
-    touch, old and new. Raises ``StoreConflict`` when an updated line was stored, since
-    validation, for a salesperson outside ``allowed_salespeople``."""
-    counts = {"i": 0, "u": 0, "n": 0}
-    cells: set[tuple[int, str]] = set(synced_cells)
-    outside: set[int] = set()
-    for salesperson, month, old_salesperson, old_month, kind, count in groups:
-        counts[kind] += int(count)
-        if kind in ("i", "u") and salesperson is not None:
-            cells.add((int(salesperson), _month_text(month)))
-        if kind == "u":
-            cells.add((int(old_salesperson), _month_text(old_month)))
-            if allowed_salespeople is not None and old_salesperson not in allowed_salespeople:
-                outside.add(int(old_salesperson))
-    if outside:
-        raise StoreConflict(
-            _(
-                "Some lines in the file were stored for salespeople outside your part of "
-                "the company while the import ran; nothing was imported."
-            )
-        )
-    return counts, cells
-
-
-def _month_text(value: Any) -> str:
-    return str(value)[:10]

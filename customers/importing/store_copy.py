@@ -16,14 +16,14 @@ import pandas as pd
 from django.conf import settings
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from customers.importing.store import (
+from customers.importing.store import ImportStore
+from customers.importing.store_tables import (
     _TABLES,
     LINES,
     NULL_SENTINEL,
-    ImportStore,
+    SCALED,
     _dates_as_text,
 )
-from customers.importing.validation import NUMBER_FIELDS
 from salesalloc.core.pgbulk import foreign_keys_drop
 
 
@@ -97,20 +97,20 @@ class CopyImportStore(ImportStore):
                 ] + restore
         return restore
 
-    def value(self, name: str) -> str:
-        if name in NUMBER_FIELDS:
-            scale = NUMBER_FIELDS[name][0]
-            return f"(NULLIF(s.{name}, {NULL_SENTINEL}) * 0.{'0' * (scale - 1)}1)"
-        return f"s.{name}"
+    def value(self, name: str, *, alias: str = "s", table: str = LINES) -> str:
+        scale = SCALED.get(table, {}).get(name)
+        if scale is not None:
+            return f"(NULLIF({alias}.{name}, {NULL_SENTINEL}) * 0.{'0' * (scale - 1)}1)"
+        return super().value(name, alias=alias, table=table)
 
     def _column_type(self, table: str, name: str, kind: str) -> str:
-        return "bigint" if table == LINES and name in NUMBER_FIELDS else kind
+        return "bigint" if name in SCALED.get(table, {}) else kind
 
     def _load(self, cursor: Any, table: str, frame: pd.DataFrame) -> None:
         columns = [name for name, _kind in _TABLES[table]]
         if frame.empty:
             return
-        if table == LINES:
+        if table in SCALED:  # all integers: binary COPY
             sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary)"
             with cursor.cursor.copy(sql) as copy:
                 copy.write(_BINARY_HEADER)

@@ -9,15 +9,15 @@ database: the service passes the lookups in and stores the staging frames.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from django.utils.translation import gettext as _
 
+from customers.importing.amounts import AmountCheck, amount_compute, amounts_check
+from customers.importing.credits import PARTY_COLUMNS, CreditResolver, CreditRules
 from customers.importing.fields import CUSTOMER_FIELDS, TERRITORY_ATTRIBUTES, ColumnPlan
+from customers.importing.issues import IssueLog, is_array
 from customers.importing.parsing import (
     BLANK,
     DATE_BLANK,
@@ -28,7 +28,6 @@ from customers.importing.parsing import (
     Column,
     DateParts,
     Decimals,
-    control_text,
     date_order_decide,
     date_parts_parse,
     dates_resolve,
@@ -63,9 +62,15 @@ TEXT_LIMITS = {
 CUSTOMER_COLUMNS = {"customer_name": "name"} | {name: name for name in CUSTOMER_FIELDS[1:]}
 # Control characters: a row error in codes (a key must be exactly what the person typed);
 # in names and free text, line breaks and tabs become spaces and the rest is dropped.
-CODE_FIELDS = ("order_id", "customer_code", "salesperson_code", "product_line", "sku")
+CODE_FIELDS = (
+    "order_id",
+    "customer_code",
+    "salesperson_code",
+    "product_line",
+    "sku",
+    "credit_split",
+)
 FREE_TEXT_FIELDS = ("product_name", *CUSTOMER_FIELDS)
-SHOWN_CHARACTERS = 100  # a cell quoted in a message is cut to this length
 
 
 @dataclass(frozen=True)
@@ -79,142 +84,7 @@ class Lookups:
     inactive: frozenset[int] = frozenset()
     in_scope: frozenset[int] | None = None  # None: the importer may use every salesperson
     rules: dict[str, dict[str, int]] = field(default_factory=dict)
-
-
-# --- Errors -----------------------------------------------------------------------------------
-_MESSAGES: dict[str, Callable[[dict], str]] = {
-    "blank": lambda p: _("%(column)s is empty.") % p,
-    "too_long": lambda p: _("'%(value)s' is longer than %(limit)s characters.") % p,
-    "control_character": lambda p: (
-        _("'%(value)s' contains a control character, which a code may not contain.") % p
-    ),
-    "bad_date": lambda p: _("'%(value)s' is not a date (e.g. 2019-03-05 or 3/5/2019).") % p,
-    "bad_number": lambda p: _("'%(value)s' is not a number.") % p,
-    "too_many_decimals": lambda p: _("'%(value)s' has more than %(limit)s decimal places.") % p,
-    "too_large": lambda p: (
-        _("'%(value)s' is too large (more than %(limit)s digits before the decimal point).") % p
-    ),
-    "negative_price": lambda p: _("Unit price '%(value)s' is negative.") % p,
-    "bad_line_no": lambda p: _("'%(value)s' is not a positive whole number.") % p,
-    "unknown_product_line": lambda p: _("Unknown product line '%(value)s'.") % p,
-    "ambiguous_product_line": lambda p: (
-        _("Two product lines are named '%(value)s'; use the product line's code.") % p
-    ),
-    "unknown_salesperson": lambda p: _("Unknown salesperson '%(value)s'.") % p,
-    "inactive_salesperson": lambda p: _("Salesperson %(value)s is inactive.") % p,
-    # Scoped importers: an unknown code and one outside their part of the company read alike.
-    "salesperson_not_visible": lambda p: (
-        _("Salesperson '%(value)s' is unknown or not in your scope.") % p
-    ),
-    "salesperson_out_of_scope": lambda p: (
-        _("The salesperson of this row is outside your part of the company.") % p
-    ),
-    "no_salesperson": lambda p: _no_salesperson_message(p),
-    "no_amount": lambda p: _("No amount, and no quantity and unit price to compute it from."),
-    "computed_decimals": lambda p: (
-        _("Quantity %(quantity)s × unit price %(price)s has more than 4 decimal places.") % p
-    ),
-    "computed_too_large": lambda p: (
-        _("Quantity %(quantity)s × unit price %(price)s is too large.") % p
-    ),
-    "field_count": lambda p: _("The row has %(found)s fields; the header has %(expected)s.") % p,
-    "duplicate": lambda p: _("Duplicate of row %(first)s (order %(order)s, line %(line)s).") % p,
-    "order_date_conflict": lambda p: (
-        _("Order %(order)s is dated %(first_value)s on row %(first)s but %(value)s here.") % p
-    ),
-    "order_customer_conflict": lambda p: (
-        _("Order %(order)s is for customer %(first_value)s on row %(first)s but %(value)s here.")
-        % p
-    ),
-    "stored_line_out_of_scope": lambda p: (
-        _(
-            "Order %(order)s line %(line)s is stored outside your part of the company; "
-            "only an administrator can change it."
-        )
-        % p
-    ),
-}
-
-
-def _no_salesperson_message(params: dict) -> str:
-    where = ", ".join(
-        f"{label} '{value}'"
-        for label, value in params.get("territory", ())
-        if isinstance(value, str) and value
-    )
-    if not where:
-        return _("No salesperson given, and no territory rule can assign one.")
-    return _("No salesperson given, and no territory rule matches %(where)s.") % {"where": where}
-
-
-class ErrorLog:
-    """Every error of a file; messages are formatted only for the ones that are kept."""
-
-    def __init__(self) -> None:
-        self._parts: list[pd.DataFrame] = []
-        self._frame: pd.DataFrame | None = None
-
-    def add(
-        self, rows: np.ndarray, *, column: str | None, position: int, code: str, **params: object
-    ) -> None:
-        rows = np.asarray(rows, dtype=np.int64)
-        if not len(rows):
-            return
-        part = pd.DataFrame({"row": rows, "position": position, "code": code, "column": column})
-        for name, value in params.items():
-            part[name] = np.asarray(value, dtype=object) if _is_array(value) else cast(Any, value)
-        self._parts.append(part)
-        self._frame = None
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        if self._frame is None:
-            self._frame = (
-                pd.concat(self._parts, ignore_index=True)
-                if self._parts
-                else pd.DataFrame({"row": np.array([], dtype=np.int64)})
-            )
-        return self._frame
-
-    @property
-    def total(self) -> int:
-        return len(self.frame)
-
-    def bad_rows(self) -> np.ndarray:
-        return np.unique(self.frame["row"].to_numpy(dtype=np.int64))
-
-    def first(self, limit: int) -> list[dict]:
-        """The first ``limit`` errors by row and column, as ``{"row", "column", "message"}``."""
-        if not self.total:
-            return []
-        head = self.frame.sort_values(["row", "position"], kind="stable").head(limit)
-        records = head.to_dict("records")
-        return [
-            {
-                "row": int(record["row"]),
-                "column": record["column"],
-                "message": _MESSAGES[record["code"]](
-                    {k: _shown(v) for k, v in record.items() if not _is_missing(v)}
-                ),
-            }
-            for record in records
-        ]
-
-
-def _is_array(value: object) -> bool:
-    return isinstance(value, (np.ndarray, pd.Series, list))
-
-
-def _shown(value: object) -> object:
-    """A cell as a message quotes it: control characters escaped, long text cut."""
-    if not isinstance(value, str):
-        return value
-    value = control_text(value)
-    return value if len(value) <= SHOWN_CHARACTERS else value[:SHOWN_CHARACTERS] + "…"
-
-
-def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
+    credit_rules: CreditRules = field(default_factory=CreditRules)
 
 
 # --- The validator ------------------------------------------------------------------------
@@ -223,7 +93,7 @@ def _params(mask: np.ndarray, params: dict[str, object]) -> dict[str, object]:
     for name, value in params.items():
         if isinstance(value, Column):
             picked[name] = value.uniques[value.codes[mask]]
-        elif _is_array(value):
+        elif is_array(value):
             picked[name] = np.asarray(value, dtype=object)[mask]
         else:
             picked[name] = value
@@ -240,23 +110,42 @@ class OrderFileValidator:
         lookups: Lookups,
         date_order: str = "auto",
         allow_serial_dates: bool = False,
+        amount_check: AmountCheck | None = None,
     ) -> None:
         self.plan = plan
         self.lookups = lookups
         self.date_order = date_order
         self.allow_serial_dates = allow_serial_dates
+        self.amount_check = amount_check or AmountCheck()
         self.resolved_date_order = date_order
-        self.errors = ErrorLog()
+        self.errors = IssueLog()
+        self.warnings = IssueLog()
         self._chunks: list[pd.DataFrame] = []
+        self._credits: list[pd.DataFrame] = []
         self._dates: list[DateParts] = []
+        self._credit = CreditResolver(
+            plan=plan,
+            codes=lookups.salesperson_codes,
+            labels=lookups.salesperson_labels,
+            in_scope=lookups.in_scope,
+            inactive=lookups.inactive,
+            rules=lookups.credit_rules,
+            errors=self.errors,
+            warnings=self.warnings,
+        )
 
     def _position(self, name: str) -> int:
         return self.plan.columns.get(name, len(self.plan.headers) + 1)
 
     def _error(self, mask: np.ndarray, rows: np.ndarray, name: str, code: str, **params) -> None:
+        self._issue(self.errors, mask, rows, name, code, **params)
+
+    def _issue(
+        self, log: IssueLog, mask: np.ndarray, rows: np.ndarray, name: str, code: str, **params
+    ) -> None:
         if not mask.any():
             return
-        self.errors.add(
+        log.add(
             rows[mask],
             column=self.plan.label(name),
             position=self._position(name),
@@ -278,7 +167,8 @@ class OrderFileValidator:
                 expected=len(plan.headers),
             )
         cols = {name: Column.of(chunk.frame[index]) for name, index in plan.columns.items()}
-        for name in CODE_FIELDS:
+        extra = [f"salesperson_{n}" for n in plan.extra_parties()]
+        for name in (*CODE_FIELDS, *extra):
             if name in cols:
                 self._error(
                     ok & cols[name].controls(), rows, name, "control_character", value=cols[name]
@@ -297,7 +187,10 @@ class OrderFileValidator:
             if name in cols:
                 out[name] = cols[name].values()
         out["product_line_id"] = self._product_lines(cols["product_line"], ok, rows)
-        out["salesperson_id"] = self._salespeople(cols, ok, rows)
+        given, primary = self._salespeople_given(cols, ok, rows)
+        credited = self._credit.resolve(cols, rows, ok, primary)
+        self._credits.append(credited.parties)
+        out["salesperson_id"] = self._salespeople_check(cols, ok, rows, given, credited.primary)
         self._numbers(cols, ok, rows, out)
         if "line_no" in cols:
             numbers, status = positive_ints_parse(cols["line_no"])
@@ -324,7 +217,10 @@ class OrderFileValidator:
         self._error(ambiguous, rows, "product_line", "ambiguous_product_line", value=column)
         return np.where(ids > 0, ids, 0)
 
-    def _salespeople(self, cols: dict[str, Column], ok: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def _salespeople_given(
+        self, cols: dict[str, Column], ok: np.ndarray, rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(named in the file, id): the file's ``salesperson_code``, else a territory rule's."""
         lookups, name = self.lookups, "salesperson_code"
         size = len(rows)
         ids = np.zeros(size, dtype=np.int64)
@@ -344,6 +240,19 @@ class OrderFileValidator:
             open_rows = ~given & (ids == 0)
             if rules and attribute in cols and open_rows.any():
                 ids = np.where(open_rows, cols[attribute].lookup(rules), ids)
+        return given, ids
+
+    def _salespeople_check(
+        self,
+        cols: dict[str, Column],
+        ok: np.ndarray,
+        rows: np.ndarray,
+        given: np.ndarray,
+        ids: np.ndarray,
+    ) -> np.ndarray:
+        """Every row needs a salesperson (the file's, a territory rule's or its split's
+        first), active and, for a manager's file, in their part of the company."""
+        lookups, name = self.lookups, "salesperson_code"
         missing = ok & ~given & (ids == 0)
         if missing.any():
             present = [a for a in ("city", "state", "region", "country") if a in cols]
@@ -368,6 +277,7 @@ class OrderFileValidator:
     def _numbers(
         self, cols: dict[str, Column], ok: np.ndarray, rows: np.ndarray, out: dict
     ) -> None:
+        """Money and quantities, exact; the amount from quantity × unit price when blank."""
         size = len(rows)
         parsed: dict[str, Decimals] = {}
         for name, (scale, digits) in NUMBER_FIELDS.items():
@@ -402,40 +312,17 @@ class OrderFileValidator:
             "negative_price",
             value=cols.get("unit_price"),
         )
-        quantity, amount = parsed["quantity"], parsed["amount"]
-        amount_scaled = amount.scaled.copy()
-        amount_ok = amount.status == OK
-        need = amount.status == BLANK
-        can = need & (quantity.status == OK) & (price.status == OK) & (price.scaled >= 0)
-        if can.any():
-            # quantity (4 places) x unit price (6 places) = 10 places, in Python integers.
-            product = quantity.scaled[can].astype(object) * price.scaled[can].astype(object)
-            exact = np.array([value % 1_000_000 == 0 for value in product], dtype=bool)
-            value = np.array([value // 1_000_000 for value in product], dtype=object)
-            fits = np.array([abs(v) < 10**18 for v in value], dtype=bool)
-            subset = np.flatnonzero(can)
-            good = exact & fits
-            amount_scaled[subset[good]] = value[good].astype(np.int64)
-            amount_ok[subset[good]] = True
-            for mask, code in (
-                (~exact, "computed_decimals"),
-                (exact & ~fits, "computed_too_large"),
-            ):
-                full = np.zeros(size, dtype=bool)
-                full[subset[mask]] = True
-                self._error(
-                    ok & full,
-                    rows,
-                    "amount",
-                    code,
-                    quantity=cols["quantity"],
-                    price=cols["unit_price"],
-                )
-        number_bad = (price.status == OK) & (price.scaled < 0)  # reported above
-        for name in ("quantity", "unit_price"):
-            number_bad |= ~np.isin(parsed[name].status, (OK, BLANK))
-        self._error(ok & need & ~can & ~number_bad, rows, "amount", "no_amount")
-        out["amount"] = np.where(amount_ok, amount_scaled, 0)
+
+        def report(mask: np.ndarray, name: str, code: str, **params: object) -> None:
+            self._error(mask, rows, name, code, **params)
+
+        def mismatch(mask: np.ndarray, name: str, code: str, **params: object) -> None:
+            log = self.errors if self.amount_check.as_error else self.warnings
+            self._issue(log, mask, rows, name, code, **params)
+
+        amount, known = amount_compute(parsed=parsed, cols=cols, ok=ok, report=report)
+        amounts_check(parsed=parsed, cols=cols, ok=ok, check=self.amount_check, report=mismatch)
+        out["amount"] = np.where(known, amount, 0)
         for name in ("quantity", "unit_price", "cost"):
             out[name] = parsed[name].scaled
             out[f"{name}_null"] = parsed[name].status != OK
@@ -474,7 +361,15 @@ class OrderFileValidator:
         )
         has_customer = keyed & valid & (frame["customer_code"] != "").to_numpy()
         self._order_headers(frame, order_codes, has_customer, rows, customer_codes, "customer_code")
-        return ValidatedFile(frame=frame, errors=self.errors, plan=plan)
+        credits = pd.concat(self._credits, ignore_index=True) if self._credits else None
+        self._credits = []
+        return ValidatedFile(
+            frame=frame,
+            errors=self.errors,
+            plan=plan,
+            warnings=self.warnings,
+            credits=credits if credits is not None else _no_credits(),
+        )
 
     def _duplicates(
         self, frame: pd.DataFrame, order_codes: np.ndarray, keyed: np.ndarray, rows: np.ndarray
@@ -554,6 +449,10 @@ def _empty_frame() -> pd.DataFrame:
     )
 
 
+def _no_credits() -> pd.DataFrame:
+    return pd.DataFrame({name: np.array([], dtype=np.int64) for name in PARTY_COLUMNS})
+
+
 def _object_array(items: list) -> np.ndarray:
     array = np.empty(len(items), dtype=object)
     array[:] = items
@@ -562,18 +461,34 @@ def _object_array(items: list) -> np.ndarray:
 
 @dataclass
 class ValidatedFile:
-    """The file's rows (typed, with file line numbers) and every error found."""
+    """The file's rows (typed, with file line numbers), every error and warning found, and
+    the parties of the rows credited to several salespeople (``PARTY_COLUMNS``, by ``row``)."""
 
     frame: pd.DataFrame
-    errors: ErrorLog
+    errors: IssueLog
     plan: ColumnPlan
+    warnings: IssueLog = field(default_factory=IssueLog)
+    credits: pd.DataFrame = field(default_factory=_no_credits)
 
     @property
     def rows_total(self) -> int:
         return len(self.frame)
 
     def bad_mask(self) -> np.ndarray:
-        return np.isin(self.frame["row"].to_numpy(dtype=np.int64), self.errors.bad_rows())
+        return np.isin(self.frame["row"].to_numpy(dtype=np.int64), self.errors.rows())
+
+    def orders_of(self, rows: list[int]) -> dict[int, str]:
+        """The order number of each of these file rows (for the rejected-rows list)."""
+        if not rows:
+            return {}
+        frame = self.frame[["row", "order_id"]]
+        found = frame[frame["row"].isin(rows)]
+        return dict(zip(found["row"].astype(int), found["order_id"].astype(str), strict=True))
+
+    def issues(self, log: IssueLog, limit: int) -> list[dict]:
+        """The first ``limit`` entries of ``log`` as a job stores them, with order numbers."""
+        rows = sorted({int(r) for r in log.frame["row"].to_numpy()}) if log.total else []
+        return log.first(limit, orders=self.orders_of(rows[: limit + 1]))
 
     def keys(self) -> pd.DataFrame:
         """``row, order_id, line_no, salesperson_id`` of the rows without errors."""

@@ -1,4 +1,10 @@
-"""Keep ``allocation``'s actuals equal to the sum of the order lines."""
+"""Keep ``allocation``'s actuals equal to the sum of the order lines, as credited.
+
+A line credited to one salesperson counts for them whole; a split line counts for each of
+its credited salespeople with their share (``OrderLineCredit``, split to the cent), so a cell
+is the sum of the unsplit lines plus the credits in it. While no line is split the SQL is
+the plain one over the lines.
+"""
 
 from __future__ import annotations
 
@@ -15,21 +21,31 @@ from django.utils import timezone
 
 from allocation.models import Salesperson
 from allocation.services import actual_cells_replace
-from customers.models import Customer, ImportJob, OrderLine
+from customers.models import Customer, ImportJob, OrderLine, OrderLineCredit
 
 
 def _next_month(month: dt.date) -> dt.date:
     return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def _aggregate(lines: QuerySet[OrderLine]) -> QuerySet[Any, Any]:
-    """Order lines summed at grid grain: the columns ``actual_cells_replace`` expects."""
+def _aggregate(lines: QuerySet[Any]) -> QuerySet[Any, Any]:
+    """Order lines (or credits) summed at grid grain: the columns ``actual_cells_replace``
+    expects. Credits carry the same field names as lines."""
     return (
         lines.annotate(month=TruncMonth("order_date"))
         .values("salesperson_id", "product_line_id", "month")
         .annotate(amount=Sum("amount"), cost=Sum("cost"), lines=Count("id"))
         .order_by()
     )
+
+
+def _sources(
+    lines: QuerySet[OrderLine], credits: QuerySet[OrderLineCredit] | None
+) -> tuple[QuerySet[Any, Any], QuerySet[Any, Any] | None]:
+    """``actual_cells_replace``'s sources: the lines, or the unsplit lines and the credits."""
+    if credits is None:
+        return _aggregate(lines), None
+    return _aggregate(lines.filter(split_credit=False)), _aggregate(credits)
 
 
 @transaction.atomic
@@ -48,12 +64,16 @@ def order_actuals_refresh(
     Idempotent and safe to run concurrently: the affected salespeople are locked in
     primary-key order first, then ``actual_cells_replace`` replaces each block.
     """
+    split = OrderLineCredit.objects.exists()
     if cells is None:
         people = sorted(set(salesperson_ids)) if salesperson_ids is not None else None
         lines = OrderLine.objects.all()
+        credits = OrderLineCredit.objects.all() if split else None
         if people is not None:
             lines = lines.filter(salesperson_id__in=people)
-        return actual_cells_replace(source=_aggregate(lines), salesperson_ids=people, actor=actor)
+            credits = credits.filter(salesperson_id__in=people) if credits is not None else None
+        source, also = _sources(lines, credits)
+        return actual_cells_replace(source=source, also=also, salesperson_ids=people, actor=actor)
 
     by_month: dict[dt.date, set[int]] = defaultdict(set)
     for salesperson_id, month in cells:
@@ -69,13 +89,16 @@ def order_actuals_refresh(
     )
     written = 0
     for month, month_people in sorted(by_month.items()):
-        lines = OrderLine.objects.filter(
-            salesperson_id__in=sorted(month_people),
-            order_date__gte=month,
-            order_date__lt=_next_month(month),
-        )
+        window = {
+            "salesperson_id__in": sorted(month_people),
+            "order_date__gte": month,
+            "order_date__lt": _next_month(month),
+        }
+        credits = OrderLineCredit.objects.filter(**window) if split else None
+        source, also = _sources(OrderLine.objects.filter(**window), credits)
         written += actual_cells_replace(
-            source=_aggregate(lines),
+            source=source,
+            also=also,
             salesperson_ids=sorted(month_people),
             month_from=month,
             month_to=month,

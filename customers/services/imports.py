@@ -20,13 +20,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-import unicodedata
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
@@ -37,10 +35,13 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from allocation.access import ViewerScope, viewer_scope
-from allocation.models import ProductLine, Salesperson
+from allocation.models import Salesperson
+from customers.importing.amounts import AmountCheck
 from customers.importing.fields import ColumnPlan, column_plan
+from customers.importing.issues import issue_entry
 from customers.importing.reading import (
     FileFormatError,
     OrderSource,
@@ -50,15 +51,11 @@ from customers.importing.reading import (
     upload_check,
 )
 from customers.importing.staging import Staging, staging_build
-from customers.importing.store import StoreConflict
 from customers.importing.store_copy import import_store
-from customers.importing.validation import (
-    AMBIGUOUS,
-    Lookups,
-    OrderFileValidator,
-    ValidatedFile,
-)
-from customers.models import ColumnMapping, ImportJob, OrderLine, TerritoryRule
+from customers.importing.store_tables import MergeResult, StoreConflict
+from customers.importing.validation import Lookups, OrderFileValidator, ValidatedFile
+from customers.models import ColumnMapping, CreditRule, ImportJob, TerritoryRule
+from customers.services.import_reference import import_lookups, stored_lines_check
 from customers.signals import orders_imported
 from customers.tasks import import_orders_task
 from salesalloc.core.background import enqueue_on_commit
@@ -66,6 +63,7 @@ from salesalloc.core.exceptions import ApplicationError, ScopeError
 from salesalloc.core.filelimits import FileLimits, UploadTooLargeError, upload_read
 from salesalloc.core.heartbeat import heartbeat, pause_for_crash_tests, stale_q, worker_name
 from salesalloc.core.outages import BrokerUnavailableError
+from salesalloc.core.texts import Text, text_json
 from salesalloc.core.users import acting_user
 
 logger = logging.getLogger(__name__)
@@ -76,10 +74,17 @@ SYSTEM_SCOPE = ViewerScope(user_id=None, is_admin=True, managed_paths=(), salesp
 
 
 class FileRejected(ApplicationError):  # noqa: N818 - public name of the contract
-    """The upload cannot be an order file (format, encoding or header); nothing was queued."""
+    """The upload cannot be an order file (format, encoding or header); nothing was queued.
+
+    ``text`` keeps the message untranslated (a job that fails the same way shows it later).
+    """
 
     status_code = 400
     code = "file_rejected"
+
+    def __init__(self, text: Text, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(text.render(), extra=extra)
+        self.text = text
 
 
 class FileTooLarge(FileRejected):
@@ -90,9 +95,9 @@ class FileTooLarge(FileRejected):
 
 
 class _JobFailed(Exception):  # noqa: N818 - internal control flow
-    def __init__(self, message: str, **fields: Any) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: Text, **fields: Any) -> None:
+        super().__init__(message.msgid)
+        self.text = message
         self.fields = fields
 
 
@@ -174,8 +179,10 @@ def _upload_read(file: File) -> bytes:
 
 def _too_large(size: int, limit: int) -> FileTooLarge:
     return FileTooLarge(
-        _("The file is %(size)s bytes; imports are limited to %(limit)s bytes.")
-        % {"size": f"{size:,}", "limit": f"{limit:,}"},
+        Text(
+            gettext_noop("The file is %(size)s bytes; imports are limited to %(limit)s bytes."),
+            {"size": f"{size:,}", "limit": f"{limit:,}"},
+        ),
         extra={"size_bytes": size, "limit_bytes": limit},
     )
 
@@ -185,24 +192,24 @@ def _upload_facts(data: bytes, name: str) -> UploadFacts:
     try:
         return upload_check(data=data, name=name or "", limits=FileLimits.from_settings())
     except FileFormatError as exc:
-        raise FileRejected(exc.message) from exc
+        raise FileRejected(exc.text) from exc
 
 
 def _plan_checked(header: tuple[str, ...], mapping: ColumnMapping | None) -> ColumnPlan:
     """The file's column plan; ``FileRejected`` when a required field has no column."""
     plan = column_plan(header, mapping.columns if mapping is not None else None)
-    missing = plan.missing_required(has_territory_rules=TerritoryRule.objects.exists())
+    rules = TerritoryRule.objects.exists() or CreditRule.objects.exists()
+    missing = plan.missing_required(has_territory_rules=rules)
     if missing:
         hints = {
-            "amount": _("amount (or quantity and unit_price)"),
-            "salesperson_code": _("salesperson_code (or territory rules)"),
+            "amount": Text(gettext_noop("amount (or quantity and unit_price)")),
+            "salesperson_code": Text(gettext_noop("salesperson_code (or territory rules)")),
         }
-        fields = ", ".join(hints.get(name, name) for name in missing)
-        headers = ", ".join(h for h in header if h) or _("(none)")
-        message = _("The file has no column for %(fields)s. Headers found: %(headers)s.") % {
-            "fields": fields,
-            "headers": headers,
-        }
+        headers: object = [h for h in header if h] or Text(gettext_noop("(none)"))
+        message = Text(
+            gettext_noop("The file has no column for %(fields)s. Headers found: %(headers)s."),
+            {"fields": [hints.get(name, name) for name in missing], "headers": headers},
+        )
         raise FileRejected(message, extra={"missing": missing, "headers": list(header)})
     return plan
 
@@ -236,10 +243,15 @@ def import_job_run(*, job: ImportJob, progress: Progress | None = None) -> Impor
         try:
             _job_execute(job, progress, started)
         except _JobFailed as failure:
-            _job_fail(job, failure.message, **failure.fields)
+            _job_fail(job, failure.text, **failure.fields)
         except Exception:
             logger.exception("import job %s failed", job.pk)
-            _job_fail(job, _("The import failed with an internal error; nothing was imported."))
+            _job_fail(
+                job,
+                Text(
+                    gettext_noop("The import failed with an internal error; nothing was imported.")
+                ),
+            )
     job.refresh_from_db()
     return job
 
@@ -255,6 +267,9 @@ def _job_claim(job: ImportJob) -> bool:
             finished_at=None,
             rows_done=0,
             message="",
+            summary=[],
+            warnings=[],
+            warnings_total=0,
             attempts=F("attempts") + 1,
             heartbeat_at=now,
             worker=worker_name(),
@@ -275,13 +290,14 @@ def _job_update(job: ImportJob, **fields: Any) -> None:
     ImportJob.objects.filter(pk=job.pk).update(**fields)
 
 
-def _job_fail(job: ImportJob, message: str, **fields: Any) -> None:
+def _job_fail(job: ImportJob, message: Text, **fields: Any) -> None:
     _job_update(
         job,
         status=ImportJob.Status.FAILED,
         phase=ImportJob.Phase.DONE,
         finished_at=timezone.now(),
-        message=message,
+        message=message.render(),
+        summary=[text_json(message)],
         rows_imported=0,
         rows_inserted=0,
         rows_updated=0,
@@ -295,20 +311,20 @@ def _job_execute(job: ImportJob, progress: Progress | None, started: float) -> N
     actor = job.created_by
     scope = SYSTEM_SCOPE if actor is None else viewer_scope(user=actor)
     if not scope.can_manage:
-        raise _JobFailed(_("Only admins and managers may import orders."))
+        raise _JobFailed(Text(gettext_noop("Only admins and managers may import orders.")))
     try:
         with job.file.open("rb") as handle:
             data = handle.read()
     except OSError as exc:
-        raise _JobFailed(_("The uploaded file is no longer available.")) from exc
+        raise _JobFailed(Text(gettext_noop("The uploaded file is no longer available."))) from exc
     try:
         source = source_open(data=data, name=job.original_name)
     except FileFormatError as exc:
-        raise _JobFailed(exc.message) from exc
+        raise _JobFailed(exc.text) from exc
     try:
         plan = _plan_checked(source.header, job.mapping)
     except FileRejected as exc:  # the mapping or the rules changed since the upload
-        raise _JobFailed(exc.message) from exc
+        raise _JobFailed(exc.text) from exc
     date_order = job.mapping.date_order if job.mapping is not None else "auto"
 
     last: list[tuple[int, int]] = []
@@ -321,49 +337,71 @@ def _job_execute(job: ImportJob, progress: Progress | None, started: float) -> N
         if progress is not None:
             progress(done, total)
 
-    validated = _file_validate(source, plan, scope, date_order, report)
+    lookups = import_lookups(scope=scope)
+    validated = _file_validate(source, plan, lookups, date_order, report)
     total = validated.rows_total
     if not total:
-        raise _JobFailed(_("The file has no order lines below its header."), rows_total=0)
+        raise _JobFailed(
+            Text(gettext_noop("The file has no order lines below its header.")), rows_total=0
+        )
     if not scope.is_admin:
-        _stored_lines_check(validated, scope)
-    errors = validated.errors
-    bad = int(validated.bad_mask().sum())
-    error_fields = {
-        "rows_total": total,
-        "rows_done": total,
-        "rows_rejected": bad,
-        "errors": errors.first(settings.SALESALLOC_IMPORT_MAX_ERRORS),
-        "errors_total": errors.total,
-    }
+        stored_lines_check(validated=validated, scope=scope)
+    error_fields = _issue_fields(validated)
+    bad = error_fields["rows_rejected"]
     if bad and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
         raise _JobFailed(
-            _(
-                "%(bad)s of %(total)s rows have errors (%(errors)s errors); nothing was "
-                "imported. Fix the rows listed, or import in partial mode."
-            )
-            % {"bad": f"{bad:,}", "total": f"{total:,}", "errors": f"{errors.total:,}"},
+            Text(
+                gettext_noop(
+                    "%(bad)s of %(total)s rows have errors (%(errors)s errors); nothing was "
+                    "imported. Fix the rows listed, or import in partial mode."
+                ),
+                {"bad": f"{bad:,}", "total": f"{total:,}", "errors": f"{validated.errors.total:,}"},
+            ),
             **error_fields,
         )
     if bad == total:
         raise _JobFailed(
-            _("None of the %(total)s rows can be imported; see the errors.")
-            % {"total": f"{total:,}"},
+            Text(
+                gettext_noop("None of the %(total)s rows can be imported; see the errors."),
+                {"total": f"{total:,}"},
+            ),
             **error_fields,
         )
-    staging = staging_build(validated)
+    staging = staging_build(validated, codes=lookups.salesperson_labels)
     _job_update(job, phase=ImportJob.Phase.WRITING, **error_fields)
     try:
         _job_write(job, staging, scope, plan, started)
     except StoreConflict as exc:
-        raise _JobFailed(exc.message, **error_fields) from exc
+        raise _JobFailed(exc.text, **error_fields) from exc
+
+
+def _issue_fields(validated: ValidatedFile) -> dict[str, Any]:
+    """The job's counts, row errors and warnings (the first SALESALLOC_IMPORT_MAX_ERRORS)."""
+    total = validated.rows_total
+    limit = settings.SALESALLOC_IMPORT_MAX_ERRORS
+    return {
+        "rows_total": total,
+        "rows_done": total,
+        "rows_rejected": int(validated.bad_mask().sum()),
+        "errors": validated.issues(validated.errors, limit),
+        "errors_total": validated.errors.total,
+        "warnings": validated.issues(validated.warnings, limit),
+        "warnings_total": validated.warnings.total,
+    }
+
+
+def _amount_check() -> AmountCheck:
+    return AmountCheck(
+        tolerance=Decimal(str(settings.SALESALLOC_IMPORT_AMOUNT_TOLERANCE)),
+        tolerance_percent=Decimal(str(settings.SALESALLOC_IMPORT_AMOUNT_TOLERANCE_PERCENT)),
+        as_error=settings.SALESALLOC_IMPORT_AMOUNT_MISMATCH == "error",
+    )
 
 
 def _file_validate(
-    source: OrderSource, plan: ColumnPlan, scope: ViewerScope, date_order: str, report: Progress
+    source: OrderSource, plan: ColumnPlan, lookups: Lookups, date_order: str, report: Progress
 ) -> ValidatedFile:
     chunk_rows = max(int(settings.SALESALLOC_IMPORT_CHUNK_ROWS), 1)
-    lookups = _lookups(scope)
     for _attempt in range(WIDEN_ATTEMPTS):
         estimate = source.rows_estimate()
         report(0, estimate)
@@ -372,6 +410,7 @@ def _file_validate(
             lookups=lookups,
             date_order=date_order,
             allow_serial_dates=source.allow_serial_dates,
+            amount_check=_amount_check(),
         )
         done = 0
         try:
@@ -382,69 +421,11 @@ def _file_validate(
         except SourceWidened:
             continue
         except FileFormatError as exc:
-            raise _JobFailed(exc.message) from exc
+            raise _JobFailed(exc.text) from exc
         validated = validator.finish()
         report(validated.rows_total, validated.rows_total)
         return validated
-    raise _JobFailed(_("The file's rows have too many fields to read."))
-
-
-def _key(text: str) -> str:
-    """Match codes and names the way the validator cleans cells (NFKC, trimmed, lower)."""
-    return unicodedata.normalize("NFKC", str(text)).strip().lower()
-
-
-def _lookups(scope: ViewerScope) -> Lookups:
-    lines = list(ProductLine.objects.values_list("pk", "code", "name"))
-    codes = {_key(code): pk for pk, code, _name in lines}
-    names: dict[str, int] = {}
-    for pk, _code, name in lines:
-        key = _key(name)
-        names[key] = AMBIGUOUS if key in names and names[key] != pk else pk
-    people = list(Salesperson.objects.values_list("pk", "code", "is_active"))
-    in_scope = None
-    if not scope.is_admin:
-        in_scope = frozenset(
-            Salesperson.objects.filter(scope.managed_salesperson_q()).values_list("pk", flat=True)
-        )
-    rules: dict[str, dict[str, int]] = {}
-    for attribute, value, salesperson in TerritoryRule.objects.values_list(
-        "attribute", "value", "salesperson_id"
-    ):
-        # A manager's file never matches another region's rules (nor learns of them).
-        if in_scope is None or salesperson in in_scope:
-            rules.setdefault(attribute, {})[_key(value)] = salesperson
-    return Lookups(
-        product_line_codes=codes,
-        product_line_names=names,
-        salesperson_codes={_key(code): pk for pk, code, _active in people},
-        salesperson_labels={pk: code for pk, code, _active in people},
-        inactive=frozenset(pk for pk, _code, active in people if not active),
-        in_scope=in_scope,
-        rules=rules,
-    )
-
-
-def _stored_lines_check(validated: ValidatedFile, scope: ViewerScope) -> None:
-    """Reject rows that would overwrite stored lines of salespeople outside a manager's scope."""
-    keys = validated.keys()
-    if keys.empty:
-        return
-    order_numbers = keys["order_id"].unique().tolist()
-    found: list[tuple[str, int]] = []
-    batch = 2000
-    outside = OrderLine.objects.exclude(scope.managed_salesperson_q("salesperson__"))
-    for start in range(0, len(order_numbers), batch):
-        numbers = order_numbers[start : start + batch]
-        found += outside.filter(order__order_no__in=numbers).values_list(
-            "order__order_no", "line_no"
-        )
-    if not found:
-        return
-    stored = pd.DataFrame(found, columns=["order_id", "line_no"])
-    stored["line_no"] = stored["line_no"].astype(np.int64)
-    conflicts = keys.merge(stored, on=["order_id", "line_no"], how="inner")
-    validated.reject_stored_out_of_scope(conflicts)
+    raise _JobFailed(Text(gettext_noop("The file's rows have too many fields to read.")))
 
 
 def _job_write(
@@ -476,12 +457,10 @@ def _job_write(
             ImportJob.RecomputeStatus.PENDING if changed else ImportJob.RecomputeStatus.SKIPPED
         )
         job.notices = _kept_customer_notices(staging, plan, result.kept_customers)
-        job.message = _summary(job, plan, time.monotonic() - started)
-        if result.kept_customers:
-            job.message += " " + _(
-                "Kept the stored details of %(count)s customers that other parts of the company "
-                "also sell to; see the notices."
-            ) % {"count": f"{len(result.kept_customers):,}"}
+        job.summary = [
+            text.as_json() for text in _summary(job, plan, time.monotonic() - started, result)
+        ]
+        job.message = " ".join(Text.from_json(text).render() for text in job.summary)
         job.save(
             update_fields=[
                 "notices",
@@ -496,6 +475,7 @@ def _job_write(
                 "first_order_moves",
                 "recompute_status",
                 "message",
+                "summary",
                 "updated_at",
             ]
         )
@@ -513,35 +493,65 @@ def _kept_customer_notices(
     customers = staging.customers
     rows = customers.loc[customers["code"].isin(codes), ["code", "row"]].sort_values("row")
     column = plan.label("customer_code")
-    message = _(
+    message = gettext_noop(
         "Customer %(code)s is also sold to by other parts of the company, so its stored name, "
         "region and other details were kept; an administrator can change them."
     )
     return [
-        {"row": int(row), "column": column, "message": message % {"code": code}}
+        issue_entry(
+            row=int(row), column=column, code="customer_kept", text=Text(message, {"code": code})
+        )
         for code, row in rows.head(settings.SALESALLOC_IMPORT_MAX_ERRORS).itertuples(
             index=False, name=None
         )
     ]
 
 
-def _summary(job: ImportJob, plan: ColumnPlan, seconds: float) -> str:
-    message = _(
-        "Imported %(imported)s of %(total)s rows (%(inserted)s new, %(updated)s changed, "
-        "%(unchanged)s unchanged); %(rejected)s rejected; %(seconds)s s."
-    ) % {
-        "imported": f"{job.rows_imported:,}",
-        "total": f"{job.rows_total:,}",
-        "inserted": f"{job.rows_inserted:,}",
-        "updated": f"{job.rows_updated:,}",
-        "unchanged": f"{job.rows_unchanged:,}",
-        "rejected": f"{job.rows_rejected:,}",
-        "seconds": f"{seconds:.1f}",
-    }
+def _summary(job: ImportJob, plan: ColumnPlan, seconds: float, result: MergeResult) -> list[Text]:
+    """The job's summary as sentences kept untranslated (shown in the viewer's language)."""
+    texts = [
+        Text(
+            gettext_noop(
+                "Imported %(imported)s of %(total)s rows (%(inserted)s new, %(updated)s "
+                "changed, %(unchanged)s unchanged); %(rejected)s rejected; %(seconds)s s."
+            ),
+            {
+                "imported": f"{job.rows_imported:,}",
+                "total": f"{job.rows_total:,}",
+                "inserted": f"{job.rows_inserted:,}",
+                "updated": f"{job.rows_updated:,}",
+                "unchanged": f"{job.rows_unchanged:,}",
+                "rejected": f"{job.rows_rejected:,}",
+                "seconds": f"{seconds:.1f}",
+            },
+        )
+    ]
+    if job.warnings_total:
+        texts.append(
+            Text(
+                gettext_noop("%(count)s warnings: the rows were stored; see the list."),
+                {"count": f"{job.warnings_total:,}"},
+            )
+        )
     if plan.unknown:
-        message += " " + _("Ignored columns: %(columns)s.") % {"columns": ", ".join(plan.unknown)}
+        texts.append(
+            Text(gettext_noop("Ignored columns: %(columns)s."), {"columns": list(plan.unknown)})
+        )
     if plan.mapping_unmatched:
-        message += " " + _("Mapped headers not in the file: %(headers)s.") % {
-            "headers": ", ".join(plan.mapping_unmatched.values())
-        }
-    return message
+        texts.append(
+            Text(
+                gettext_noop("Mapped headers not in the file: %(headers)s."),
+                {"headers": list(plan.mapping_unmatched.values())},
+            )
+        )
+    if result.kept_customers:
+        texts.append(
+            Text(
+                gettext_noop(
+                    "Kept the stored details of %(count)s customers that other parts of the "
+                    "company also sell to; see the notices."
+                ),
+                {"count": f"{len(result.kept_customers):,}"},
+            )
+        )
+    return texts

@@ -29,6 +29,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from allocation.access import viewer_scope
 from customers.models import ImportJob
@@ -38,6 +39,7 @@ from salesalloc.core.background import enqueue_on_commit
 from salesalloc.core.exceptions import ConflictError, ScopeError
 from salesalloc.core.heartbeat import is_stale, stale_cutoff
 from salesalloc.core.outages import BrokerUnavailableError
+from salesalloc.core.texts import Text
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +63,14 @@ class ImportSweep:
     recompute_started: list[int] = field(default_factory=list)
 
 
-def worker_lost_message(attempts: int) -> str:
-    return _(
-        "The worker processing this import stopped unexpectedly (%(attempts)s attempts); "
-        "nothing was imported. Press Retry to run it again, or upload the file again."
-    ) % {"attempts": attempts}
+def worker_lost_text(attempts: int) -> Text:
+    return Text(
+        gettext_noop(
+            "The worker processing this import stopped unexpectedly (%(attempts)s attempts); "
+            "nothing was imported. Press Retry to run it again, or upload the file again."
+        ),
+        {"attempts": attempts},
+    )
 
 
 def import_jobs_sweep() -> ImportSweep:
@@ -107,13 +112,15 @@ def _running_recover(job: ImportJob, limit: int, result: ImportSweep) -> None:
                 enqueue_on_commit(import_orders_task, job.pk)
                 result.resumed.append(job.pk)
         return
+    text = worker_lost_text(job.attempts)
     with translation.override(job.language or settings.LANGUAGE_CODE):
-        message = worker_lost_message(job.attempts)
+        message = text.render()
     if same.update(
         status=ImportJob.Status.FAILED,
         phase=ImportJob.Phase.DONE,
         finished_at=now,
         message=message,
+        summary=[text.as_json()],
         recompute_status=ImportJob.RecomputeStatus.SKIPPED,
         updated_at=now,
     ):
@@ -161,15 +168,19 @@ def import_job_retry(*, job: ImportJob, actor: AbstractBaseUser | AnonymousUser)
 def _import_rerun(job: ImportJob) -> None:
     if not job.file.name or not job.file.storage.exists(job.file.name):
         raise ConflictError(_("The uploaded file is no longer available; upload it again."))
-    previous = {"message": job.message, "finished_at": job.finished_at}
+    previous = {"message": job.message, "summary": job.summary, "finished_at": job.finished_at}
     try:
         with transaction.atomic():
             restarted = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
                 **_FRESH,
                 attempts=0,
                 message="",
+                summary=[],
                 errors=[],
                 errors_total=0,
+                warnings=[],
+                warnings_total=0,
+                notices=[],
                 rows_total=0,
                 rows_rejected=0,
                 rows_imported=0,

@@ -31,7 +31,9 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from salesalloc.core.texts import Text
 
 BLOCK_BYTES = 1024 * 1024
 # A member must inflate to at least this much before its compression ratio counts: small XML
@@ -41,12 +43,17 @@ MAX_MEMBERS = 10_000
 
 
 class FileLimitError(Exception):
-    """The file exceeds a configured limit; ``message`` says which, for people."""
+    """The file exceeds a configured limit; ``message`` says which, for people (in the
+    active language; ``text`` keeps it untranslated for a job that shows it later)."""
 
-    def __init__(self, message: str, *, setting: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: Text, *, setting: str) -> None:
+        super().__init__(message.msgid)
+        self.text = message
         self.setting = setting
+
+    @property
+    def message(self) -> str:
+        return self.text.render()
 
 
 class UploadTooLargeError(Exception):
@@ -110,12 +117,13 @@ def _n(value: int) -> str:
 
 def _limit_error(message: str, setting: str, **values: object) -> FileLimitError:
     shown = {k: _n(v) if isinstance(v, int) else v for k, v in values.items()}
-    return FileLimitError(message % {**shown, "setting": setting}, setting=setting)
+    return FileLimitError(Text(message, {**shown, "setting": setting}), setting=setting)
 
 
 def _unreadable(exc: BaseException) -> FileLimitError:
     return FileLimitError(
-        _("The workbook could not be read: %(error)s") % {"error": exc}, setting=""
+        Text(gettext_noop("The workbook could not be read: %(error)s"), {"error": str(exc)}),
+        setting="",
     )
 
 
@@ -136,7 +144,7 @@ def xlsx_directory_check(data: bytes, limits: FileLimits) -> None:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
             raise _limit_error(
-                _("The workbook has %(found)s parts; at most %(limit)s are read."),
+                gettext_noop("The workbook has %(found)s parts; at most %(limit)s are read."),
                 "",
                 found=len(members),
                 limit=MAX_MEMBERS,
@@ -147,7 +155,7 @@ def xlsx_directory_check(data: bytes, limits: FileLimits) -> None:
             total += size
             if size > limits.max_member_bytes:
                 raise _limit_error(
-                    _(
+                    gettext_noop(
                         "The workbook part %(name)s unpacks to %(found)s bytes; at most "
                         "%(limit)s bytes per part are read (%(setting)s)."
                     ),
@@ -160,7 +168,7 @@ def xlsx_directory_check(data: bytes, limits: FileLimits) -> None:
                 ratio = size // max(member.compress_size, 1)
                 if ratio > limits.max_ratio:
                     raise _limit_error(
-                        _(
+                        gettext_noop(
                             "The workbook part %(name)s is compressed %(found)s to 1; at most "
                             "%(limit)s to 1 is read (%(setting)s)."
                         ),
@@ -171,7 +179,7 @@ def xlsx_directory_check(data: bytes, limits: FileLimits) -> None:
                     )
         if total > limits.max_xlsx_bytes:
             raise _limit_error(
-                _(
+                gettext_noop(
                     "The workbook unpacks to %(found)s bytes; at most %(limit)s bytes are read "
                     "(%(setting)s)."
                 ),
@@ -313,14 +321,16 @@ def _member_scan(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: File
 def _extent_check(*, rows: int, columns: int, cells: int, limits: FileLimits) -> None:
     if rows > limits.max_rows:
         raise _limit_error(
-            _("The sheet reaches row %(found)s; at most %(limit)s rows are read (%(setting)s)."),
+            gettext_noop(
+                "The sheet reaches row %(found)s; at most %(limit)s rows are read (%(setting)s)."
+            ),
             "SALESALLOC_SHEET_MAX_ROWS",
             found=rows,
             limit=limits.max_rows,
         )
     if columns > limits.max_columns:
         raise _limit_error(
-            _(
+            gettext_noop(
                 "The sheet reaches column %(found)s; at most %(limit)s columns are read "
                 "(%(setting)s)."
             ),
@@ -331,7 +341,7 @@ def _extent_check(*, rows: int, columns: int, cells: int, limits: FileLimits) ->
     grid = max(cells, rows * columns)
     if grid > limits.max_cells:
         raise _limit_error(
-            _(
+            gettext_noop(
                 "The sheet spans %(found)s cells (%(rows)s rows x %(columns)s columns); at most "
                 "%(limit)s cells are read (%(setting)s)."
             ),
@@ -374,7 +384,7 @@ def text_lines_check(data: bytes, limits: FileLimits) -> int:
         lines += count
         if max(longest, current) > limits.max_line_bytes:
             raise _limit_error(
-                _(
+                gettext_noop(
                     "A line of the file is longer than %(limit)s bytes; no line may be longer "
                     "(%(setting)s)."
                 ),
@@ -387,7 +397,9 @@ def text_lines_check(data: bytes, limits: FileLimits) -> int:
         lines += 1
     if lines > limits.max_lines:
         raise _limit_error(
-            _("The file has more than %(limit)s lines; at most %(limit)s are read (%(setting)s)."),
+            gettext_noop(
+                "The file has more than %(limit)s lines; at most %(limit)s are read (%(setting)s)."
+            ),
             "SALESALLOC_CSV_MAX_LINES",
             limit=limits.max_lines,
         )

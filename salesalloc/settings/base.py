@@ -347,6 +347,16 @@ SALESALLOC_IMPORT_CHUNK_ROWS = env.int("SALESALLOC_IMPORT_CHUNK_ROWS", default=1
 # From this many lines on, PostgreSQL imports check foreign keys once, set-based, instead of
 # per row (the order tables are locked exclusively until such an import commits).
 SALESALLOC_IMPORT_BULK_ROWS = env.int("SALESALLOC_IMPORT_BULK_ROWS", default=200_000)
+# A row with quantity, unit price and amount whose amount differs from quantity x unit price
+# by more than the larger of these (absolute; percent of the product) is a warning, or a row
+# error with SALESALLOC_IMPORT_AMOUNT_MISMATCH=error (customers/importing/amounts.py).
+SALESALLOC_IMPORT_AMOUNT_TOLERANCE = env.str("SALESALLOC_IMPORT_AMOUNT_TOLERANCE", default="0.01")
+SALESALLOC_IMPORT_AMOUNT_TOLERANCE_PERCENT = env.str(
+    "SALESALLOC_IMPORT_AMOUNT_TOLERANCE_PERCENT", default="0"
+)
+SALESALLOC_IMPORT_AMOUNT_MISMATCH = env.str("SALESALLOC_IMPORT_AMOUNT_MISMATCH", default="warning")
+if SALESALLOC_IMPORT_AMOUNT_MISMATCH not in ("warning", "error"):
+    raise ImproperlyConfigured("SALESALLOC_IMPORT_AMOUNT_MISMATCH must be warning or error.")
 
 # --- Uploaded files: bounds checked before a sheet or CSV is expanded ------------------------
 # (salesalloc/core/filelimits.py; imports and plan-sheet uploads alike). A sheet's grid is

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from customers.importing.issues import issues_render
 from customers.models import Customer, ImportJob, Order, OrderLine, Product
 from customers.services.imports import import_job_create, import_job_run
 
@@ -76,6 +77,15 @@ def database_snapshot() -> dict[str, list]:
     }
 
 
+def shown(entries: Any) -> list[dict[str, Any]]:
+    """Stored row errors, warnings or notices as people read them, in the active language:
+    ``{"row", "column", "message"}`` each."""
+    return [
+        {"row": entry["row"], "column": entry["column"], "message": entry["message"]}
+        for entry in issues_render(entries)
+    ]
+
+
 def job_payload(job: ImportJob) -> dict[str, Any]:
     """The job fields a client sees, for whole-payload assertions."""
     return {
@@ -88,7 +98,7 @@ def job_payload(job: ImportJob) -> dict[str, Any]:
         "rows_inserted": job.rows_inserted,
         "rows_updated": job.rows_updated,
         "rows_unchanged": job.rows_unchanged,
-        "errors": job.errors,
+        "errors": shown(job.errors),
         "errors_total": job.errors_total,
     }
 
@@ -100,7 +110,7 @@ def month(day: str) -> str:
 def failed_with(job: ImportJob, errors: list[dict], *, rows_total: int) -> None:
     """The job failed on exactly these row errors and stored nothing."""
     assert job.status == ImportJob.Status.FAILED
-    assert job.errors == errors
+    assert shown(job.errors) == errors
     assert job.errors_total == len(errors)
     assert job.rows_total == rows_total
     assert job.rows_imported == 0

@@ -40,11 +40,13 @@ def test_command_imports_and_prints_a_summary(company, orders_file: Path) -> Non
     job = ImportJob.objects.get()
     assert (job.status, job.created_by, job.rows_imported) == ("succeeded", None, 2)
     assert OrderLine.objects.count() == 2
-    assert f"Import #{job.pk}: succeeded" in out
+    # the API status stays "succeeded"; the outcome says a row was rejected
+    assert f"Import #{job.pk}: succeeded (Completed with errors)" in out
     assert "rows in file:  3" in out
     assert "imported:      2 (2 new, 0 changed, 0 unchanged)" in out
     assert "rejected:      1" in out
-    assert "row 3, amount: 'x' is not a number." in out
+    assert "warnings:      0" in out
+    assert "row 3 (order SO-2), amount: 'x' is not a number." in out
     assert "3/3" in err  # the progress bar, rows done / total
 
 
@@ -52,7 +54,7 @@ def test_command_fails_with_a_non_zero_exit_when_the_job_fails(company, orders_f
     out = io.StringIO()
     with pytest.raises(CommandError, match="failed"):
         call_command("import_orders", str(orders_file), stdout=out, stderr=io.StringIO())
-    assert "row 3, amount: 'x' is not a number." in out.getvalue()
+    assert "row 3 (order SO-2), amount: 'x' is not a number." in out.getvalue()
     assert OrderLine.objects.count() == 0
 
 

@@ -16,7 +16,7 @@ from customers.services.imports import (
     import_job_run,
 )
 from salesalloc.core.exceptions import ScopeError
-from tests.customers.import_support import csv_text, job_create, upload
+from tests.customers.import_support import csv_text, job_create, shown, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +146,7 @@ def test_unknown_mode_is_a_validation_error(company) -> None:
         job_create(GOOD, actor=None, mode="sometimes")
 
 
-def test_row_errors_are_written_in_the_uploaders_language(company):
+def test_the_summary_is_in_the_uploaders_language_and_row_errors_in_the_viewers(company):
     from django.utils import translation
 
     from tests.customers.import_support import csv_text
@@ -159,4 +159,12 @@ def test_row_errors_are_written_in_the_uploaders_language(company):
 
     assert job.language == "zh-hans"
     assert job.status == "failed"
-    assert "不是有效日期" in job.errors[0]["message"]
+    # the stored summary text (logs, the command line) is the uploader's language...
+    assert "未导入任何数据" in job.message
+    # ...while pages and the API render the stored codes in the viewer's language
+    with translation.override("zh-hans"):
+        assert "不是有效日期" in shown(job.errors)[0]["message"]
+    with translation.override("en"):
+        assert shown(job.errors)[0]["message"] == (
+            "'2019-13-01' is not a date (e.g. 2019-03-05 or 3/5/2019)."
+        )

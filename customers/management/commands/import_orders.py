@@ -17,9 +17,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from customers.importing.issues import issues_render
 from customers.models import ColumnMapping, ImportJob
 from customers.services.imports import FileRejected, import_job_create, import_job_run
 from salesalloc.core.exceptions import ApplicationError
+from salesalloc.core.texts import text_render
 
 ERRORS_SHOWN = 10
 
@@ -89,8 +91,17 @@ class Command(BaseCommand):
 
     def _summary(self, job: ImportJob, seconds: float) -> None:
         out = self.stdout
-        style = self.style.SUCCESS if job.status == ImportJob.Status.SUCCEEDED else self.style.ERROR
-        out.write(style(_("Import #%(id)s: %(status)s") % {"id": job.pk, "status": job.status}))
+        outcome = job.outcome
+        style = {
+            ImportJob.Outcome.CLEAN: self.style.SUCCESS,
+            ImportJob.Outcome.FAILED: self.style.ERROR,
+        }.get(outcome, self.style.WARNING)
+        out.write(
+            style(
+                _("Import #%(id)s: %(status)s (%(outcome)s)")
+                % {"id": job.pk, "status": job.status, "outcome": job.get_outcome_display()}
+            )
+        )
         out.write(_("  rows in file:  %(n)s") % {"n": f"{job.rows_total:,}"})
         out.write(
             _("  imported:      %(n)s (%(ins)s new, %(upd)s changed, %(same)s unchanged)")
@@ -102,18 +113,26 @@ class Command(BaseCommand):
             }
         )
         out.write(_("  rejected:      %(n)s") % {"n": f"{job.rows_rejected:,}"})
+        out.write(_("  warnings:      %(n)s") % {"n": f"{job.warnings_total:,}"})
         out.write(_("  time:          %(s)s s") % {"s": f"{seconds:.1f}"})
-        if job.message:
-            out.write("  " + job.message)
-        for error in (job.errors or [])[:ERRORS_SHOWN]:
-            out.write(
+        message = text_render(job.summary) or job.message
+        if message:
+            out.write("  " + message)
+        self._issues(issues_render(job.errors), job.errors_total, _("errors"))
+        self._issues(issues_render(job.warnings), job.warnings_total, _("warnings"))
+
+    def _issues(self, issues: list[dict], total: int, kind: str) -> None:
+        """Each row error (or warning): its row, order number, column and message."""
+        for issue in issues[:ERRORS_SHOWN]:
+            self.stdout.write(
                 _("  row %(row)s, %(column)s: %(message)s")
                 % {
-                    "row": error.get("row"),
-                    "column": error.get("column") or "-",
-                    "message": error.get("message"),
+                    "row": issue["row"] if issue["order"] is None else
+                    _("%(row)s (order %(order)s)") % issue,
+                    "column": issue["column"] or "-",
+                    "message": issue["message"],
                 }
-            )
-        more = max(job.errors_total - ERRORS_SHOWN, 0)
+            )  # fmt: skip
+        more = max(total - ERRORS_SHOWN, 0)
         if more:
-            out.write(_("  ... and %(n)s more errors") % {"n": f"{more:,}"})
+            self.stdout.write(_("  ... and %(n)s more %(kind)s") % {"n": f"{more:,}", "kind": kind})
