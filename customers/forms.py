@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from allocation.models import ProductLine, Salesperson
 from allocation.selectors import product_line_list, salesperson_list
 from customers.models import ColumnMapping, ImportJob, OrderLine
+from customers.selectors import order_lines_credited_to
 
 UPLOAD_ACCEPT = (
     ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -102,7 +103,10 @@ class OrderLineFilterSet(django_filters.FilterSet):
         field_name="order_date", lookup_expr="lte", label=_("To"), widget=DateInput()
     )
     salesperson = SalespersonFilter(
-        queryset=_salespeople, label=_("Salesperson"), empty_label=_("All salespeople")
+        queryset=_salespeople,
+        label=_("Salesperson"),
+        empty_label=_("All salespeople"),
+        method="filter_salesperson",
     )
     product_line = ProductLineFilter(
         queryset=_product_lines,
@@ -122,6 +126,14 @@ class OrderLineFilterSet(django_filters.FilterSet):
     class Meta:
         model = OrderLine
         fields: list[str] = []
+
+    def filter_salesperson(
+        self, queryset: QuerySet[OrderLine], name: str, value: Salesperson | None
+    ) -> QuerySet[OrderLine]:
+        """Lines of the salesperson, and lines split with them (showing their part)."""
+        if value is None:
+            return queryset
+        return order_lines_credited_to(queryset, salesperson_id=value.pk)
 
     def filter_product_line(
         self, queryset: QuerySet[OrderLine], name: str, value: ProductLine | None

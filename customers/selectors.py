@@ -11,19 +11,35 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
-from allocation.access import viewer_scope
+from allocation.access import ViewerScope, viewer_scope
 from allocation.models import Salesperson
-from customers.models import ColumnMapping, Customer, ImportJob, OrderLine, TerritoryRule
+from customers.credit.selectors import (
+    CreditWindow,
+    credit_window,
+    lines_in_window_q,
+    lines_shown,
+)
+from customers.models import (
+    ColumnMapping,
+    Customer,
+    ImportJob,
+    OrderLine,
+    OrderLineCredit,
+    TerritoryRule,
+)
 from salesalloc.core.money import money_str
 
 User = AbstractBaseUser | AnonymousUser
+# Everything, whole: what an export shows when no viewer's window is given.
+SYSTEM_VIEW = ViewerScope(user_id=None, is_admin=True, managed_paths=(), salesperson_id=None)
 
 
 def order_last_date() -> dt.date | None:
@@ -53,11 +69,20 @@ def import_job_list(*, user: User) -> QuerySet[ImportJob]:
 
 
 def order_line_list(*, user: User) -> QuerySet[OrderLine]:
-    """Order lines of the salespeople the viewer may see, with their related rows joined."""
-    scope = viewer_scope(user=user)
-    return OrderLine.objects.filter(scope.salesperson_q("salesperson__")).select_related(
+    """Order lines of the salespeople the viewer may see (or credited in part to one of
+    them), with their related rows joined."""
+    window = credit_window(user=user)
+    return OrderLine.objects.filter(lines_in_window_q(window)).select_related(
         "order", "customer", "salesperson", "product_line", "product"
     )
+
+
+def order_lines_credited_to(
+    lines: QuerySet[OrderLine], *, salesperson_id: int
+) -> QuerySet[OrderLine]:
+    """Those of ``lines`` whose salesperson is this one, or that are credited to them."""
+    credited = OrderLineCredit.objects.filter(line_id=OuterRef("pk"), salesperson_id=salesperson_id)
+    return lines.filter(Q(salesperson_id=salesperson_id) | Q(Exists(credited)))
 
 
 def customer_list(*, user: User) -> QuerySet[Customer]:
@@ -74,7 +99,12 @@ def customer_list(*, user: User) -> QuerySet[Customer]:
     lines = OrderLine.objects.filter(
         scope.salesperson_q("salesperson__"), customer_id=OuterRef("pk")
     )
-    return customers.filter(Q(scope.salesperson_q("owner__")) | Q(Exists(lines)))
+    credited = OrderLineCredit.objects.filter(
+        scope.salesperson_q("salesperson__"), customer_id=OuterRef("pk")
+    )
+    return customers.filter(
+        Q(scope.salesperson_q("owner__")) | Q(Exists(lines)) | Q(Exists(credited))
+    )
 
 
 def column_mapping_list(*, user: User) -> QuerySet[ColumnMapping]:
@@ -123,7 +153,7 @@ ORDER_LINE_EXPORT_COLUMNS = (
     ExportColumn(pgettext_lazy("order file header", "order_date"), "order_date"),
     ExportColumn(pgettext_lazy("order file header", "customer_code"), "customer__code"),
     ExportColumn(pgettext_lazy("order file header", "customer_name"), "customer__name"),
-    ExportColumn(pgettext_lazy("order file header", "salesperson_code"), "salesperson__code"),
+    ExportColumn(pgettext_lazy("order file header", "salesperson_code"), "sp_code"),
     ExportColumn(pgettext_lazy("order file header", "product_line"), "product_line__code"),
     ExportColumn(pgettext_lazy("order file header", "sku"), "product__sku", lambda sku: sku or ""),
     ExportColumn(
@@ -133,28 +163,65 @@ ORDER_LINE_EXPORT_COLUMNS = (
     ExportColumn(pgettext_lazy("order file header", "unit_price"), "unit_price", _money),
     ExportColumn(pgettext_lazy("order file header", "amount"), "amount", _money),
     ExportColumn(pgettext_lazy("order file header", "cost"), "cost", _money),
+    ExportColumn(pgettext_lazy("order file header", "credit_split"), "credit_split"),
 )
 ORDER_LINE_EXPORT_ROWS_PER_FETCH = 2000
 ORDER_EXPORT_FILENAME = "order-lines"
+_EXPORT_VALUES = (
+    "pk",
+    "split_credit",
+    "order__order_no",
+    "line_no",
+    "order_date",
+    "customer__code",
+    "customer__name",
+    "product_line__code",
+    "product__sku",
+    "product__name",
+    "quantity",
+    "unit_price",
+    "amount",
+    "cost",
+)
 
 
-def order_line_export(*, lines: QuerySet[OrderLine]) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+def order_line_export(
+    *, lines: QuerySet[OrderLine], window: CreditWindow | None = None
+) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
     """The one order-line export (API and page, CSV and XLSX): header and rows of ``lines``.
 
     ``lines`` is already scoped to the viewer (``order_line_list``) and filtered; its order
     is kept. The header is the order file's, in the active language, so a download imports
-    back unchanged. Values are exact (``Decimal``/``int``, never float); the writer in
-    ``salesalloc.core.export`` makes text formula-safe.
+    back unchanged, split credits (``credit_split``) included. A line split with someone
+    outside ``window`` (the viewer's part of the company) shows only the part inside it:
+    its credited amount, cost and quantity, and those salespeople in the split. Values are
+    exact (``Decimal``/``int``, never float); the writer in ``salesalloc.core.export`` makes
+    text formula-safe. Rows are read ``ORDER_LINE_EXPORT_ROWS_PER_FETCH`` at a time, with
+    one query for the credits of each batch's split lines.
     """
     header = [str(column.header) for column in ORDER_LINE_EXPORT_COLUMNS]
     converters = [column.convert for column in ORDER_LINE_EXPORT_COLUMNS]
-    values = lines.values_list(*(column.path for column in ORDER_LINE_EXPORT_COLUMNS))
+    values = lines.values(
+        *_EXPORT_VALUES, sp_code=F("salesperson__code"), sp_name=F("salesperson__name")
+    )
+    window = window or CreditWindow(scope=SYSTEM_VIEW)
 
     def rows() -> Iterator[tuple[Any, ...]]:
-        for row in values.iterator(chunk_size=ORDER_LINE_EXPORT_ROWS_PER_FETCH):
-            yield tuple(
-                value if convert is None else convert(value)
-                for value, convert in zip(row, converters, strict=True)
-            )
+        batches = values.iterator(chunk_size=ORDER_LINE_EXPORT_ROWS_PER_FETCH)
+        while batch := list(islice(batches, ORDER_LINE_EXPORT_ROWS_PER_FETCH)):
+            shown = lines_shown(window=window, lines=batch)
+            for row in batch:
+                line = shown[row["pk"]]
+                row.update(
+                    sp_code=line.salesperson_code,
+                    quantity=line.quantity,
+                    amount=line.amount,
+                    cost=line.cost,
+                    credit_split=line.split_text,
+                )
+                yield tuple(
+                    row[column.path] if convert is None else convert(row[column.path])
+                    for column, convert in zip(ORDER_LINE_EXPORT_COLUMNS, converters, strict=True)
+                )
 
     return header, rows()

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +19,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from allocation.access import viewer_scope
+from customers.credit.selectors import CreditWindow, credit_window, line_totals, lines_shown
 from customers.forms import ImportUploadForm, OrderLineFilterSet
 from customers.models import ImportJob, OrderLine
 from customers.selectors import (
@@ -35,9 +36,9 @@ from customers.services import (
     import_job_create,
     import_job_retry,
 )
+from customers.sorting import ORDER_SORTS, OrderSort, order_sort_headers, order_sort_parse
 from salesalloc.core.exceptions import ConflictError, ScopeError
 from salesalloc.core.export import export_response
-from salesalloc.core.money import MoneySum
 from salesalloc.core.outages import BrokerUnavailableError
 from salesalloc.core.queryparams import page_of
 from salesalloc.core.users import acting_user
@@ -60,36 +61,72 @@ def _require_manager(request: HttpRequest) -> None:
 # --- Orders ---------------------------------------------------------------------------------
 
 
-def _filtered_order_lines(request: HttpRequest) -> tuple[OrderLineFilterSet, QuerySet[OrderLine]]:
-    """The viewer's order lines narrowed by the page's filters; nothing if a filter is invalid.
+def _filtered_order_lines(
+    request: HttpRequest,
+) -> tuple[OrderLineFilterSet, QuerySet[OrderLine], CreditWindow, OrderSort]:
+    """The viewer's order lines narrowed by the page's filters and sorted by ``?sort=``;
+    nothing if a filter is invalid, and the window of credits the viewer sees.
 
     An invalid filter (e.g. a salesperson outside the viewer's scope) shows its error and an
     empty list rather than silently dropping that filter and showing more than was asked for.
+    An unknown sort key is ignored with a message (the default order applies).
     """
     lines = order_line_list(user=request.user)
+    sort = order_sort_parse(request.GET.get("sort"))
     filterset = OrderLineFilterSet(request.GET or None, queryset=lines, request=request)
     if filterset.is_bound and not filterset.is_valid():
-        return filterset, lines.none()
-    return filterset, filterset.qs.order_by("-order_date", "order_id", "line_no")
+        return filterset, lines.none(), credit_window(user=request.user), sort
+    chosen = filterset.form.cleaned_data.get("salesperson") if filterset.is_bound else None
+    window = credit_window(user=request.user, salesperson_id=chosen.pk if chosen else None)
+    return filterset, filterset.qs.order_by(*sort.ordering), window, sort
+
+
+def _sort_warning(request: HttpRequest, sort: OrderSort) -> None:
+    if sort.invalid:
+        messages.warning(
+            request,
+            _("Unknown sort “%(key)s” ignored; sort by one of: %(keys)s.")
+            % {"key": sort.invalid, "keys": ", ".join(ORDER_SORTS)},
+        )
 
 
 @login_required
 @require_GET
 def order_list(request: HttpRequest) -> HttpResponse:
-    """Order lines in the viewer's scope, filtered, 50 a page, with totals of the whole set."""
-    filterset, lines = _filtered_order_lines(request)
-    totals = lines.order_by().aggregate(count=Count("pk"), amount=MoneySum("amount"))
+    """Order lines in the viewer's scope, filtered and sorted, 50 a page, with totals of the
+    whole set; a line split with others shows the viewer's part."""
+    filterset, lines, window, sort = _filtered_order_lines(request)
+    _sort_warning(request, sort)
+    totals = line_totals(window=window, lines=lines)
     paginator = Paginator(lines, ORDERS_PER_PAGE)
-    # The aggregate already counted the rows; spare the paginator its own COUNT query.
+    # The totals already counted the rows; spare the paginator its own COUNT query.
     paginator.count = totals["count"]
     page = page_of(request, paginator)
+    shown = lines_shown(
+        window=window,
+        lines=[
+            {
+                "pk": line.pk,
+                "amount": line.amount,
+                "cost": line.cost,
+                "quantity": line.quantity,
+                "split_credit": line.split_credit,
+                "sp_code": line.salesperson.code,
+                "sp_name": line.salesperson.name,
+            }
+            for line in page.object_list
+        ],
+    )
     return render(
         request,
         "customers/orderline_list.html",
         {
             "filterset": filterset,
             "page": page,
+            "rows": [(line, shown[line.pk]) for line in page.object_list],
             "totals": totals,
+            "sort": sort,
+            "sort_headers": order_sort_headers(request.GET, sort),
             "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         },
     )
@@ -101,7 +138,7 @@ def order_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """Download the filtered order lines as CSV (streamed) or XLSX, in the viewer's scope."""
     if fmt not in EXPORT_FORMATS:
         raise Http404
-    _filterset, lines = _filtered_order_lines(request)
+    _filterset, lines, window, _sort = _filtered_order_lines(request)
     if fmt == "xlsx" and lines.count() > XLSX_MAX_ROWS:
         messages.warning(
             request,
@@ -114,7 +151,7 @@ def order_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
         return redirect(
             reverse("order-list") + ("?" + request.GET.urlencode() if request.GET else "")
         )
-    header, rows = order_line_export(lines=lines)
+    header, rows = order_line_export(lines=lines, window=window)
     return export_response(fmt, filename=ORDER_EXPORT_FILENAME, header=header, rows=rows)
 
 

@@ -1,6 +1,7 @@
 """Query-string filters of the customers API; person and subtree codes are scope-checked."""
 
 import django_filters
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from allocation.api.filters import (
@@ -8,7 +9,9 @@ from allocation.api.filters import (
     product_line_subtree_filter,
     salesperson_filter,
 )
+from allocation.models import Salesperson
 from customers.models import Customer, OrderLine
+from customers.selectors import order_lines_credited_to
 
 
 class OrderLineFilterSet(django_filters.FilterSet):
@@ -18,7 +21,7 @@ class OrderLineFilterSet(django_filters.FilterSet):
     date_to = django_filters.DateFilter(
         field_name="order_date", lookup_expr="lte", help_text=_("Order date on or before.")
     )
-    salesperson = salesperson_filter()
+    salesperson = salesperson_filter(method="filter_salesperson")
     product_line = product_line_subtree_filter("product_line__path")
     org_unit = org_unit_subtree_filter("salesperson__org_unit__path")
     customer = django_filters.CharFilter(field_name="customer__code", help_text=_("Customer code."))
@@ -35,6 +38,14 @@ class OrderLineFilterSet(django_filters.FilterSet):
             "customer",
             "order_no",
         ]
+
+    def filter_salesperson(
+        self, queryset: QuerySet[OrderLine], name: str, value: Salesperson | None
+    ) -> QuerySet[OrderLine]:
+        """Lines of the salesperson, and lines split with them."""
+        if value is None:
+            return queryset
+        return order_lines_credited_to(queryset, salesperson_id=value.pk)
 
 
 class CustomerFilterSet(django_filters.FilterSet):

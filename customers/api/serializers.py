@@ -48,20 +48,72 @@ class DecimalStringField(serializers.Field):
         return format(Decimal(value).normalize(), "f")
 
 
+class OrderLineCreditOutputSerializer(serializers.Serializer):
+    salesperson = serializers.CharField(source="salesperson_code")
+    share = serializers.DecimalField(
+        max_digits=7, decimal_places=4, coerce_to_string=True, help_text=_("Percent.")
+    )
+    amount = MoneyField(decimal_places=4, help_text=_("The amount credited to them."))
+
+
 class OrderLineOutputSerializer(serializers.Serializer):
+    """An order line as the viewer sees it (``context["shown"]``: line id -> ``LineShown``).
+
+    A line credited to several salespeople lists them in ``credits``. A viewer who sees only
+    some of them (a salesperson credited with a part, a manager whose part of the company
+    holds some) gets that part: ``salesperson``, ``quantity``, ``amount`` and ``cost`` are
+    the part's, ``share`` says how much of the line it is and ``credits`` lists only those
+    salespeople.
+    """
+
     id = serializers.IntegerField()
     order_no = serializers.CharField(source="order.order_no")
     line_no = serializers.IntegerField()
     order_date = serializers.DateField()
     customer = serializers.CharField(source="customer.code")
     customer_name = serializers.CharField(source="customer.name")
-    salesperson = serializers.CharField(source="salesperson.code")
+    salesperson = serializers.SerializerMethodField(help_text=_("Salesperson code."))
     product_line = serializers.CharField(source="product_line.code")
     sku = serializers.CharField(source="product.sku", allow_null=True)
-    quantity = DecimalStringField(allow_null=True)
+    quantity = serializers.SerializerMethodField()
     unit_price = MoneyField(max_digits=18, decimal_places=6, allow_null=True)
-    amount = MoneyField(decimal_places=4, help_text=_("Net amount; returns are negative."))
-    cost = MoneyField(decimal_places=4, allow_null=True)
+    amount = serializers.SerializerMethodField(
+        help_text=_("Net amount; returns are negative. Your part of a shared line.")
+    )
+    cost = serializers.SerializerMethodField()
+    split_credit = serializers.BooleanField(help_text=_("Credited to several salespeople."))
+    share = serializers.SerializerMethodField(
+        help_text=_("Percent of the line shown (100 unless the line is shared outside your scope).")
+    )
+    credits = serializers.SerializerMethodField()
+
+    def _shown(self, line: Any) -> Any:
+        return self.context["shown"][line.pk]
+
+    def get_salesperson(self, line: Any) -> str:
+        return self._shown(line).salesperson_code
+
+    @extend_schema_field(DecimalStringField(allow_null=True))
+    def get_quantity(self, line: Any) -> str | None:
+        value = self._shown(line).quantity
+        return None if value is None else DecimalStringField().to_representation(value)
+
+    @extend_schema_field(MoneyField(decimal_places=4))
+    def get_amount(self, line: Any) -> str:
+        return MoneyField(decimal_places=4).to_representation(self._shown(line).amount)
+
+    @extend_schema_field(MoneyField(decimal_places=4, allow_null=True))
+    def get_cost(self, line: Any) -> str | None:
+        value = self._shown(line).cost
+        return None if value is None else MoneyField(decimal_places=4).to_representation(value)
+
+    @extend_schema_field(serializers.DecimalField(max_digits=7, decimal_places=4))
+    def get_share(self, line: Any) -> str:
+        return f"{self._shown(line).share:.4f}"
+
+    @extend_schema_field(OrderLineCreditOutputSerializer(many=True))
+    def get_credits(self, line: Any) -> list[dict[str, Any]]:
+        return OrderLineCreditOutputSerializer(self._shown(line).credits, many=True).data
 
 
 class ExportInputSerializer(serializers.Serializer):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -27,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from allocation.access import HasRole, IsManagerOrAdmin, IsManagerOrAdminOrReadOnly
-from allocation.selectors import managed_salesperson_list
+from allocation.selectors import managed_salesperson_list, salesperson_list
 from customers.api.filters import CustomerFilterSet, OrderLineFilterSet
 from customers.api.permissions import can_view_personal_data
 from customers.api.serializers import (
@@ -43,6 +43,7 @@ from customers.api.serializers import (
     TerritoryRuleInputSerializer,
     TerritoryRuleOutputSerializer,
 )
+from customers.credit.selectors import CreditWindow, credit_window, lines_shown
 from customers.models import ColumnMapping, Customer, ImportJob, OrderLine, TerritoryRule
 from customers.selectors import (
     ORDER_EXPORT_FILENAME,
@@ -62,6 +63,7 @@ from customers.services import (
     territory_rule_create,
     territory_rule_delete,
 )
+from customers.sorting import ORDER_SORTS, order_sort_parse
 from salesalloc.core.export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, export_response
 from salesalloc.core.users import acting_user
 
@@ -200,18 +202,76 @@ class _OrderLineReadMixin(GenericAPIView):
         return (
             order_line_list(user=self.request.user)
             .select_related("order", "customer", "salesperson", "product_line", "product")
-            .order_by("-order_date", "order_id", "line_no")
+            .order_by(*order_sort_parse(None).ordering)
         )
+
+    def window(self) -> CreditWindow:
+        """The viewer's window on split lines, narrowed by a ``salesperson`` filter."""
+        code = self.request.query_params.get("salesperson")
+        chosen = (
+            salesperson_list(user=self.request.user).filter(code=code).first() if code else None
+        )
+        return credit_window(user=self.request.user, salesperson_id=chosen.pk if chosen else None)
+
+    def shown_serializer(self, lines: list[OrderLine], *, many: bool) -> OrderLineOutputSerializer:
+        shown = lines_shown(
+            window=self.window(),
+            lines=[
+                {
+                    "pk": line.pk,
+                    "amount": line.amount,
+                    "cost": line.cost,
+                    "quantity": line.quantity,
+                    "split_credit": line.split_credit,
+                    "sp_code": line.salesperson.code,
+                    "sp_name": line.salesperson.name,
+                }
+                for line in lines
+            ],
+        )
+        data = lines if many else lines[0]
+        return OrderLineOutputSerializer(data, many=many, context={"shown": shown})
 
 
 class OrderLineListApi(_OrderLineReadMixin, ListAPIView):
-    """Order lines the viewer may see, newest first."""
+    """Order lines the viewer may see, newest first, or as ``ordering`` asks (a key of
+    ``date, order, line, customer, salesperson, product_line, sku, quantity, amount``, ``-``
+    first for descending; ties by order and line). A line split between salespeople lists
+    them in ``credits``; one shared with salespeople outside the viewer's part of the
+    company shows the viewer's part (see ``share``)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "ordering",
+                str,
+                required=False,
+                description=_("Sort key, e.g. amount or -date (newest first, the default)."),
+                enum=[*ORDER_SORTS, *(f"-{key}" for key in ORDER_SORTS)],
+            )
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        sort = order_sort_parse(request.query_params.get("ordering"))
+        if sort.invalid:
+            message = _("Unknown sort “%(key)s”; sort by one of: %(keys)s.") % {
+                "key": sort.invalid,
+                "keys": ", ".join(ORDER_SORTS),
+            }
+            raise serializers.ValidationError({"ordering": [message]})
+        lines = self.filter_queryset(self.get_queryset()).order_by(*sort.ordering)
+        page = self.paginate_queryset(lines)
+        assert page is not None  # noqa: S101 - the API always paginates lists
+        return self.get_paginated_response(self.shown_serializer(list(page), many=True).data)
 
 
 class OrderLineDetailApi(_OrderLineReadMixin, RetrieveAPIView):
-    """One order line."""
+    """One order line (a split line as the viewer sees it)."""
 
     filter_backends = []
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self.shown_serializer([self.get_object()], many=False).data)
 
 
 class OrderLineExportApi(_ExportApi, _OrderLineReadMixin):
@@ -222,7 +282,7 @@ class OrderLineExportApi(_ExportApi, _OrderLineReadMixin):
     def header_and_rows(
         self, queryset: QuerySet[OrderLine]
     ) -> tuple[list[str], Iterator[Sequence[Any]]]:
-        return order_line_export(lines=queryset)
+        return order_line_export(lines=queryset, window=self.window())
 
     @extend_schema(operation_id="orders_export", **EXPORT_SCHEMA)
     def get(self, request: Request) -> HttpResponseBase:

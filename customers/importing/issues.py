@@ -91,7 +91,7 @@ MESSAGES: dict[str, str] = {
         "Salesperson %(value)s in the credit split is inactive."
     ),
     "credit_bad_share": gettext_noop(
-        "'%(value)s' is not a share; write a percentage such as 60, 60 % or 33.33."
+        "'%(value)s' is not a share; write a percentage such as 60, 60 %% or 33.33."
     ),
     "credit_share_not_positive": gettext_noop("The share '%(value)s' must be more than 0 %%."),
     "credit_share_decimals": gettext_noop(

@@ -47,7 +47,13 @@ class Text:
         translated = gettext(self.msgid)
         if not self.params:
             return translated
-        return translated % {name: _shown(value) for name, value in self.params.items()}
+        shown = {name: _shown(value) for name, value in self.params.items()}
+        for template in (translated, self.msgid):
+            try:
+                return template % shown
+            except (KeyError, TypeError, ValueError):
+                continue  # a stored message must always show; fall back to the source
+        return self.msgid
 
     def as_json(self) -> JsonText:
         return {"msgid": self.msgid, "params": {k: _json(v) for k, v in self.params.items()}}
