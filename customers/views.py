@@ -19,7 +19,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from allocation.access import viewer_scope
-from customers.credit.selectors import CreditWindow, credit_window, line_totals, lines_shown
+from customers.credit.selectors import CreditWindow, credit_window, line_rows, line_totals
 from customers.forms import ImportUploadForm, OrderLineFilterSet
 from customers.models import ImportJob, OrderLine
 from customers.selectors import (
@@ -102,28 +102,13 @@ def order_list(request: HttpRequest) -> HttpResponse:
     # The totals already counted the rows; spare the paginator its own COUNT query.
     paginator.count = totals["count"]
     page = page_of(request, paginator)
-    shown = lines_shown(
-        window=window,
-        lines=[
-            {
-                "pk": line.pk,
-                "amount": line.amount,
-                "cost": line.cost,
-                "quantity": line.quantity,
-                "split_credit": line.split_credit,
-                "sp_code": line.salesperson.code,
-                "sp_name": line.salesperson.name,
-            }
-            for line in page.object_list
-        ],
-    )
     return render(
         request,
         "customers/orderline_list.html",
         {
             "filterset": filterset,
             "page": page,
-            "rows": [(line, shown[line.pk]) for line in page.object_list],
+            "rows": line_rows(window=window, lines=page.object_list),
             "totals": totals,
             "sort": sort,
             "sort_headers": order_sort_headers(request.GET, sort),

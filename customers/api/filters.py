@@ -1,7 +1,7 @@
 """Query-string filters of the customers API; person and subtree codes are scope-checked."""
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from allocation.api.filters import (
@@ -9,8 +9,8 @@ from allocation.api.filters import (
     product_line_subtree_filter,
     salesperson_filter,
 )
-from allocation.models import Salesperson
-from customers.models import Customer, OrderLine
+from allocation.models import OrgUnit, Salesperson
+from customers.models import Customer, OrderLine, OrderLineCredit
 from customers.selectors import order_lines_credited_to
 
 
@@ -23,7 +23,7 @@ class OrderLineFilterSet(django_filters.FilterSet):
     )
     salesperson = salesperson_filter(method="filter_salesperson")
     product_line = product_line_subtree_filter("product_line__path")
-    org_unit = org_unit_subtree_filter("salesperson__org_unit__path")
+    org_unit = org_unit_subtree_filter("salesperson__org_unit__path", method="filter_org_unit")
     customer = django_filters.CharFilter(field_name="customer__code", help_text=_("Customer code."))
     order_no = django_filters.CharFilter(field_name="order__order_no", help_text=_("Order number."))
 
@@ -38,6 +38,16 @@ class OrderLineFilterSet(django_filters.FilterSet):
             "customer",
             "order_no",
         ]
+
+    def filter_org_unit(
+        self, queryset: QuerySet[OrderLine], name: str, value: OrgUnit | None
+    ) -> QuerySet[OrderLine]:
+        """Lines of salespeople in the subtree, and lines split with one of them."""
+        if value is None:
+            return queryset
+        inside = Q(salesperson__org_unit__path__startswith=value.path)
+        credited = OrderLineCredit.objects.filter(inside, line_id=OuterRef("pk"))
+        return queryset.filter(inside | Q(Exists(credited)))
 
     def filter_salesperson(
         self, queryset: QuerySet[OrderLine], name: str, value: Salesperson | None

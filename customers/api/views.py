@@ -43,7 +43,7 @@ from customers.api.serializers import (
     TerritoryRuleInputSerializer,
     TerritoryRuleOutputSerializer,
 )
-from customers.credit.selectors import CreditWindow, credit_window, lines_shown
+from customers.credit.selectors import CreditWindow, credit_window, line_rows
 from customers.models import ColumnMapping, Customer, ImportJob, OrderLine, TerritoryRule
 from customers.selectors import (
     ORDER_EXPORT_FILENAME,
@@ -214,21 +214,7 @@ class _OrderLineReadMixin(GenericAPIView):
         return credit_window(user=self.request.user, salesperson_id=chosen.pk if chosen else None)
 
     def shown_serializer(self, lines: list[OrderLine], *, many: bool) -> OrderLineOutputSerializer:
-        shown = lines_shown(
-            window=self.window(),
-            lines=[
-                {
-                    "pk": line.pk,
-                    "amount": line.amount,
-                    "cost": line.cost,
-                    "quantity": line.quantity,
-                    "split_credit": line.split_credit,
-                    "sp_code": line.salesperson.code,
-                    "sp_name": line.salesperson.name,
-                }
-                for line in lines
-            ],
-        )
+        shown = {line.pk: view for line, view in line_rows(window=self.window(), lines=lines)}
         data = lines if many else lines[0]
         return OrderLineOutputSerializer(data, many=many, context={"shown": shown})
 

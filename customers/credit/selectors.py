@@ -177,6 +177,29 @@ def lines_shown(*, window: CreditWindow, lines: Iterable[Any]) -> dict[int, Line
     return {row["pk"]: _line_shown(window, row, credits.get(row["pk"], [])) for row in rows}
 
 
+def line_rows(
+    *, window: CreditWindow, lines: Iterable[OrderLine]
+) -> list[tuple[OrderLine, LineShown]]:
+    """Each line (instances with their salesperson joined) and how the window sees it."""
+    instances = list(lines)
+    shown = lines_shown(
+        window=window,
+        lines=[
+            {
+                "pk": line.pk,
+                "amount": line.amount,
+                "cost": line.cost,
+                "quantity": line.quantity,
+                "split_credit": line.split_credit,
+                "sp_code": line.salesperson.code,
+                "sp_name": line.salesperson.name,
+            }
+            for line in instances
+        ],
+    )
+    return [(line, shown[line.pk]) for line in instances]
+
+
 def _line_shown(window: CreditWindow, row: dict[str, Any], parts: list[dict]) -> LineShown:
     shown = LineShown(
         amount=row["amount"],

@@ -23,7 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from allocation.access import viewer_scope
 from allocation.selectors import salesperson_list
-from customers.models import Customer, OrderLine
+from customers.credit.selectors import credit_window, line_rows
+from customers.models import Customer, OrderLine, OrderLineCredit
 from customers.selectors import customer_list, order_line_list
 from customers.tiers import engine
 from customers.tiers.display import rule_previews, tier_rows, tier_timeline
@@ -128,7 +129,12 @@ def _customer_rows(
         sold = OrderLine.objects.filter(
             customer_id=OuterRef("customer_id"), salesperson__code=data["salesperson"]
         )
-        rows = rows.filter(Q(customer__owner__code=data["salesperson"]) | Q(Exists(sold)))
+        credited = OrderLineCredit.objects.filter(
+            customer_id=OuterRef("customer_id"), salesperson__code=data["salesperson"]
+        )
+        rows = rows.filter(
+            Q(customer__owner__code=data["salesperson"]) | Q(Exists(sold)) | Q(Exists(credited))
+        )
     sort = data.get("sort") or "-monetary"
     field = SORTS[sort.lstrip("-")]
     rows = rows.order_by(f"-{field}" if sort.startswith("-") else field, "customer__code")
@@ -287,7 +293,7 @@ def customer_detail(request: HttpRequest, code: str) -> HttpResponse:
             "plan": latest.rule if latest else None,
             "history": history,
             "timeline": tier_timeline(history),
-            "lines": lines,
+            "lines": line_rows(window=credit_window(user=request.user), lines=lines),
             "orders_shown": ORDERS_SHOWN,
         },
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Sum
+from django.db.models import BigIntegerField, Q, Sum
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 from allocation.access import ViewerScope
 from allocation.models import Acknowledgement, OrgUnit, Plan, Salesperson
 from allocation.selectors import published_plan_list
-from customers.models import OrderLine
+from customers.credit.selectors import credited_parts
 from customers.selectors import order_last_date
 from customers.tiers.selectors import (
     customer_ids_in_segments,
@@ -38,6 +39,7 @@ from performance.alerts.engine import Condition, Thresholds
 from performance.alerts.models import Alert
 from performance.tracking.selectors import attainment_compute
 from salesalloc.core.exceptions import ConflictError
+from salesalloc.core.money import MoneySum
 from salesalloc.core.users import acting_user
 
 if TYPE_CHECKING:
@@ -99,13 +101,27 @@ def _figure_conditions(plan: Plan, as_of: dt.date, thresholds: Thresholds) -> li
 def _trailing_revenue(as_of: dt.date) -> list[tuple[int, int, int]]:
     """Revenue per salesperson × customer over the 12 months up to ``as_of`` (one query)."""
     since = as_of - dt.timedelta(days=365)
-    rows = (
-        OrderLine.objects.filter(order_date__gt=since, order_date__lte=as_of)
-        .order_by()
-        .values_list("salesperson_id", "customer_id")
-        .annotate(c=Cast(Round(Sum("amount") * 100), BigIntegerField()))
-    )
-    return [(sp, customer, int(c or 0)) for sp, customer, c in rows]
+    parts = credited_parts(where=Q(order_date__gt=since, order_date__lte=as_of))
+    lines, credits = parts
+    cents = Cast(Round(Sum("amount") * 100), BigIntegerField())
+    if credits is None:
+        rows = lines.order_by().values_list("salesperson_id", "customer_id").annotate(c=cents)
+        return [(sp, customer, int(c or 0)) for sp, customer, c in rows]
+    # A split line counts for each credited salesperson with their part; the parts add up
+    # exactly before the total is rounded to the cent.
+    exact: dict[tuple[int, int], Decimal] = {}
+    for part in parts:
+        assert part is not None  # noqa: S101 - both parts exist here
+        for sp, customer, amount in (
+            part.order_by()
+            .values_list("salesperson_id", "customer_id")
+            .annotate(a=MoneySum("amount"))
+        ):
+            exact[(sp, customer)] = exact.get((sp, customer), Decimal(0)) + (amount or 0)
+    return [
+        (sp, customer, int((total * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+        for (sp, customer), total in exact.items()
+    ]
 
 
 def _concentration_conditions(

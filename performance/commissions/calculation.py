@@ -121,18 +121,18 @@ class PlanCalculation:
         Returns already clawed back on a frozen statement are skipped, so each return is
         reversed exactly once.
         """
-        done: set[int] = set()
+        done: set[tuple[int, int]] = set()  # (salesperson, line): a split line, once each
         for row in self.stored.values():
             if row.is_frozen:
                 for line in self.stored_lines.get(row.pk, ()):
-                    done.update(int(i) for i in line.source_ids)
+                    done.update((row.salesperson_id, int(i)) for i in line.source_ids)
         landing: dict[tuple[int, int], list[LateReturn]] = defaultdict(list)
         booked: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
         for item in self.returns:
             span = _period_of(self.spans, item.day)
             assert span is not None  # noqa: S101 - filtered in _late_returns
             booked[(item.salesperson_id, span.position)] += item.amount
-            if item.line_id in done:
+            if (item.salesperson_id, item.line_id) in done:
                 continue
             for later in self.spans[span.position :]:
                 if self._frozen(item.salesperson_id, later) is None:

@@ -25,7 +25,8 @@ from django.db.models import (
 
 from allocation.access import viewer_scope
 from allocation.models import ActualCell, OrgUnit, Salesperson, TargetCell
-from customers.models import Order, OrderLine
+from customers.credit.selectors import credited_parts
+from customers.models import Order, OrderLine, OrderLineCredit
 from performance.commissions.models import (
     CommissionLine,
     CommissionPlan,
@@ -154,10 +155,15 @@ def late_return_list(
     The original order is the latest earlier order (strictly before the return's date) of
     the same customer, booked by the same salesperson on the same product line with a
     positive amount (ties: the higher order id). Returns with no such order are left out
-    (they only net into actuals). PostgreSQL: one hash join; elsewhere one correlated
-    subquery on the (customer, date) index.
+    (they only net into actuals). A split line counts as each credited salesperson's part
+    (a returned split line is clawed back from each of them, by their part, against their
+    own earlier sales). Without split lines, PostgreSQL uses one hash join and other
+    databases one correlated subquery on the (customer, date) index; with them, one
+    correlated subquery over lines and credits.
     """
-    if connections[OrderLine.objects.db].vendor == "postgresql":
+    if credited_parts()[1] is not None:
+        returns = _late_returns_credited(salesperson_ids=salesperson_ids, start=start, end=end)
+    elif connections[OrderLine.objects.db].vendor == "postgresql":
         returns = _late_returns_joined(salesperson_ids=salesperson_ids, start=start, end=end)
     else:
         returns = _late_returns_correlated(salesperson_ids=salesperson_ids, start=start, end=end)
@@ -181,6 +187,51 @@ def late_return_list(
 
 
 ReturnRow = tuple[int, int, dt.date, Decimal, int]  # line, salesperson, day, amount, order
+_LINES = OrderLine._meta.db_table
+_CREDITS = OrderLineCredit._meta.db_table
+
+
+def _late_returns_credited(
+    *, salesperson_ids: list[int], start: dt.date, end: dt.date
+) -> list[ReturnRow]:
+    """Late returns over the lines as credited: the unsplit lines and the credits."""
+    if not salesperson_ids:
+        return []
+    people = ", ".join(["%s"] * len(salesperson_ids))
+    match = (
+        "{t}.customer_id = r.customer_id AND {t}.salesperson_id = r.salesperson_id "
+        "AND {t}.product_line_id = r.product_line_id AND {t}.amount > 0 "
+        "AND {t}.order_date < r.order_date"
+    )
+    in_period = (
+        "{t}.amount < 0 AND {t}.order_date >= %s AND {t}.order_date <= %s "
+        f"AND {{t}}.salesperson_id IN ({people})"
+    )
+    sql = (
+        "SELECT r.line_id, r.salesperson_id, r.order_date, r.amount, (SELECT x.order_id FROM ("  # noqa: S608 - our tables
+        f"SELECT l.order_id, l.order_date FROM {_LINES} l WHERE {match.format(t='l')} "
+        f"AND NOT l.split_credit UNION ALL SELECT c.order_id, c.order_date FROM {_CREDITS} c "
+        f"WHERE {match.format(t='c')}) x ORDER BY x.order_date DESC, x.order_id DESC LIMIT 1) "
+        "FROM (SELECT l.id AS line_id, l.salesperson_id, l.customer_id, l.product_line_id, "
+        f"l.order_date, l.amount FROM {_LINES} l WHERE {in_period.format(t='l')} "
+        "AND NOT l.split_credit UNION ALL SELECT c.line_id, c.salesperson_id, c.customer_id, "
+        f"c.product_line_id, c.order_date, c.amount FROM {_CREDITS} c "
+        f"WHERE {in_period.format(t='c')}) r ORDER BY r.line_id, r.salesperson_id"
+    )
+    params = [start, end, *salesperson_ids] * 2
+    with connections[OrderLine.objects.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        (line, sp, _day(day), Decimal(amount), original)
+        for line, sp, day, amount, original in rows
+        if original is not None
+    ]
+
+
+def _day(value: object) -> dt.date:
+    """A date column as a date (SQLite hands raw SQL dates back as text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def _late_returns_joined(
@@ -253,20 +304,27 @@ def spif_bases(
         ),
         output_field=IntegerField(),
     )
-    rows = (
-        OrderLine.objects.filter(
-            salesperson_id__in=salesperson_ids,
-            order_date__gte=min(low for _p, low, _h in windows),
-            order_date__lte=max(high for _p, _l, high in windows),
-            product_line__path__startswith=spif.product_line.path,
-        )
-        .annotate(period=period)
-        .filter(period__isnull=False)
-        .values("salesperson_id", "period")
-        .annotate(total=MoneySum(column) if column == "amount" else Sum(column))
-        .order_by()
+    where = Q(
+        salesperson_id__in=salesperson_ids,
+        order_date__gte=min(low for _p, low, _h in windows),
+        order_date__lte=max(high for _p, _l, high in windows),
+        product_line__path__startswith=spif.product_line.path,
     )
-    return {(row["salesperson_id"], row["period"]): Decimal(row["total"] or 0) for row in rows}
+    bases: dict[tuple[int, int], Decimal] = {}
+    for part in credited_parts(where=where):  # a split line: each salesperson's part
+        if part is None:
+            continue
+        rows = (
+            part.annotate(period=period)
+            .filter(period__isnull=False)
+            .values("salesperson_id", "period")
+            .annotate(total=MoneySum(column) if column == "amount" else Sum(column))
+            .order_by()
+        )
+        for row in rows:
+            key = (row["salesperson_id"], row["period"])
+            bases[key] = bases.get(key, Decimal(0)) + Decimal(row["total"] or 0)
+    return bases
 
 
 # --- what users see --------------------------------------------------------------------------

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from allocation.access import viewer_scope
 from allocation.models import ActualCell, OrgUnit, ProductLine, Salesperson
+from customers.credit.selectors import credited_parts
 from customers.models import OrderLine
 from customers.tiers.selectors import customer_rule_tiers, tier_run_latest_with_rule_tiers
 from performance.costs.engine import ContributionRow, CostSplitError, contribution_rows
@@ -158,13 +159,20 @@ def distinct_counts(*, keys: DimensionKeys, period: Period, column: str) -> dict
     if keys.by_customer:
         which = "orders" if column == "order_id" else "customers"
         return {k: int(v[which]) for k, v in _customer_totals(keys=keys, period=period).items()}
-    rows = (
-        OrderLine.objects.filter(order_date__gte=period.start, order_date__lte=period.end)
-        .values_list(column, "salesperson_id", "product_line_id")
+    window = Q(order_date__gte=period.start, order_date__lte=period.end)
+    # By salesperson, a split line counts for each credited salesperson (its credits carry
+    # the order and customer); by product line the lines alone do.
+    parts = credited_parts(where=window) if keys.by_salesperson else (
+        OrderLine.objects.filter(window), None)  # fmt: skip
+    rows = [
+        row
+        for part in parts
+        if part is not None
+        for row in part.values_list(column, "salesperson_id", "product_line_id")
         .distinct()
         .order_by()
-    )
-    frame = pd.DataFrame(list(rows), columns=["item", "salesperson", "product_line"])
+    ]
+    frame = pd.DataFrame(rows, columns=["item", "salesperson", "product_line"])
     if frame.empty:
         return {}
     mapping = keys.by_salesperson or keys.by_product_line

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connections
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from allocation.access import viewer_scope
 from allocation.models import ActualCell, OrgUnit, Salesperson, TargetCell
-from customers.models import OrderLine
+from customers.credit.selectors import credited_parts
 from performance.periods import Period, periods_of_year
 from performance.scorecards.models import Kpi, KpiValue, Scorecard, ScorecardTemplate
 from salesalloc.core.money import MoneySum
@@ -91,16 +91,26 @@ def _order_facts(*, people: list[int], begin: dt.date, end: dt.date, span: int) 
     database, and the period of a date is computed per order, not per line: a few rows per
     person come back, not one per customer.
     """
-    inner = (
-        OrderLine.objects.filter(
-            salesperson_id__in=people, order_date__gte=begin, order_date__lte=end
-        )
-        .values("salesperson_id", "customer_id", "order_id", "order_date")
+    where = Q(salesperson_id__in=people, order_date__gte=begin, order_date__lte=end)
+    # A split line counts for each credited salesperson (its credits carry the order and
+    # customer); an order once per person, though both a credit and an unsplit line bring it.
+    inners = [
+        part.values("salesperson_id", "customer_id", "order_id", "order_date")
         .annotate(lines=Count("id"))
         .order_by()
-    )
-    sql, params = inner.query.sql_with_params()
-    db = connections[inner.db]
+        for part in credited_parts(where=where)
+        if part is not None
+    ]
+    compiled = [inner.query.sql_with_params() for inner in inners]
+    sql = compiled[0][0]
+    if len(compiled) > 1:
+        parts = " UNION ".join(
+            f"SELECT salesperson_id, customer_id, order_id, order_date FROM ({part}) p{i}"  # noqa: S608 - ORM SQL
+            for i, (part, _params) in enumerate(compiled)
+        )
+        sql = f"SELECT * FROM ({parts}) d"  # noqa: S608 - ORM SQL
+    params = tuple(param for _sql, part_params in compiled for param in part_params)
+    db = connections[inners[0].db]
     period = f"({_month_index_sql(db.vendor, 'o.order_date')} / {int(span)})"
     first = f"({_month_index_sql(db.vendor, 'cu.first_order_date')} / {int(span)})"
     with db.cursor() as cursor:
@@ -255,16 +265,19 @@ def scorecard_pairs_affected(
         moved: dict[int, set[int]] = defaultdict(set)
         for customer, old, new in first_order_moves:
             moved[customer] |= {index(day) for day in (old, new) if day is not None}
-        sellers = (
-            OrderLine.objects.filter(
-                customer_id__in=list(moved),
-                order_date__gte=periods[0].start,
-                order_date__lte=periods[-1].end,
-            )
-            .order_by()
+        window = Q(
+            customer_id__in=list(moved),
+            order_date__gte=periods[0].start,
+            order_date__lte=periods[-1].end,
+        )
+        sellers = {
+            row
+            for part in credited_parts(where=window)  # a split line: each credited salesperson
+            if part is not None
+            for row in part.order_by()
             .values_list("customer_id", "salesperson_id", "order_date")
             .distinct()
-        )
+        }
         for customer, sp, day in sellers:
             if index(day) in moved[customer] and index(day) in labels:
                 out[labels[index(day)]].add(sp)

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -37,9 +38,10 @@ from allocation.access import ViewerScope, viewer_scope
 from allocation.engine import calendars
 from allocation.models import ActualCell, OrgUnit, Plan, ProductLine, Salesperson, TargetCell
 from allocation.selectors import published_plan_get
-from customers.models import OrderLine
+from customers.credit.selectors import credited_parts
 from performance.tracking import engine
 from performance.tracking.engine import Figures
+from salesalloc.core.money import MoneySum
 
 NODE_COMPANY = "company"
 NODE_ORG_UNIT = "org_unit"
@@ -484,17 +486,21 @@ def _current_month(
 ) -> tuple[dict[int, int], dict[int, int]]:
     """Each child's actual and day-target share of the month containing ``as_of``, up to
     and including it (the only read of order lines)."""
-    current_actual: dict[int, int] = {}
-    lines = (
-        OrderLine.objects.filter(group.base, order_date__gte=current, order_date__lte=as_of)
-        .annotate(child=group.key)
-        .order_by()
-        .values_list("child")
-        .annotate(c=_cents())
-    )
-    for raw, cents in lines:
-        slot = group.slot(raw)
-        current_actual[slot] = current_actual.get(slot, 0) + int(cents or 0)
+    exact: dict[int, Decimal] = {}
+    # Split lines count for each credited salesperson with their part (the credits); the
+    # parts add up exactly before the total is rounded to the cent, as one sum would be.
+    window = group.base & Q(order_date__gte=current, order_date__lte=as_of)
+    for part in credited_parts(where=window):
+        if part is None:
+            continue
+        rows = part.annotate(child=group.key).order_by().values_list("child")
+        for raw, amount in rows.annotate(total=MoneySum("amount")):
+            slot = group.slot(raw)
+            exact[slot] = exact.get(slot, Decimal(0)) + (amount or Decimal(0))
+    current_actual = {
+        slot: int((total * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        for slot, total in exact.items()
+    }
     country = (plan.method_config or {}).get("country", "CN") if plan else "CN"
     days = calendars.working_days(current, engine.month_end(current), country=country)
     current_expected = {
