@@ -343,12 +343,23 @@ class ImportJob(HeartbeatModel, TimeStampedModel):
             return self.Outcome.PENDING
         if self.rows_rejected:
             return self.Outcome.WITH_ERRORS
-        if self.warnings_total or self.notices:
+        if self.warnings_total:
             return self.Outcome.WITH_WARNINGS
         return self.Outcome.CLEAN
 
     def get_outcome_display(self) -> str:
         return str(self.Outcome(self.outcome).label)
+
+    @property
+    def badge_status(self) -> str:
+        """What the status badge shows: the outcome once finished, else queued/running."""
+        return self.status if self.outcome == self.Outcome.PENDING else self.outcome
+
+    @property
+    def badge_label(self) -> str:
+        if self.outcome == self.Outcome.PENDING:
+            return str(self.get_status_display())
+        return self.get_outcome_display()
 
 
 # The tiers and credit packages keep their own models under this app's label (CONVENTIONS §1).

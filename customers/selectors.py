@@ -36,6 +36,7 @@ from customers.models import (
     TerritoryRule,
 )
 from salesalloc.core.money import money_str
+from salesalloc.core.texts import text_render
 
 User = AbstractBaseUser | AnonymousUser
 # Everything, whole: what an export shows when no viewer's window is given.
@@ -66,6 +67,12 @@ def import_job_list(*, user: User) -> QuerySet[ImportJob]:
     if scope.user_id is None:
         return jobs.none()
     return jobs.filter(created_by_id=scope.user_id)
+
+
+def import_job_message(*, job: ImportJob) -> str:
+    """The job's summary in the active language (stored untranslated; older jobs kept only
+    the uploader's rendering)."""
+    return text_render(job.summary) if job.summary else job.message
 
 
 def order_line_list(*, user: User) -> QuerySet[OrderLine]:

@@ -21,11 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from allocation.access import viewer_scope
 from customers.credit.selectors import CreditWindow, credit_window, line_rows, line_totals
 from customers.forms import ImportUploadForm, OrderLineFilterSet
+from customers.importing.issues import issues_render
 from customers.models import ImportJob, OrderLine
 from customers.selectors import (
     ORDER_EXPORT_FILENAME,
     column_mapping_list,
     import_job_list,
+    import_job_message,
     order_line_export,
     order_line_list,
 )
@@ -178,7 +180,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             )
             return redirect("import-detail", job_id=job.pk)
     jobs = list(
-        import_job_list(user=request.user).defer("errors", "notices", "affected_cells")[
+        import_job_list(user=request.user).defer("errors", "notices", "warnings", "affected_cells")[
             :RECENT_JOBS
         ]
     )
@@ -203,7 +205,8 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _import_job(request, job_id)
     finished = job.status in FINISHED
     percent = 100 if finished else (job.rows_done * 100 // job.rows_total if job.rows_total else 0)
-    errors = job.errors[:ERRORS_SHOWN] if isinstance(job.errors, list) else []
+    errors = issues_render(job.errors[:ERRORS_SHOWN] if isinstance(job.errors, list) else [])
+    warnings = issues_render((job.warnings or [])[:ERRORS_SHOWN])
     return render(
         request,
         "customers/importjob_detail.html",
@@ -211,15 +214,20 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "job": job,
             "finished": finished,
             "percent": min(percent, 100),
+            # in the viewer's language, whatever the uploader's was
+            "message": import_job_message(job=job),
             "errors": errors,
             "errors_more": max(job.errors_total, len(job.errors or [])) - len(errors),
-            "notices": (job.notices or [])[:ERRORS_SHOWN],
+            "warnings": warnings,
+            "warnings_more": max(job.warnings_total, len(job.warnings or [])) - len(warnings),
+            "notices": issues_render((job.notices or [])[:ERRORS_SHOWN]),
             # The public API path is fixed by DESIGN §7; integrations poll the same URL.
             "status_url": f"/api/v1/imports/{job.pk}/",
             "can_retry": import_job_can_retry(job=job, user=request.user),
             "labels": {
                 "phase": dict(ImportJob.Phase.choices),
                 "status": dict(ImportJob.Status.choices),
+                "outcome": dict(ImportJob.Outcome.choices),
                 "recompute_status": dict(ImportJob.RecomputeStatus.choices),
             },
         },
@@ -249,12 +257,13 @@ def import_errors_export(request: HttpRequest, job_id: int) -> HttpResponseBase:
     job = _import_job(request, job_id)
     header = [
         pgettext("rejected rows header", "row"),
+        pgettext("rejected rows header", "order"),
         pgettext("rejected rows header", "column"),
         pgettext("rejected rows header", "message"),
     ]
     rows = (
-        (error.get("row"), error.get("column") or "", error.get("message") or "")
-        for error in (job.errors or [])
+        (issue["row"], issue["order"] or "", issue["column"] or "", issue["message"])
+        for issue in issues_render(job.errors or [])
     )
     return export_response(
         "csv", filename=f"import-{job.pk}-rejected-rows", header=header, rows=rows

@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from customers.importing.issues import issues_render
 from customers.models import ColumnMapping, ImportJob, TerritoryRule
+from customers.selectors import import_job_message
 from salesalloc.core.api import MoneyField
 
 # --- customers and order lines --------------------------------------------------------------
@@ -126,29 +128,43 @@ class ExportInputSerializer(serializers.Serializer):
 class ImportErrorSerializer(serializers.Serializer):
     row = serializers.IntegerField(allow_null=True, help_text=_("Line in the file; header = 1."))
     column = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
+    message = serializers.CharField(help_text=_("In the request's language (Accept-Language)."))
+    order = serializers.CharField(allow_null=True, help_text=_("The row's order number."))
+    code = serializers.CharField(
+        allow_null=True,
+        help_text=_("What kind of problem, for programs (e.g. unknown_salesperson)."),
+    )
 
 
 @extend_schema_field(ImportErrorSerializer(many=True))
 class ImportErrorsField(serializers.Field):
-    """The stored ``[{"row", "column", "message"}]`` list, normalised to exactly those keys."""
+    """The stored row errors (or warnings, notices) as ``{"row", "column", "message",
+    "order", "code"}``, the message rendered in the request's language."""
 
     def to_representation(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [
             {
-                "row": error.get("row"),
-                "column": error.get("column"),
-                "message": error.get("message"),
+                "row": issue["row"],
+                "column": issue["column"],
+                "message": issue["message"],
+                "order": issue["order"],
+                "code": issue["code"],
             }
-            for error in value or []
+            for issue in issues_render(value)
         ]
 
 
 class ImportJobSummaryOutputSerializer(serializers.Serializer):
-    """An import in a list: everything but the row errors (see the detail for those)."""
+    """An import in a list: everything but the row errors (see the detail for those).
+
+    ``status`` keeps DESIGN §7's four values; ``outcome`` says how a finished job ended at a
+    glance: ``clean``, ``with_warnings``, ``with_errors`` (rows were rejected in partial
+    mode), ``failed``, or ``pending`` while it runs.
+    """
 
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=ImportJob.Status.choices)
+    outcome = serializers.ChoiceField(choices=ImportJob.Outcome.choices)
     phase = serializers.ChoiceField(choices=ImportJob.Phase.choices)
     mode = serializers.ChoiceField(choices=ImportJob.Mode.choices)
     file_name = serializers.CharField(source="original_name")
@@ -161,13 +177,19 @@ class ImportJobSummaryOutputSerializer(serializers.Serializer):
     rows_updated = serializers.IntegerField()
     rows_unchanged = serializers.IntegerField()
     errors_total = serializers.IntegerField()
-    message = serializers.CharField()
+    warnings_total = serializers.IntegerField()
+    message = serializers.SerializerMethodField(
+        help_text=_("The summary, in the request's language (Accept-Language).")
+    )
     created_by = serializers.CharField(source="created_by.username", allow_null=True)
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
     recompute_status = serializers.ChoiceField(choices=ImportJob.RecomputeStatus.choices)
     recomputed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_message(self, job: ImportJob) -> str:
+        return import_job_message(job=job)
 
 
 class ImportJobOutputSerializer(ImportJobSummaryOutputSerializer):
@@ -176,6 +198,12 @@ class ImportJobOutputSerializer(ImportJobSummaryOutputSerializer):
     # A field named like Serializer.errors: DRF moves declared fields off the class, so the
     # property is untouched at run time; only the type checker sees the two names meet.
     errors = ImportErrorsField()  # type: ignore[assignment]
+    warnings = ImportErrorsField(
+        help_text=_(
+            "Rows stored although something looks wrong, e.g. an amount that differs from "
+            "quantity × unit price beyond SALESALLOC_IMPORT_AMOUNT_TOLERANCE."
+        )
+    )
     notices = ImportErrorsField(
         help_text=_(
             "Rows stored with a reservation, e.g. a customer that other parts of the company "

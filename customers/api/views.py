@@ -290,7 +290,7 @@ class ImportJobListCreateApi(ListAPIView):
         return (
             import_job_list(user=self.request.user)
             .select_related("mapping", "created_by")
-            .defer("errors", "notices", "affected_cells")
+            .defer("errors", "notices", "warnings", "affected_cells")
             .order_by("-created_at", "-id")
         )
 

@@ -12,7 +12,7 @@
     var box = document.querySelector("[data-import-job]");
     var labelsEl = document.getElementById("import-labels");
     if (!box || !box.dataset.statusUrl || typeof window.fetch !== "function") return;
-    var labels = labelsEl ? JSON.parse(labelsEl.textContent) : { phase: {}, status: {}, recompute_status: {} };
+    var labels = labelsEl ? JSON.parse(labelsEl.textContent) : { phase: {}, status: {}, outcome: {}, recompute_status: {} };
     var url = box.dataset.statusUrl;
     var wasFinished = box.dataset.finished === "true";
     var bar = box.querySelector("[data-progress]");
@@ -41,7 +41,7 @@
         if (fill) fill.style.width = percent + "%";
       }
       setField("percent", String(percent));
-      ["rows_done", "rows_total", "rows_imported", "rows_rejected", "rows_inserted", "rows_updated", "rows_unchanged"]
+      ["rows_done", "rows_total", "rows_imported", "rows_rejected", "rows_inserted", "rows_updated", "rows_unchanged", "warnings_total"]
         .forEach(function (name) {
           if (typeof job[name] === "number") setField(name, number.format(job[name]));
         });
@@ -49,11 +49,14 @@
       if (job.recompute_status) {
         setField("recompute_status", labels.recompute_status[job.recompute_status] || job.recompute_status);
       }
+      // A finished job shows its outcome (a partial import with rejected rows is "Completed
+      // with errors", in the warning colour), a running one its status.
       var badge = document.querySelector('[data-field="status-badge"] .status');
-      if (badge && job.status) {
-        badge.className = "status status--" + job.status;
-        badge.dataset.status = job.status;
-        badge.textContent = labels.status[job.status] || job.status;
+      var shown = finished && job.outcome && job.outcome !== "pending" ? job.outcome : job.status;
+      if (badge && shown) {
+        badge.className = "status status--" + shown;
+        badge.dataset.status = shown;
+        badge.textContent = (shown === job.status ? labels.status[shown] : labels.outcome[shown]) || shown;
       }
       box.dataset.status = job.status;
       box.dataset.recomputeStatus = job.recompute_status || "";

@@ -459,8 +459,8 @@ def test_rejected_rows_download_as_csv(company):
     response = _as(company, "manager").get(f"/imports/{job.pk}/rejected-rows.csv")
     assert response.status_code == 200
     assert _csv(response) == [
-        ["row", "column", "message"],
-        ["4", "customer_name", "'=cmd|' /C calc'!A0"],
+        ["row", "order", "column", "message"],
+        ["4", "", "customer_name", "'=cmd|' /C calc'!A0"],
     ]
 
 

@@ -14,6 +14,7 @@ URL = "/api/v1/imports/"
 KEYS = {
     "id",
     "status",
+    "outcome",
     "phase",
     "mode",
     "file_name",
@@ -27,6 +28,7 @@ KEYS = {
     "rows_unchanged",
     "errors",
     "errors_total",
+    "warnings_total",
     "message",
     "created_by",
     "created_at",
@@ -59,7 +61,9 @@ def _local(value: dt.datetime) -> str:
     return timezone.localtime(value).isoformat()
 
 
-def test_import_detail_shape(client_as, company):
+def test_import_detail_shape_of_a_job_stored_before_messages_were_kept_untranslated(
+    client_as, company
+):
     mapping = ColumnMapping.objects.create(name="ERP", columns={"amount": "Sales"})
     started = timezone.now() - dt.timedelta(minutes=2)
     finished = timezone.now() - dt.timedelta(minutes=1)
@@ -105,9 +109,16 @@ def test_import_detail_shape(client_as, company):
         "rows_inserted": 1,
         "rows_updated": 1,
         "rows_unchanged": 0,
-        "errors": [{"row": 3, "column": "amount", "message": "Not a number."}],
+        "outcome": "with_errors",
+        "errors": [
+            {"row": 3, "column": "amount", "message": "Not a number.", "order": None, "code": None}
+        ],
         "errors_total": 1,
-        "notices": [{"row": 2, "column": "customer_code", "message": "Kept."}],
+        "warnings": [],
+        "warnings_total": 0,
+        "notices": [
+            {"row": 2, "column": "customer_code", "message": "Kept.", "order": None, "code": None}
+        ],
         "message": "2 rows imported, 1 rejected.",
         "created_by": "manager",
         "created_at": _local(job.created_at),
@@ -153,6 +164,7 @@ def test_import_list_items_leave_out_row_errors(client_as, company):
     row = client_as("manager").get(URL).json()["results"][0]
 
     assert set(row) == KEYS - {"errors"}
+    assert "warnings" not in row
     assert row["id"] == job.pk
     assert row["errors_total"] == 0
 
@@ -165,6 +177,7 @@ def test_manager_uploads_a_file_and_gets_202_with_the_queued_job(client_as, comp
     assert response.json() == {
         "id": job.pk,
         "status": "queued",
+        "outcome": "pending",
         "phase": "waiting",
         "mode": "all_or_nothing",
         "file_name": "orders.csv",
@@ -178,6 +191,8 @@ def test_manager_uploads_a_file_and_gets_202_with_the_queued_job(client_as, comp
         "rows_unchanged": 0,
         "errors": [],
         "errors_total": 0,
+        "warnings": [],
+        "warnings_total": 0,
         "notices": [],
         "message": "",
         "created_by": "manager",
