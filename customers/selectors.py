@@ -20,13 +20,14 @@ from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
 from allocation.access import ViewerScope, viewer_scope
-from allocation.models import Salesperson
+from allocation.models import ProductLine, Salesperson
 from customers.credit.selectors import (
     CreditWindow,
     credit_window,
     lines_in_window_q,
     lines_shown,
 )
+from customers.importing.template import NOTES_HEADER, template_rows
 from customers.models import (
     ColumnMapping,
     Customer,
@@ -35,6 +36,7 @@ from customers.models import (
     OrderLineCredit,
     TerritoryRule,
 )
+from salesalloc.core.export import csv_rows, xlsx_workbook_bytes
 from salesalloc.core.money import money_str
 from salesalloc.core.texts import text_render
 
@@ -119,6 +121,30 @@ def column_mapping_list(*, user: User) -> QuerySet[ColumnMapping]:
     scope = viewer_scope(user=user)
     mappings = ColumnMapping.objects.select_related("created_by")
     return mappings if scope.can_manage else mappings.none()
+
+
+def import_template(*, user: User, fmt: str) -> bytes:
+    """The import template (``customers.importing.template``) as ``fmt`` bytes: headers in
+    the active language, an example row with the viewer's own codes, notes (XLSX only)."""
+    people = list(
+        Salesperson.objects.filter(viewer_scope(user=user).managed_salesperson_q())
+        .filter(is_active=True)
+        .order_by("code")
+        .values_list("code", flat=True)[:2]
+    )
+    leaf = (
+        ProductLine.objects.filter(children__isnull=True).order_by("path").values_list(
+            "code", flat=True).first()
+    )  # fmt: skip
+    header, example, notes = template_rows(salespeople=people, product_line=leaf or "FUR-CH")
+    if fmt == "xlsx":
+        return xlsx_workbook_bytes(
+            [
+                (str(pgettext_lazy("import template sheet", "Orders")), header, [example]),
+                (str(pgettext_lazy("import template sheet", "Notes")), NOTES_HEADER, notes),
+            ]
+        )
+    return "".join(csv_rows(header, [example])).encode("utf-8")
 
 
 def territory_rule_list(*, user: User) -> QuerySet[TerritoryRule]:

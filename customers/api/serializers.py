@@ -10,9 +10,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.importing.issues import issues_render
-from customers.models import ColumnMapping, ImportJob, TerritoryRule
+from customers.models import ColumnMapping, CreditRule, ImportJob, TerritoryRule
 from customers.selectors import import_job_message
 from salesalloc.core.api import MoneyField
+from salesalloc.core.fields import BoundedDecimalField
 
 # --- customers and order lines --------------------------------------------------------------
 
@@ -259,3 +260,51 @@ class TerritoryRuleInputSerializer(serializers.Serializer):
     attribute = serializers.ChoiceField(choices=TerritoryRule.Attribute.choices)
     value = serializers.CharField(max_length=200)
     salesperson = serializers.CharField(max_length=50, help_text=_("Salesperson code."))
+
+
+# --- credit rules ---------------------------------------------------------------------------
+
+
+class CreditRuleShareSerializer(serializers.Serializer):
+    salesperson = serializers.CharField(max_length=50, help_text=_("Salesperson code."))
+    share = BoundedDecimalField(
+        max_digits=7,
+        decimal_places=4,
+        min_value=Decimal("0.0001"),
+        max_value=Decimal(100),
+        required=False,
+        allow_null=True,
+        help_text=_("Percent; leave out (or null) for every salesperson for equal shares."),
+    )
+
+
+class CreditRuleOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    attribute = serializers.ChoiceField(choices=CreditRule.Attribute.choices)
+    value = serializers.CharField()
+    description = serializers.CharField()
+    shares = serializers.SerializerMethodField()
+
+    @extend_schema_field(CreditRuleShareSerializer(many=True))
+    def get_shares(self, rule: CreditRule) -> list[dict[str, Any]]:
+        return [
+            {
+                "salesperson": share.salesperson.code,
+                "share": None if share.share is None else f"{share.share:.4f}",
+            }
+            for share in rule.shares.all()
+        ]
+
+
+class CreditRuleInputSerializer(serializers.Serializer):
+    attribute = serializers.ChoiceField(choices=CreditRule.Attribute.choices)
+    value = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    shares = CreditRuleShareSerializer(
+        many=True,
+        help_text=_("2 to 10 salespeople with shares adding up to 100, or no shares (equal)."),
+    )
+
+
+class TemplateInputSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["csv", "xlsx"], default="xlsx")

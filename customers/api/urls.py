@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from customers.api import views
+from customers.api import credit_views, views
 
 urlpatterns = [
     path("", include("customers.tiers.api.urls")),
@@ -14,6 +14,21 @@ urlpatterns = [
     path("orders/export/", views.OrderLineExportApi.as_view(), name="api-order-line-export"),
     path("imports/", views.ImportJobListCreateApi.as_view(), name="api-import-list"),
     path("imports/<int:pk>/", views.ImportJobDetailApi.as_view(), name="api-import-detail"),
+    path(
+        "imports/template/",
+        credit_views.ImportTemplateApi.as_view(),
+        name="api-import-template",
+    ),
+    path(
+        "credit-rules/",
+        credit_views.CreditRuleListCreateApi.as_view(),
+        name="api-credit-rule-list",
+    ),
+    path(
+        "credit-rules/<int:pk>/",
+        credit_views.CreditRuleDetailApi.as_view(),
+        name="api-credit-rule-detail",
+    ),
     path("imports/<int:pk>/retry/", views.ImportJobRetryApi.as_view(), name="api-import-retry"),
     path(
         "column-mappings/",

@@ -27,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from allocation.access import HasRole, IsManagerOrAdmin, IsManagerOrAdminOrReadOnly
+from allocation.models import Salesperson
 from allocation.selectors import managed_salesperson_list, salesperson_list
 from customers.api.filters import CustomerFilterSet, OrderLineFilterSet
 from customers.api.permissions import can_view_personal_data
@@ -62,6 +63,7 @@ from customers.services import (
     import_job_retry,
     territory_rule_create,
     territory_rule_delete,
+    territory_rule_update,
 )
 from customers.sorting import ORDER_SORTS, order_sort_parse
 from salesalloc.core.export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, export_response
@@ -75,7 +77,7 @@ XLSX_MAX_ROWS = 200_000
 # --- exports --------------------------------------------------------------------------------
 
 
-class _ExportNegotiation(DefaultContentNegotiation):
+class ExportNegotiation(DefaultContentNegotiation):
     """``?format=`` names the download's file type here, not a DRF renderer; errors are JSON."""
 
     def select_renderer(
@@ -107,7 +109,7 @@ class _ExportApi(GenericAPIView):
     permission_classes = [HasRole]
     filter_backends = [DjangoFilterBackend]
     renderer_classes = [JSONRenderer]
-    content_negotiation_class = _ExportNegotiation
+    content_negotiation_class = ExportNegotiation
     pagination_class = None
     schema = _ExportSchema()
     filename = "export"
@@ -434,6 +436,16 @@ class ColumnMappingDetailApi(GenericAPIView):
 # --- territory rules ------------------------------------------------------------------------
 
 
+def _assignable(request: Request, code: str, field: str = "salesperson") -> Salesperson:
+    """The salesperson with ``code`` whom the viewer may assign; else a 400 on ``field``,
+    the same for an unknown code and one outside the viewer's part of the company."""
+    salesperson = managed_salesperson_list(user=request.user).filter(code=code).first()
+    if salesperson is None:
+        message = _("No salesperson with code “%(code)s” that you may assign.")
+        raise serializers.ValidationError({field: [message % {"code": code}]})
+    return salesperson
+
+
 class TerritoryRuleListCreateApi(ListAPIView):
     """GET: territory rules of salespeople you can see. POST: add one.
 
@@ -458,28 +470,41 @@ class TerritoryRuleListCreateApi(ListAPIView):
     def post(self, request: Request) -> Response:
         data = TerritoryRuleInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        code = data.validated_data["salesperson"]
-        salesperson = managed_salesperson_list(user=request.user).filter(code=code).first()
-        if salesperson is None:
-            message = _("No salesperson with code “%(code)s” that you may assign.")
-            raise serializers.ValidationError({"salesperson": [message % {"code": code}]})
         rule = territory_rule_create(
             attribute=data.validated_data["attribute"],
             value=data.validated_data["value"],
-            salesperson=salesperson,
+            salesperson=_assignable(request, data.validated_data["salesperson"]),
             actor=acting_user(request.user),
         )
         return Response(TerritoryRuleOutputSerializer(rule).data, status=201)
 
 
 class TerritoryRuleDeleteApi(GenericAPIView):
-    """DELETE a territory rule (admins; managers for salespeople in their subtree)."""
+    """GET one territory rule, PUT replaces it, DELETE removes it (admins; managers for
+    salespeople in their subtree)."""
 
     permission_classes = [IsManagerOrAdminOrReadOnly]
     serializer_class = TerritoryRuleOutputSerializer
 
     def get_queryset(self) -> QuerySet[TerritoryRule]:
         return territory_rule_list(user=self.request.user).select_related("salesperson")
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(TerritoryRuleOutputSerializer(self.get_object()).data)
+
+    @extend_schema(request=TerritoryRuleInputSerializer, responses=TerritoryRuleOutputSerializer)
+    def put(self, request: Request, pk: int) -> Response:
+        rule = self.get_object()
+        data = TerritoryRuleInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rule = territory_rule_update(
+            rule=rule,
+            attribute=data.validated_data["attribute"],
+            value=data.validated_data["value"],
+            salesperson=_assignable(request, data.validated_data["salesperson"]),
+            actor=acting_user(request.user),
+        )
+        return Response(TerritoryRuleOutputSerializer(rule).data)
 
     @extend_schema(responses={204: OpenApiResponse(description="Deleted.")})
     def delete(self, request: Request, pk: int) -> Response:

@@ -13,6 +13,7 @@ from customers.services.config import (
     column_mapping_update,
     territory_rule_create,
     territory_rule_delete,
+    territory_rule_update,
 )
 from customers.services.imports import (
     FileRejected,
@@ -44,4 +45,5 @@ __all__ = [
     "order_actuals_refresh",
     "territory_rule_create",
     "territory_rule_delete",
+    "territory_rule_update",
 ]

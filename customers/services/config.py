@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from allocation.access import viewer_scope
 from allocation.models import Salesperson
 from allocation.selectors import managed_salesperson_list
-from customers.importing.fields import FIELDS
+from customers.importing.fields import FIELDS, is_field
 from customers.models import ColumnMapping, TerritoryRule
 from customers.selectors import territory_rule_list
 from salesalloc.core.exceptions import ScopeError
@@ -33,12 +33,15 @@ def _require_manager(actor: AbstractBaseUser | None) -> None:
 
 def _clean_columns(columns: Mapping[str, str]) -> dict[str, str]:
     """Check a mapping's ``{field: header}`` against the import's field names."""
-    unknown = sorted(set(columns) - set(FIELDS))
+    unknown = sorted(name for name in columns if not is_field(name))
     if unknown:
         raise ValidationError(
             {
                 "columns": _("Unknown order field(s): %(fields)s. Known fields: %(known)s.")
-                % {"fields": ", ".join(unknown), "known": ", ".join(FIELDS)}
+                % {
+                    "fields": ", ".join(unknown),
+                    "known": ", ".join([*FIELDS, "salesperson_2", "share_2", "…"]),
+                }
             }
         )
     cleaned = {field: str(header).strip() for field, header in columns.items()}
@@ -125,18 +128,12 @@ def _require_manages(actor: AbstractBaseUser | None, salesperson: Salesperson) -
         )
 
 
-@transaction.atomic
-def territory_rule_create(
-    *,
-    attribute: str,
-    value: str,
-    salesperson: Salesperson,
-    actor: AbstractBaseUser | None,
-) -> TerritoryRule:
-    """Send rows without a salesperson whose customer ``attribute`` is ``value`` to them."""
-    _require_manages(actor, salesperson)
-    value = value.strip()
+def _check_territory_free(
+    attribute: str, value: str, actor: AbstractBaseUser | None, exclude_pk: int | None = None
+) -> None:
     taken = TerritoryRule.objects.filter(attribute=attribute, value__iexact=value)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
     if taken.exists():
         # A rule is global, so the value stays refused; a rule outside the actor's part of the
         # company is neither shown nor echoed (its salesperson, its stored spelling).
@@ -148,10 +145,46 @@ def territory_rule_create(
             else _("“%(value)s” can't be assigned here; ask an administrator.")
         )
         raise ValidationError({"value": message % {"value": value}})
+
+
+@transaction.atomic
+def territory_rule_create(
+    *,
+    attribute: str,
+    value: str,
+    salesperson: Salesperson,
+    actor: AbstractBaseUser | None,
+) -> TerritoryRule:
+    """Send rows without a salesperson whose customer ``attribute`` is ``value`` to them."""
+    _require_manages(actor, salesperson)
+    value = value.strip()
+    _check_territory_free(attribute, value, actor)
     rule = TerritoryRule(attribute=attribute, value=value, salesperson=salesperson)
     rule.full_clean()
     rule.save()
     return rule
+
+
+@transaction.atomic
+def territory_rule_update(
+    *,
+    rule: TerritoryRule,
+    attribute: str,
+    value: str,
+    salesperson: Salesperson,
+    actor: AbstractBaseUser | None,
+) -> TerritoryRule:
+    """Change a rule's attribute, value or salesperson (both the old and the new salesperson
+    must be the actor's to change); rows already imported keep their salesperson."""
+    locked = TerritoryRule.objects.select_for_update().select_related("salesperson").get(pk=rule.pk)
+    _require_manages(actor, locked.salesperson)
+    _require_manages(actor, salesperson)
+    value = value.strip()
+    _check_territory_free(attribute, value, actor, exclude_pk=locked.pk)
+    locked.attribute, locked.value, locked.salesperson = attribute, value, salesperson
+    locked.full_clean()
+    locked.save(update_fields=["attribute", "value", "salesperson", "updated_at"])
+    return locked
 
 
 @transaction.atomic

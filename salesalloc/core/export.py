@@ -194,3 +194,28 @@ def export_response(
         raise ValueError(f"unknown export format {fmt!r}")
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
+
+
+def xlsx_workbook_bytes(
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
+) -> bytes:
+    """An XLSX workbook of several named sheets, each ``(title, header, rows)``, written like
+    ``xlsx_bytes`` (text as literal strings, never formulas)."""
+    workbook = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        worksheet = workbook.create_sheet(title=title[:31])
+
+        def cell(value: Any, sheet: Any = worksheet) -> WriteOnlyCell:
+            if isinstance(value, str):
+                out = WriteOnlyCell(sheet, value=None)
+                out.value = xlsx_text(value)
+                out.data_type = "s"
+                return out
+            return WriteOnlyCell(sheet, value=value)
+
+        worksheet.append([cell(str(h)) for h in header])
+        for row in rows:
+            worksheet.append([cell(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
