@@ -191,7 +191,8 @@ class CreditResolver:
         entries = entries[filled & entries["row"].isin(entries.loc[marks, "row"])]
         orphans = entries[entries["code"] == ""]
         self._report(self.errors, orphans, "credit_share_without_salesperson", on="share")
-        entries = entries[entries["code"] != ""].sort_values(["row", "order"], kind="stable")
+        entries = entries[~entries["row"].isin(orphans["row"])]  # the row is rejected
+        entries = entries.sort_values(["row", "order"], kind="stable")
         text = entries["code"] + np.where(entries["share"] != "", ":" + entries["share"], "")
         return entries.assign(split=entries["row"].map(text.groupby(entries["row"]).agg(";".join)))
 
@@ -255,7 +256,9 @@ class CreditResolver:
         wrong = percent & (total != FULL_WEIGHT * 100) & ~coarse.groupby(rows).transform("any")
         sums = entries[wrong].drop_duplicates("row")
         sums = sums.assign(total=[_percent_text(int(v)) for v in total[sums.index]])
-        self._report(self.errors, sums, "credit_share_sum", total="total", split="split")
+        self._report(
+            self.errors, sums, "credit_share_sum", on="share", total="total", split="split"
+        )
         weight = np.where(fraction, entries["scaled"], entries["scaled"] // 100)
         weight = np.where(explicit, weight, 1)
         failed = entries["bad"] | duplicate | mixed | coarse | wrong | (count > MAX_CREDIT_PARTIES)
@@ -283,11 +286,11 @@ class CreditResolver:
             columns=["rule", "order", "salesperson_id", "weight"],
         )  # fmt: skip
         if not len(chosen) or parties.empty:
-            return parties.assign(row=np.zeros(0, np.int64)).iloc[0:0]
+            return parties.iloc[0:0].assign(row=np.zeros(0, np.int64))
         cells = pd.DataFrame({"i": chosen, "rule": rule[chosen], "primary": primary[chosen]})
         members = parties[["rule", "salesperson_id"]].rename(columns={"salesperson_id": "primary"})
-        member = cells.merge(members.assign(member=True), on=["rule", "primary"], how="left")
-        applies = (cells["primary"] == 0).to_numpy() | member["member"].fillna(False).to_numpy(bool)
+        member = cells.merge(members.assign(member=1), on=["rule", "primary"], how="left")
+        applies = (cells["primary"] == 0).to_numpy() | (member["member"].to_numpy() == 1)
         refused = cells[~applies]
         if len(refused):
             label = self.plan.label("salesperson_code")

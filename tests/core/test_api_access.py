@@ -11,7 +11,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from allocation.models import ActualCell, Plan, PlanChange, ReliefRequest
-from customers.models import ColumnMapping, ImportJob, TerritoryRule
+from customers.models import ColumnMapping, CreditRule, CreditRuleShare, ImportJob, TerritoryRule
 from tests.allocation.test_plan_support import make_plan
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
 
@@ -63,6 +63,12 @@ def objects(company):
         )
         for month in ("2019-03", "2019-04")
     )
+    credit_rules = []
+    for value in ("C-1", "C-2"):
+        rule = CreditRule.objects.create(attribute="customer_code", value=value)
+        for position, person in enumerate((company.rep, company.north_peer)):
+            CreditRuleShare.objects.create(rule=rule, position=position, salesperson=person)
+        credit_rules.append(rule)
     return {
         "plans": plan.pk,
         "relief-requests": relief.pk,
@@ -74,6 +80,7 @@ def objects(company):
         "imports": jobs[0].pk,
         "column-mappings": mappings[0].pk,
         "territory-rules": rules[0].pk,
+        "credit-rules": credit_rules[0].pk,
     }
 
 
@@ -88,9 +95,11 @@ LISTS = [
     "column-mappings",
     "territory-rules",
     "relief-requests",
+    "credit-rules",
 ]
 READS = [
     *(f"/api/v1/{name}/" for name in LISTS),
+    "/api/v1/imports/template/",
     "/api/v1/actuals/totals/",
     "/api/v1/orders/export/",
     "/api/v1/customers/export/",
@@ -104,6 +113,8 @@ DETAILS = [
     "imports",
     "column-mappings",
     "relief-requests",
+    "territory-rules",
+    "credit-rules",
 ]
 WRITES = [
     ("post", "/api/v1/imports/"),
@@ -111,11 +122,15 @@ WRITES = [
     ("put", "/api/v1/column-mappings/{column-mappings}/"),
     ("delete", "/api/v1/column-mappings/{column-mappings}/"),
     ("post", "/api/v1/territory-rules/"),
+    ("put", "/api/v1/territory-rules/{territory-rules}/"),
     ("delete", "/api/v1/territory-rules/{territory-rules}/"),
     ("post", "/api/v1/relief-requests/"),
     ("post", "/api/v1/relief-requests/{relief-requests}/approve/"),
     ("post", "/api/v1/relief-requests/{relief-requests}/reject/"),
     ("post", "/api/v1/relief-requests/{relief-requests}/withdraw/"),
+    ("post", "/api/v1/credit-rules/"),
+    ("put", "/api/v1/credit-rules/{credit-rules}/"),
+    ("delete", "/api/v1/credit-rules/{credit-rules}/"),
 ]
 
 
@@ -205,6 +220,7 @@ def test_users_without_a_role_are_403_everywhere(client_as, objects):
         assert set(response.json()) == {"message", "code"}, (method, url)
     assert ColumnMapping.objects.count() == 2
     assert TerritoryRule.objects.count() == 2
+    assert CreditRule.objects.count() == 2
     assert Plan.objects.count() == 1
     assert set(PlanChange.objects.values_list("action", flat=True)) == {"create", "allocate"}
     assert set(ReliefRequest.objects.values_list("status", flat=True)) == {"pending"}
