@@ -48,9 +48,12 @@ def credited() -> dict[tuple[str, str], Decimal]:
         (("60", "30"), "The shares add up to 90 %, not 100 %."),
         (("60", None), "Give a share for every salesperson, or for none (equal shares)."),
         (("100", "0"), "The share 0 must be more than 0 % with at most 4 decimals."),
-        (("99.99999", "0.00001"), "The share 99.99999 must be more than 0 % with at most 4 decimals."),
+        (
+            ("99.99999", "0.00001"),
+            "The share 99.99999 must be more than 0 % with at most 4 decimals.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_shares_must_add_up_to_exactly_100(company, shares, message):
     with pytest.raises(ValidationError) as error:
         _rule(company, shares=shares)

@@ -31,14 +31,31 @@ GOOD = "SO-1,2019-03-05,C-1,S-N1,FUR-CH,100,S-N1:60;S-N2:40"
         ("S-N1:60.1234567;S-N2:40", "The share '60.1234567' has more than 4 decimal places."),
         ("S-N1:60;XX-9:40", "Unknown salesperson 'XX-9' in the credit split."),
         ("S-N1:50;S-N1:50", "Salesperson S-N1 is named more than once in the credit split."),
-        ("S-N1:60;S-N2", "Give a share for every salesperson of the split, or for none (equal shares)."),
-        ("S-N2:60;S-S1:40", "The row's salesperson S-N1 is not one of the salespeople credited: S-N2:60;S-S1:40."),
-        ("S-N1:60;;S-N2:40", "'S-N1:60;;S-N2:40' is not a credit split; write it like W01:60;W02:40 (or W01;W02 for equal shares)."),
-        ("S-N1:", "'S-N1:' is not a credit split; write it like W01:60;W02:40 (or W01;W02 for equal shares)."),
-        ("S-N1:1e400;S-N2:1", "'1e400' is not a share; write a percentage such as 60, 60 % or 33.33."),
+        (
+            "S-N1:60;S-N2",
+            "Give a share for every salesperson of the split, or for none (equal shares).",
+        ),
+        (
+            "S-N2:60;S-S1:40",
+            "The row's salesperson S-N1 is not one of the salespeople credited: S-N2:60;S-S1:40.",
+        ),
+        (
+            "S-N1:60;;S-N2:40",
+            "'S-N1:60;;S-N2:40' is not a credit split; write it like W01:60;W02:40 "
+            "(or W01;W02 for equal shares).",
+        ),
+        (
+            "S-N1:",
+            "'S-N1:' is not a credit split; write it like W01:60;W02:40 (or W01;W02 for "
+            "equal shares).",
+        ),
+        (
+            "S-N1:1e400;S-N2:1",
+            "'1e400' is not a share; write a percentage such as 60, 60 % or 33.33.",
+        ),
         ("S-N1:NaN;S-N2:1", "'NaN' is not a share; write a percentage such as 60, 60 % or 33.33."),
     ],
-)  # fmt: skip
+)
 def test_a_bad_split_is_a_row_error_naming_the_column(company, split, message):
     job = run_import(csv_text(GOOD, f"SO-2,2019-03-05,C-1,S-N1,FUR-CH,100,{split}", header=SPLIT))
 

@@ -28,8 +28,9 @@ SPLIT = "order_id,order_date,customer_code,salesperson_code,product_line,amount,
 def credits() -> list[tuple]:
     """Every credit as (order, line, salesperson, weight, share, amount, cost)."""
     return list(
-        OrderLineCredit.objects.order_by("line__order__order_no", "line__line_no", "salesperson__code")
-        .values_list(
+        OrderLineCredit.objects.order_by(
+            "line__order__order_no", "line__line_no", "salesperson__code"
+        ).values_list(
             "line__order__order_no",
             "line__line_no",
             "salesperson__code",
@@ -38,7 +39,7 @@ def credits() -> list[tuple]:
             "amount",
             "cost",
         )
-    )  # fmt: skip
+    )
 
 
 def actuals() -> dict[str, Decimal]:
@@ -133,13 +134,24 @@ def test_an_xlsx_with_repeated_salesperson_and_share_columns(company):
     # The second row's shares are Excel percentages (a cell formatted 70 % holds 0.7).
     data = _xlsx(
         [
-            ["order_id", "order_date", "customer_code", "salesperson_code", "share",
-             "salesperson_2", "share_2", "业务员3", "比例3", "product_line", "amount"],
+            [
+                "order_id",
+                "order_date",
+                "customer_code",
+                "salesperson_code",
+                "share",
+                "salesperson_2",
+                "share_2",
+                "业务员3",
+                "比例3",
+                "product_line",
+                "amount",
+            ],
             ["SO-1", "2019-03-05", "C-1", "S-N1", 50, "S-N2", 30, "S-S1", 20, "FUR-CH", 99.99],
             ["SO-2", "2019-03-05", "C-1", "S-N2", 0.7, "S-N1", 0.3, None, None, "FUR-CH", 10],
             ["SO-3", "2019-03-05", "C-1", "S-N1", None, None, None, None, None, "FUR-CH", 5],
         ]
-    )  # fmt: skip
+    )
 
     job = run_import(data, name="orders.xlsx")
 
@@ -238,8 +250,11 @@ def test_the_incremental_refresh_equals_the_full_rebuild(company):
         )
     )
     order_actuals_refresh()
-    full = list(ActualCell.objects.order_by("salesperson", "product_line", "month").values_list(
-        "salesperson__code", "product_line__code", "month", "amount", "lines"))  # fmt: skip
+    full = list(
+        ActualCell.objects.order_by("salesperson", "product_line", "month").values_list(
+            "salesperson__code", "product_line__code", "month", "amount", "lines"
+        )
+    )
 
     job = run_import(
         csv_text(
@@ -249,12 +264,17 @@ def test_the_incremental_refresh_equals_the_full_rebuild(company):
         )
     )
     order_actuals_refresh(cells=import_job_affected_cells(job=job))
-    incremental = list(ActualCell.objects.order_by("salesperson", "product_line", "month")
-                       .values_list("salesperson__code", "product_line__code", "month",
-                                    "amount", "lines"))  # fmt: skip
+    incremental = list(
+        ActualCell.objects.order_by("salesperson", "product_line", "month").values_list(
+            "salesperson__code", "product_line__code", "month", "amount", "lines"
+        )
+    )
     order_actuals_refresh()
-    rebuilt = list(ActualCell.objects.order_by("salesperson", "product_line", "month").values_list(
-        "salesperson__code", "product_line__code", "month", "amount", "lines"))  # fmt: skip
+    rebuilt = list(
+        ActualCell.objects.order_by("salesperson", "product_line", "month").values_list(
+            "salesperson__code", "product_line__code", "month", "amount", "lines"
+        )
+    )
 
     assert incremental == rebuilt != full
     # a split line counts as a line in each credited salesperson's cell

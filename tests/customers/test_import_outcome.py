@@ -111,7 +111,7 @@ def test_the_demo_files_columns_never_warn(company):
         csv_text(
             "SO-1,2019-03-05,C-1,S-N1,FUR-CH,3,16.00",
             header=HEADER.replace(",amount", ",quantity,amount"),
-        )  # fmt: skip
+        )
     )
     assert (job.outcome, job.warnings_total) == ("clean", 0)
 

@@ -41,7 +41,7 @@ def _import(*rows: str) -> None:
     order_actuals_refresh()
 
 
-def test_attainment_to_date_counts_each_salespersons_part(tracked, client_as):
+def test_attainment_to_date_counts_each_salespersons_part(tracked, client_as):  # noqa: F811
     # given the tracked figures (S-N1: 900 + 1,100 + 600 to 15 March; S-N2: 400) and a
     # split sale on 10 March: 400.00, S-N1 25 % = 100.00, S-N2 75 % = 300.00
     _import("SP-1,2019-03-10,C-9,S-N1,FUR-CH,1,400.00,S-N1:25;S-N2:75")

@@ -76,10 +76,13 @@ def test_create_update_and_delete_a_rule(client_as, company):
             "attribute": "city",
             "value": " Tianjin ",
             "description": "Key account",
-            "shares": [{"salesperson": "S-N2", "share": "25"}, {"salesperson": "S-N1", "share": "75"}],
+            "shares": [
+                {"salesperson": "S-N2", "share": "25"},
+                {"salesperson": "S-N1", "share": "75"},
+            ],
         },
         format="json",
-    )  # fmt: skip
+    )
     assert created.status_code == 201, created.content
     rule = CreditRule.objects.get()
     assert created.json() == {
@@ -94,9 +97,13 @@ def test_create_update_and_delete_a_rule(client_as, company):
     }
     updated = manager.put(
         f"{URL}{rule.pk}/",
-        {"attribute": "city", "value": "Tianjin", "shares": [{"salesperson": "S-N2"}, {"salesperson": "S-N1"}]},
+        {
+            "attribute": "city",
+            "value": "Tianjin",
+            "shares": [{"salesperson": "S-N2"}, {"salesperson": "S-N1"}],
+        },
         format="json",
-    )  # fmt: skip
+    )
     assert updated.status_code == 200
     assert updated.json()["shares"] == [
         {"salesperson": "S-N2", "share": None},
@@ -109,19 +116,38 @@ def test_create_update_and_delete_a_rule(client_as, company):
 @pytest.mark.parametrize(
     ("shares", "field", "message"),
     [
-        ([{"salesperson": "S-N1", "share": "60"}, {"salesperson": "S-N2", "share": "30"}],
-         "shares", "The shares add up to 90 %, not 100 %."),
-        ([{"salesperson": "S-N1", "share": "60"}, {"salesperson": "S-S1", "share": "40"}],
-         "shares", "No salesperson with code “S-S1” that you may assign."),
-        ([{"salesperson": "S-N1", "share": "60"}, {"salesperson": "NOPE", "share": "40"}],
-         "shares", "No salesperson with code “NOPE” that you may assign."),
-        ([{"salesperson": "S-N1", "share": "NaN"}, {"salesperson": "S-N2", "share": "40"}],
-         "shares[0].share", None),
-        ([{"salesperson": "S-N1", "share": "1e400"}, {"salesperson": "S-N2", "share": "40"}],
-         "shares[0].share", None),
-        ([{"salesperson": "S-N1"}], "shares", "A credit rule shares the credit between at least two salespeople."),
+        (
+            [{"salesperson": "S-N1", "share": "60"}, {"salesperson": "S-N2", "share": "30"}],
+            "shares",
+            "The shares add up to 90 %, not 100 %.",
+        ),
+        (
+            [{"salesperson": "S-N1", "share": "60"}, {"salesperson": "S-S1", "share": "40"}],
+            "shares",
+            "No salesperson with code “S-S1” that you may assign.",
+        ),
+        (
+            [{"salesperson": "S-N1", "share": "60"}, {"salesperson": "NOPE", "share": "40"}],
+            "shares",
+            "No salesperson with code “NOPE” that you may assign.",
+        ),
+        (
+            [{"salesperson": "S-N1", "share": "NaN"}, {"salesperson": "S-N2", "share": "40"}],
+            "shares[0].share",
+            None,
+        ),
+        (
+            [{"salesperson": "S-N1", "share": "1e400"}, {"salesperson": "S-N2", "share": "40"}],
+            "shares[0].share",
+            None,
+        ),
+        (
+            [{"salesperson": "S-N1"}],
+            "shares",
+            "A credit rule shares the credit between at least two salespeople.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_rules_are_400_naming_the_field(client_as, company, shares, field, message):
     response = client_as("manager").post(
         URL, {"attribute": "region", "value": "North", "shares": shares}, format="json"
