@@ -37,6 +37,7 @@ from customers.services import (
 )
 from salesalloc.core.exceptions import ScopeError
 from salesalloc.core.export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from salesalloc.core.users import acting_user
 
 TEMPLATE_FORMATS = ("csv", "xlsx")
 
@@ -92,7 +93,7 @@ def mapping_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "description": data["description"],
             "columns": form.columns(),
             "date_order": data["date_order"],
-            "actor": request.user,
+            "actor": acting_user(request.user),
         }
         if _save(
             request,
@@ -120,7 +121,7 @@ def mapping_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def mapping_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manager(request)
     mapping: ColumnMapping = get_object_or_404(column_mapping_list(user=request.user), pk=pk)
-    column_mapping_delete(mapping=mapping, actor=request.user)
+    column_mapping_delete(mapping=mapping, actor=acting_user(request.user))
     messages.success(request, _("Column mapping “%(name)s” deleted.") % {"name": mapping.name})
     return redirect("mapping-list")
 
@@ -176,7 +177,7 @@ def territory_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manager(request)
     rule: TerritoryRule = get_object_or_404(territory_rule_list(user=request.user), pk=pk)
     try:
-        territory_rule_delete(rule=rule, actor=request.user)
+        territory_rule_delete(rule=rule, actor=acting_user(request.user))
     except ScopeError as exc:
         raise PermissionDenied(exc.message) from exc
     messages.success(request, _("Territory rule deleted."))
@@ -213,7 +214,7 @@ def credit_rule_edit(request: HttpRequest, pk: int | None = None) -> HttpRespons
             "value": data["value"],
             "description": data["description"],
             "parties": form.parties(),
-            "actor": request.user,
+            "actor": acting_user(request.user),
         }
         if _save(
             request,
@@ -238,7 +239,7 @@ def credit_rule_remove(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manager(request)
     rule: CreditRule = get_object_or_404(credit_rule_list(user=request.user), pk=pk)
     try:
-        credit_rule_delete(rule=rule, actor=request.user)
+        credit_rule_delete(rule=rule, actor=acting_user(request.user))
     except ScopeError as exc:
         raise PermissionDenied(exc.message) from exc
     messages.success(request, _("Credit rule deleted."))

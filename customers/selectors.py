@@ -141,7 +141,11 @@ def import_template(*, user: User, fmt: str) -> bytes:
         return xlsx_workbook_bytes(
             [
                 (str(pgettext_lazy("import template sheet", "Orders")), header, [example]),
-                (str(pgettext_lazy("import template sheet", "Notes")), NOTES_HEADER, notes),
+                (
+                    str(pgettext_lazy("import template sheet", "Notes")),
+                    [str(label) for label in NOTES_HEADER],
+                    notes,
+                ),
             ]
         )
     return "".join(csv_rows(header, [example])).encode("utf-8")

@@ -116,7 +116,7 @@ class OrderLineOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(OrderLineCreditOutputSerializer(many=True))
     def get_credits(self, line: Any) -> list[dict[str, Any]]:
-        return OrderLineCreditOutputSerializer(self._shown(line).credits, many=True).data
+        return list(OrderLineCreditOutputSerializer(self._shown(line).credits, many=True).data)
 
 
 class ExportInputSerializer(serializers.Serializer):

@@ -172,8 +172,7 @@ def lines_shown(*, window: CreditWindow, lines: Iterable[Any]) -> dict[int, Line
             .values("pk", "line_id", "weight", "amount", "cost", "quantity",
                     "salesperson__code", "salesperson__name")
         ):  # fmt: skip
-            credit["inside"] = credit["pk"] in inside
-            credits[credit["line_id"]].append(credit)
+            credits[credit["line_id"]].append({**credit, "inside": credit["pk"] in inside})
     return {row["pk"]: _line_shown(window, row, credits.get(row["pk"], [])) for row in rows}
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -125,7 +126,7 @@ class CreditResolver:
             log.add(
                 part["row"].to_numpy(dtype=np.int64),
                 column=str(label),
-                position=int(place),
+                position=int(cast(Any, place)),
                 code=code,
                 **{name: part[source].to_numpy(dtype=object) for name, source in params.items()},
             )

@@ -209,7 +209,7 @@ class IssueLog:
             row = int(record["row"])
             code = str(record["code"])
             params = {
-                k: v
+                str(k): v
                 for k, v in record.items()
                 if k not in ("row", "position", "code") and not _is_missing(v)
             }

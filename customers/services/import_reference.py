@@ -56,7 +56,7 @@ def _credit_rules(in_scope: frozenset[int] | None) -> CreditRules:
             continue  # a manager's file never takes a rule that reaches outside their part
         equal = all(m.share is None for m in members)
         rules.parties[rule.pk] = tuple(
-            (m.salesperson_id, 1 if equal else int((m.share or 0).scaleb(SHARE_SCALE)))
+            (m.salesperson_id, 1 if equal else int((m.share or Decimal(0)).scaleb(SHARE_SCALE)))
             for m in members
         )
         rules.by_attribute.setdefault(rule.attribute, {})[code_key(rule.value)] = rule.pk

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connections
@@ -218,7 +218,7 @@ def _late_returns_credited(
         f"c.product_line_id, c.order_date, c.amount FROM {_CREDITS} c "
         f"WHERE {in_period.format(t='c')}) r ORDER BY r.line_id, r.salesperson_id"
     )
-    params = [start, end, *salesperson_ids] * 2
+    params: list[Any] = [start, end, *salesperson_ids] * 2
     with connections[OrderLine.objects.db].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -92,10 +92,11 @@ class Command(BaseCommand):
     def _summary(self, job: ImportJob, seconds: float) -> None:
         out = self.stdout
         outcome = job.outcome
-        style = {
+        styles: dict[str, Any] = {
             ImportJob.Outcome.CLEAN: self.style.SUCCESS,
             ImportJob.Outcome.FAILED: self.style.ERROR,
-        }.get(outcome, self.style.WARNING)
+        }
+        style = styles.get(outcome, self.style.WARNING)
         out.write(
             style(
                 _("Import #%(id)s: %(status)s (%(outcome)s)")
