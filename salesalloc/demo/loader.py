@@ -4,9 +4,11 @@ Superstore Inc. has four regions with the managers the data set's "People" sheet
 two teams per region and 3-4 salespeople per region. The file has no salesperson column, so
 each state becomes a territory rule; states are dealt to a region's salespeople by revenue
 (largest first, to whoever has the least so far), which keeps the split deterministic and
-roughly fair. Product lines are the file's Category -> Sub-Category tree, coded by the
-Product ID prefix (FUR -> FUR-CH Chairs ...). Every order line then goes through the real
-import path, and the recompute fills the actuals.
+roughly fair. The two largest states' lines are shared: a credit rule splits California's
+60 / 40 and New York's in equal halves between the state's salesperson and their teammate, so
+the Orders page, the actuals and the reports show split credit. Product lines are the file's
+Category -> Sub-Category tree, coded by the Product ID prefix (FUR -> FUR-CH Chairs ...).
+Every order line then goes through the real import path, and the recompute fills the actuals.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from django.db import transaction
 
 from allocation.models import OrgUnit, ProductLine, Salesperson
 from allocation.services import org_unit_create, product_line_create, salesperson_create
+from customers.credit.services import credit_rule_create
 from customers.importing import (
     SUPERSTORE_DATE_ORDER,
     SUPERSTORE_MAPPING_NAME,
@@ -47,6 +50,8 @@ from salesalloc.demo.tiers import demo_tiers_create
 from salesalloc.pipeline import recompute_all
 
 SUPERSTORE_CSV = Path(__file__).with_name("superstore.csv")
+# State -> the share of its own salesperson (the teammate gets the rest; None: equal halves).
+SHARED_STATES: dict[str, Decimal | None] = {"California": Decimal(60), "New York": None}
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - published demo logins, printed by `make run`
 
 # region code, name, manager (username, first, last), teams: {team suffix: [salesperson]}
@@ -96,6 +101,7 @@ class DemoSummary:
     salespeople: int = 0
     product_lines: int = 0
     territory_rules: int = 0
+    credit_rules: int = 0
     import_job_id: int | None = None
     plan_id: int | None = None
     draft_plan_id: int | None = None
@@ -219,6 +225,28 @@ def demo_company_create(*, frame: pd.DataFrame) -> tuple[DemoSummary, dict[str, 
     return summary, territories
 
 
+def _shared_states_create(
+    territories: dict[str, str], people: dict[str, Salesperson], admin: AbstractBaseUser
+) -> int:
+    """Credit rules sharing the largest states between their salesperson and a teammate."""
+    for state, own_share in SHARED_STATES.items():
+        owner = people[territories[state]]
+        mate = next(
+            p
+            for code, p in sorted(people.items())
+            if p.org_unit_id == owner.org_unit_id and p != owner
+        )
+        shares = (own_share, None if own_share is None else 100 - own_share)
+        credit_rule_create(
+            attribute="state",
+            value=state,
+            parties=[(owner, shares[0]), (mate, shares[1])],
+            description=f"Key accounts of {state} are worked by the whole team",
+            actor=admin,
+        )
+    return len(SHARED_STATES)
+
+
 def demo_load(*, progress: Callable[[int, int], None] | None = None) -> DemoSummary:
     """Load the demo company and its orders unless it is already there (idempotent).
 
@@ -241,6 +269,7 @@ def demo_load(*, progress: Callable[[int, int], None] | None = None) -> DemoSumm
     for state, code in sorted(territories.items()):
         territory_rule_create(attribute="state", value=state, salesperson=people[code], actor=admin)
         summary.territory_rules += 1
+    summary.credit_rules = _shared_states_create(territories, people, admin)
 
     with SUPERSTORE_CSV.open("rb") as handle:
         job = import_job_create(

@@ -37,6 +37,12 @@ def test_demo_imports_every_superstore_line_to_the_exact_total(demo):
     total = sum(OrderLine.objects.values_list("amount", flat=True), Decimal(0))
     assert total == Decimal("2297200.8603")
     assert "9,994 order lines (net sales 2,297,200.86)" in demo
+    # Sales are after discount, but the mapping has no unit price to check them against, and
+    # every shared state's rows belong to the rule's salespeople: a clean import
+    from customers.models import ImportJob
+
+    job = ImportJob.objects.get()
+    assert (job.outcome, job.warnings_total, job.rows_rejected) == ("clean", 0, 0)
 
 
 def test_demo_actuals_equal_the_order_lines(demo):
@@ -46,7 +52,32 @@ def test_demo_actuals_equal_the_order_lines(demo):
     assert list(RecomputeRun.objects.values_list("kind", "status")) == [("import", "succeeded")]
     cells = sum(ActualCell.objects.values_list("amount", flat=True), Decimal(0))
     assert cells == Decimal("2297200.8603")
-    assert ActualCell.objects.aggregate(n=Sum("lines"))["n"] == 9_994
+    # a line shared by two salespeople is a line in each one's cell
+    split = OrderLine.objects.filter(split_credit=True).count()
+    assert ActualCell.objects.aggregate(n=Sum("lines"))["n"] == 9_994 + split
+
+
+def test_demo_shares_the_largest_states_between_teammates(demo):
+    # the rule matches each row's own State (a customer buys in several states)
+    import pandas as pd
+
+    from customers.models import OrderLineCredit
+    from salesalloc.demo.loader import SUPERSTORE_CSV
+
+    states = pd.read_csv(SUPERSTORE_CSV, encoding="utf-8-sig", usecols=["Row ID", "State"])
+    shared = states[states["State"].isin(["California", "New York"])]
+    split = OrderLine.objects.filter(split_credit=True)
+    assert split.count() == len(shared) > 0
+    ca_rows = states.loc[states["State"] == "California", "Row ID"].tolist()
+    ca = OrderLine.objects.filter(line_no__in=ca_rows)
+    # every split line's credits add up to it exactly, the state's salesperson among them
+    for line in split.prefetch_related("credits"):
+        credits = list(line.credits.all())
+        assert len(credits) == 2
+        assert sum(c.amount for c in credits) == line.amount
+        assert line.salesperson_id in {c.salesperson_id for c in credits}
+    shares = set(OrderLineCredit.objects.filter(line__in=ca).values_list("share", flat=True))
+    assert shares == {Decimal("60.0000"), Decimal("40.0000")}
 
 
 def test_demo_company_has_four_regions_with_their_managers_and_state_territories(demo):
@@ -202,15 +233,21 @@ def test_demo_incentives_statements_match_an_independent_computation(demo):
             if top > edges[i]:
                 expected += ((top - edges[i]) * rate).quantize(cent, ROUND_HALF_UP)
         if q == 3:
+            from customers.models import OrderLineCredit
+
+            window = {
+                "salesperson": row.salesperson,
+                "product_line__code": "FUR-CH",
+                "order_date__gte": dt.date(2019, 7, 1),
+                "order_date__lte": dt.date(2019, 9, 30),
+            }
+            # the SPIF pays on the lines as credited: unsplit lines and their part of the rest
             chairs = sum(
-                OrderLine.objects.filter(
-                    salesperson=row.salesperson,
-                    product_line__code="FUR-CH",
-                    order_date__gte=dt.date(2019, 7, 1),
-                    order_date__lte=dt.date(2019, 9, 30),
-                ).values_list("amount", flat=True),
+                OrderLine.objects.filter(split_credit=False, **window).values_list(
+                    "amount", flat=True
+                ),
                 Decimal(0),
-            )
+            ) + sum(OrderLineCredit.objects.filter(**window).values_list("amount", flat=True))
             if chairs:
                 expected += (chairs * Decimal("0.03")).quantize(cent, ROUND_HALF_UP)
         assert row.target == target

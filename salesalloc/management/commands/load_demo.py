@@ -30,7 +30,8 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     f"Demo company loaded: {summary.salespeople} salespeople, "
                     f"{summary.product_lines} product lines, {summary.territory_rules} territory "
-                    f"rules, {summary.lines_imported:,} order lines "
+                    f"rules, {summary.credit_rules} credit rules (split credit), "
+                    f"{summary.lines_imported:,} order lines "
                     f"(net sales {summary.net_sales:,.2f}), the published FY2019 target plan, "
                     "the FY2020 plan as a draft to edit, a 2019 scorecard, commission "
                     "statements, a Q4 marketing pool and a quota relief request waiting for "
