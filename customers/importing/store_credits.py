@@ -91,8 +91,12 @@ class CreditMerge:
             self.store._load(self.cursor, CREDITS, self.staging.credits)
             self.cells |= set(self.staging.credit_cells)
         if known:
-            self.cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_STORED})", [])
-            self.stored = bool(self.cursor.fetchone()[0])
+            # First whether any line is split at all (an index probe), so that a file on a
+            # database without split lines never joins its orders to the credits.
+            self.cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {TABLE})", [])
+            if self.cursor.fetchone()[0]:
+                self.cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_STORED})", [])
+                self.stored = bool(self.cursor.fetchone()[0])
         self.active = staged or self.stored
         if not self.stored:
             return

@@ -354,3 +354,33 @@ def test_imports_cannot_be_edited_or_deleted(client_as, company):
 
     assert client.put(f"{URL}{job.pk}/", {"status": "failed"}, format="json").status_code == 405
     assert client.delete(f"{URL}{job.pk}/").status_code == 405
+
+
+def test_row_errors_and_the_summary_follow_the_requests_language(client_as, company):
+    from tests.customers.import_support import run_import
+
+    job = run_import(
+        b"order_id,order_date,customer_code,salesperson_code,product_line,amount\n"
+        b"SO-1,2019-03-05,C-1,S-N1,FUR-CH,1\n"
+        b"SO-2,2019-03-05,C-1,S-N1,Sofas,1\n",
+        actor=company.users["manager"],
+        mode="partial",
+    )
+    manager = client_as("manager")
+
+    chinese = manager.get(f"{URL}{job.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    english = manager.get(f"{URL}{job.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert chinese["outcome"] == english["outcome"] == "with_errors"
+    assert chinese["errors"] == [
+        {
+            "row": 3,
+            "column": "product_line",
+            "message": "未知的产品线“Sofas”。",
+            "order": "SO-2",
+            "code": "unknown_product_line",
+        }
+    ]
+    assert english["errors"][0]["message"] == "Unknown product line 'Sofas'."
+    assert chinese["message"].startswith("已导入 2 行中的 1 行")
+    assert english["message"].startswith("Imported 1 of 2 rows")
