@@ -7,10 +7,13 @@ from django.http import HttpRequest
 
 from customers.models import (
     ColumnMapping,
+    CreditRule,
+    CreditRuleShare,
     Customer,
     ImportJob,
     Order,
     OrderLine,
+    OrderLineCredit,
     Product,
     TerritoryRule,
 )
@@ -62,6 +65,33 @@ class TerritoryRuleAdmin(admin.ModelAdmin):
     list_display = ("attribute", "value", "salesperson")
     list_filter = ("attribute",)
     search_fields = ("value",)
+
+
+class CreditRuleShareInline(admin.TabularInline):
+    model = CreditRuleShare
+    extra = 0
+    can_delete = False
+    readonly_fields = ("position", "salesperson", "share")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CreditRule)
+class CreditRuleAdmin(ReadOnlyAdmin):
+    """Read-only: rules are written on the Credit rules page, which checks the shares."""
+
+    list_display = ("attribute", "value", "description")
+    list_filter = ("attribute",)
+    search_fields = ("value",)
+    inlines = [CreditRuleShareInline]
+
+
+@admin.register(OrderLineCredit)
+class OrderLineCreditAdmin(ReadOnlyAdmin):
+    list_display = ("line", "salesperson", "share", "amount", "order_date")
+    list_select_related = ("line", "salesperson")
+    search_fields = ("order__order_no",)
 
 
 @admin.register(ImportJob)
