@@ -251,8 +251,9 @@ def _actual_cells_merge(
 ) -> int:
     """PostgreSQL: bring the block to ``select_sql`` (the cells' source, with ``params``)
     writing only the differences (cells gone deleted, changed ones updated, new ones
-    inserted), so a nightly rebuild where little changed rewrites little: no delete and re-insert of every cell and its index entries.
-    Returns the number of cells in the block afterwards, as the delete-and-insert path does.
+    inserted), so a nightly rebuild where little changed rewrites little: no delete and
+    re-insert of every cell and its index entries. Returns the number of cells in the block
+    afterwards, as the delete-and-insert path does.
 
     ``staged`` (a block of whole salespeople, e.g. the full rebuild) first aggregates into a
     temporary table with ``CREATE TABLE AS``, which PostgreSQL may run as a parallel query

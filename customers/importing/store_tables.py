@@ -123,7 +123,7 @@ class StoreConflict(Exception):  # noqa: N818 - carries a message for the job
     """The stored data changed under the import in a way the importer may not overwrite."""
 
     def __init__(self, message: Text) -> None:
-        super().__init__(message.msgid)
+        super().__init__(message.render())
         self.text = message
 
     @property

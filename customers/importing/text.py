@@ -19,7 +19,7 @@ class FileFormatError(Exception):
     active language; ``text`` keeps it untranslated, for a job that shows it later)."""
 
     def __init__(self, message: Text) -> None:
-        super().__init__(message.msgid)
+        super().__init__(message.render())
         self.text = message
 
     @property

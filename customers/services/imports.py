@@ -96,7 +96,7 @@ class FileTooLarge(FileRejected):
 
 class _JobFailed(Exception):  # noqa: N818 - internal control flow
     def __init__(self, message: Text, **fields: Any) -> None:
-        super().__init__(message.msgid)
+        super().__init__(message.render())
         self.text = message
         self.fields = fields
 

@@ -47,7 +47,7 @@ class FileLimitError(Exception):
     active language; ``text`` keeps it untranslated for a job that shows it later)."""
 
     def __init__(self, message: Text, *, setting: str) -> None:
-        super().__init__(message.msgid)
+        super().__init__(message.render())
         self.text = message
         self.setting = setting
 

@@ -14,11 +14,12 @@ from customers.models import Customer
 from customers.services import order_actuals_refresh
 from performance.alerts.services import _trailing_revenue
 from performance.commissions.models import CommissionSpif
+from performance.commissions.periods import fiscal_periods
 from performance.commissions.selectors import late_return_list, spif_bases
 from performance.commissions.services import commission_plan_create
 from performance.costs.selectors import DimensionKeys, distinct_counts
 from performance.periods import parse_period
-from performance.scorecards.selectors import _orders_by_customer_month
+from performance.scorecards.selectors import _order_facts
 from tests.customers.import_support import csv_text, run_import
 from tests.performance.commissions.test_services import (
     BRACKETS,
@@ -100,15 +101,13 @@ def test_a_spif_pays_each_salesperson_on_their_part_of_the_units(company):
         end_date=dt.date(2019, 12, 31),
     )
 
+    quarters = fiscal_periods(fiscal_year=2019, start_month=1, kind="quarter")
     bases = spif_bases(
-        spif=spif,
-        salesperson_ids=[company.rep.pk, company.north_peer.pk],
-        start=dt.date(2019, 1, 1),
-        end=dt.date(2019, 3, 31),
+        spif=spif, salesperson_ids=[company.rep.pk, company.north_peer.pk], spans=quarters
     )
 
-    # 3 units: 60 % = 1.8, 40 % = 1.2 (split to the hundredth like money)
-    assert bases == {company.rep.pk: D("1.8"), company.north_peer.pk: D("1.2")}
+    # 3 units in Q1 (position 0): 60 % = 1.8, 40 % = 1.2 (split to the hundredth like money)
+    assert bases == {(company.rep.pk, 0): D("1.8"), (company.north_peer.pk, 0): D("1.2")}
 
 
 def test_a_split_order_counts_once_for_each_credited_salesperson(company):
@@ -116,21 +115,25 @@ def test_a_split_order_counts_once_for_each_credited_salesperson(company):
         "SO-1,2019-03-05,C-1,S-N1,FUR-CH,1,100,S-N1;S-N2",
         "SO-1,2019-03-05,C-1,S-N2,FUR-CH,1,50,",  # the same order: S-N2 counts it once
         "SO-2,2019-03-07,C-2,S-N1,FUR-CH,1,10,",
+        "SO-3,2019-04-07,C-1,S-N2,FUR-CH,1,10,",  # S-N2 sells to C-1 again in Q2
     )
-    customer = dict(Customer.objects.values_list("code", "pk"))
 
-    frame = _orders_by_customer_month(
+    facts = _order_facts(
         people=[company.rep.pk, company.north_peer.pk],
         begin=dt.date(2019, 1, 1),
         end=dt.date(2019, 12, 31),
+        span=3,
     )
 
-    march = 2019 * 12 + 2
-    assert sorted(frame.itertuples(index=False, name=None)) == sorted(
+    # (person, quarter index, orders, customers, new customers, came back next quarter):
+    # Q1 2019 is 2019 * 12 // 3 = 8076. S-N1: SO-1 (its part) and SO-2 for two new
+    # customers; S-N2: SO-1 once for C-1 (new), who comes back in Q2 (SO-3).
+    q1 = 2019 * 12 // 3
+    assert sorted(tuple(int(v) for v in row) for row in facts) == sorted(
         [
-            (company.rep.pk, customer["C-1"], march, 1),
-            (company.rep.pk, customer["C-2"], march, 1),
-            (company.north_peer.pk, customer["C-1"], march, 1),
+            (company.rep.pk, q1, 2, 2, 2, 0),
+            (company.north_peer.pk, q1, 1, 1, 1, 1),
+            (company.north_peer.pk, q1 + 1, 1, 1, 0, 0),
         ]
     )
 
