@@ -133,9 +133,11 @@ def import_template(*, user: User, fmt: str) -> bytes:
         .values_list("code", flat=True)[:2]
     )
     leaf = (
-        ProductLine.objects.filter(children__isnull=True).order_by("path").values_list(
-            "code", flat=True).first()
-    )  # fmt: skip
+        ProductLine.objects.filter(children__isnull=True)
+        .order_by("path")
+        .values_list("code", flat=True)
+        .first()
+    )
     header, example, notes = template_rows(salespeople=people, product_line=leaf or "FUR-CH")
     if fmt == "xlsx":
         return xlsx_workbook_bytes(

@@ -163,15 +163,24 @@ def lines_shown(*, window: CreditWindow, lines: Iterable[Any]) -> dict[int, Line
     credits: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if split_ids:
         inside = set(
-            OrderLineCredit.objects.filter(window.q("salesperson__"), line_id__in=split_ids)
-            .values_list("pk", flat=True)
-        )  # fmt: skip
+            OrderLineCredit.objects.filter(
+                window.q("salesperson__"), line_id__in=split_ids
+            ).values_list("pk", flat=True)
+        )
         for credit in (
             OrderLineCredit.objects.filter(line_id__in=split_ids)
             .order_by("line_id", "salesperson__code")
-            .values("pk", "line_id", "weight", "amount", "cost", "quantity",
-                    "salesperson__code", "salesperson__name")
-        ):  # fmt: skip
+            .values(
+                "pk",
+                "line_id",
+                "weight",
+                "amount",
+                "cost",
+                "quantity",
+                "salesperson__code",
+                "salesperson__name",
+            )
+        ):
             credits[credit["line_id"]].append({**credit, "inside": credit["pk"] in inside})
     return {row["pk"]: _line_shown(window, row, credits.get(row["pk"], [])) for row in rows}
 

@@ -75,14 +75,20 @@ def _clean_parties(parties: Sequence[Party]) -> list[Party]:
     for share in given:
         if share <= 0 or share != share.quantize(Decimal(1).scaleb(-SHARE_SCALE)):
             raise ValidationError(
-                {"shares": _("The share %(share)s must be more than 0 %% with at most 4 decimals.")
-                 % {"share": share}}
-            )  # fmt: skip
+                {
+                    "shares": _(
+                        "The share %(share)s must be more than 0 %% with at most 4 decimals."
+                    )
+                    % {"share": share}
+                }
+            )
     if given and sum(given, Decimal(0)) != 100:
         raise ValidationError(
-            {"shares": _("The shares add up to %(total)s %%, not 100 %%.")
-             % {"total": format(sum(given, Decimal(0)).normalize(), "f")}}
-        )  # fmt: skip
+            {
+                "shares": _("The shares add up to %(total)s %%, not 100 %%.")
+                % {"total": format(sum(given, Decimal(0)).normalize(), "f")}
+            }
+        )
     return list(parties)
 
 

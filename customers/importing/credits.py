@@ -207,8 +207,12 @@ class CreditResolver:
         hidden = ids == 0
         if self.in_scope is not None:
             hidden |= ~np.isin(ids, list(self.in_scope))
-        code = "credit_unknown_salesperson" if self.in_scope is None else (
-            "credit_salesperson_not_visible")  # fmt: skip
+        # a manager's file: an unknown code and one outside their part read alike
+        code = (
+            "credit_unknown_salesperson"
+            if self.in_scope is None
+            else "credit_salesperson_not_visible"
+        )
         self._report(self.errors, entries[hidden & ~own], code, value="code")
         inactive = ~hidden & ~own & np.isin(ids, list(self.inactive))
         self._report(self.errors, entries[inactive], "credit_inactive_salesperson", value="code")
@@ -216,8 +220,9 @@ class CreditResolver:
 
     def _weights(self, entries: pd.DataFrame) -> pd.DataFrame:
         """Shares to weights (1/10,000 of a percent; equal shares: 1 each), with errors."""
-        parsed = decimals_parse(Column.of(entries["share"].to_numpy(dtype=object)),
-                                scale=SHARE_SCALE, max_int_digits=3)  # fmt: skip
+        parsed = decimals_parse(
+            Column.of(entries["share"].to_numpy(dtype=object)), scale=SHARE_SCALE, max_int_digits=3
+        )
         given = entries["share"].to_numpy(dtype=object) != ""
         status, scaled = parsed.status, parsed.scaled
         for code, mask in (
@@ -226,8 +231,11 @@ class CreditResolver:
             ("credit_share_not_positive", given & (status == OK) & (scaled <= 0)),
         ):
             part = entries[mask].assign(limit=4)
-            params = {"value": "share", "limit": "limit"} if code.endswith("decimals") else {
-                "value": "share"}  # fmt: skip
+            params = (
+                {"value": "share", "limit": "limit"}
+                if code.endswith("decimals")
+                else {"value": "share"}
+            )
             self._report(self.errors, part, code, on="share", **params)
         bad = given & ((status != OK) | (scaled <= 0))
         return entries.assign(
@@ -252,8 +260,9 @@ class CreditResolver:
         percent = explicit & ~fraction
         coarse = percent & (entries["scaled"] % 100 != 0)
         part = entries[coarse].assign(limit=4)
-        self._report(self.errors, part, "credit_share_decimals", on="share", value="share",
-                     limit="limit")  # fmt: skip
+        self._report(
+            self.errors, part, "credit_share_decimals", on="share", value="share", limit="limit"
+        )
         wrong = percent & (total != FULL_WEIGHT * 100) & ~coarse.groupby(rows).transform("any")
         sums = entries[wrong].drop_duplicates("row")
         sums = sums.assign(total=[_percent_text(int(v)) for v in total[sums.index]])
@@ -281,11 +290,13 @@ class CreditResolver:
         """The parties of the rows a rule applies to; a warning for the rows it cannot."""
         chosen = np.flatnonzero(rule > 0)
         parties = pd.DataFrame(
-            [(rid, order, sp, weight)
-             for rid, members in self.rules.parties.items()
-             for order, (sp, weight) in enumerate(members)],
+            [
+                (rid, order, sp, weight)
+                for rid, members in self.rules.parties.items()
+                for order, (sp, weight) in enumerate(members)
+            ],
             columns=["rule", "order", "salesperson_id", "weight"],
-        )  # fmt: skip
+        )
         if not len(chosen) or parties.empty:
             return parties.iloc[0:0].assign(row=np.zeros(0, np.int64))
         cells = pd.DataFrame({"i": chosen, "rule": rule[chosen], "primary": primary[chosen]})
@@ -305,8 +316,10 @@ class CreditResolver:
                 split=refused["rule"].map(self.rules.texts).to_numpy(dtype=object),
             )
         applied = cells[applies].merge(parties, on="rule")
-        applied = applied.assign(row=rows[applied["i"].to_numpy()], code=applied["salesperson_id"]
-                                 .map(self.labels).fillna(""))  # fmt: skip
+        applied = applied.assign(
+            row=rows[applied["i"].to_numpy()],
+            code=applied["salesperson_id"].map(self.labels).fillna(""),
+        )
         inactive = applied["salesperson_id"].isin(list(self.inactive))
         if inactive.any():
             gone = applied[inactive].assign(
@@ -340,8 +353,9 @@ class CreditResolver:
         if len(frames) == 2:  # a split cell and the columns on one row: which one is meant?
             in_both = np.intersect1d(frames[0]["row"].unique(), frames[1]["row"].unique())
             twice = entries[entries["row"].isin(in_both)].drop_duplicates("row")
-            twice = twice.assign(column=self.plan.label("credit_split"),
-                                 position=self._position("credit_split"))  # fmt: skip
+            twice = twice.assign(
+                column=self.plan.label("credit_split"), position=self._position("credit_split")
+            )
             self._report(self.errors, twice, "credit_two_forms")
             entries = entries[~entries["row"].isin(in_both)]
         entries = self._ids(entries, primary, index)
@@ -357,13 +371,15 @@ class CreditResolver:
         named = pd.Series(own != 0, index=checked.index)
         member = (checked["salesperson_id"] == own).groupby(checked["row"]).transform("any")
         missing = checked[named & ~member].drop_duplicates("row")
-        missing = missing.assign(value=pd.Series(own, index=checked.index)[missing.index]
-                                 .map(self.labels).fillna(""))  # fmt: skip
+        missing = missing.assign(
+            value=pd.Series(own, index=checked.index)[missing.index].map(self.labels).fillna("")
+        )
         self._report(self.errors, missing, "credit_primary_missing", value="value", split="split")
         return checked[~checked["row"].isin(missing["row"])]
 
-    def resolve(self, cols: dict[str, Column], rows: np.ndarray, ok: np.ndarray,
-                primary: np.ndarray) -> Resolved:  # fmt: skip
+    def resolve(
+        self, cols: dict[str, Column], rows: np.ndarray, ok: np.ndarray, primary: np.ndarray
+    ) -> Resolved:
         """The chunk's parties and each row's primary salesperson (``primary``: from the
         file's ``salesperson_code`` or a territory rule, 0 for none)."""
         index = pd.Series(np.arange(len(rows)), index=rows)

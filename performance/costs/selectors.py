@@ -162,8 +162,11 @@ def distinct_counts(*, keys: DimensionKeys, period: Period, column: str) -> dict
     window = Q(order_date__gte=period.start, order_date__lte=period.end)
     # By salesperson, a split line counts for each credited salesperson (its credits carry
     # the order and customer); by product line the lines alone do.
-    parts = credited_parts(where=window) if keys.by_salesperson else (
-        OrderLine.objects.filter(window), None)  # fmt: skip
+    parts = (
+        credited_parts(where=window)
+        if keys.by_salesperson
+        else (OrderLine.objects.filter(window), None)
+    )
     rows = [
         row
         for part in parts

@@ -128,12 +128,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("  row %(row)s, %(column)s: %(message)s")
                 % {
-                    "row": issue["row"] if issue["order"] is None else
-                    _("%(row)s (order %(order)s)") % issue,
+                    "row": issue["row"]
+                    if issue["order"] is None
+                    else _("%(row)s (order %(order)s)") % issue,
                     "column": issue["column"] or "-",
                     "message": issue["message"],
                 }
-            )  # fmt: skip
+            )
         more = max(total - ERRORS_SHOWN, 0)
         if more:
             self.stdout.write(_("  ... and %(n)s more %(kind)s") % {"n": f"{more:,}", "kind": kind})
