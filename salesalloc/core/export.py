@@ -139,16 +139,12 @@ def _xlsx_cell(worksheet: Any, value: Any) -> WriteOnlyCell:
     return out
 
 
-def xlsx_bytes(
-    header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str = "Sheet1"
-) -> bytes:
-    """Return an XLSX workbook; every text cell is a literal string, never a formula.
-
-    The sheet is named ``sheet``; the header is bold, frozen and filterable; the columns
-    are as wide as the header and the first ``WIDTH_SAMPLE_ROWS`` rows need.
-    """
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(title=sheet_title(sheet))
+def _sheet_write(
+    workbook: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """One sheet: the header bold, frozen and filterable; the columns as wide as the header
+    and the first ``WIDTH_SAMPLE_ROWS`` rows need."""
+    worksheet = workbook.create_sheet(title=sheet_title(title))
     rows = iter(rows)
     sample = list(itertools.islice(rows, WIDTH_SAMPLE_ROWS))
     widths = column_widths(header, sample)
@@ -166,9 +162,17 @@ def xlsx_bytes(
     worksheet.append(head)
     for row in itertools.chain(sample, rows):
         worksheet.append([_xlsx_cell(worksheet, v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+
+def xlsx_bytes(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str = "Sheet1"
+) -> bytes:
+    """Return an XLSX workbook; every text cell is a literal string, never a formula.
+
+    The sheet is named ``sheet``; the header is bold, frozen and filterable; the columns
+    are as wide as the header and the first ``WIDTH_SAMPLE_ROWS`` rows need.
+    """
+    return xlsx_workbook_bytes([(sheet, header, rows)])
 
 
 def export_response(
@@ -200,22 +204,10 @@ def xlsx_workbook_bytes(
     sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
 ) -> bytes:
     """An XLSX workbook of several named sheets, each ``(title, header, rows)``, written like
-    ``xlsx_bytes`` (text as literal strings, never formulas)."""
+    ``xlsx_bytes`` (text as literal strings, never formulas; sized columns)."""
     workbook = Workbook(write_only=True)
     for title, header, rows in sheets:
-        worksheet = workbook.create_sheet(title=title[:31])
-
-        def cell(value: Any, sheet: Any = worksheet) -> WriteOnlyCell:
-            if isinstance(value, str):
-                out = WriteOnlyCell(sheet, value=None)
-                out.value = xlsx_text(value)
-                out.data_type = "s"
-                return out
-            return WriteOnlyCell(sheet, value=value)
-
-        worksheet.append([cell(str(h)) for h in header])
-        for row in rows:
-            worksheet.append([cell(v) for v in row])
+        _sheet_write(workbook, title, header, rows)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
