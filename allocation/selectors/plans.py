@@ -127,13 +127,16 @@ def plan_actions(*, user: AbstractBaseUser | AnonymousUser, plan: Plan) -> list[
         plan.root_org_unit.path.startswith(p) or p.startswith(plan.root_org_unit.path)
         for p in scope.managed_paths
     )
+    measure_plan = plan.measure_of_id is not None
     if draft and manages:
         out += ["edit", "lock", "upload"]
-        if plan.allocated_at is not None:
+        if plan.allocated_at is not None and not measure_plan:
             out.append("submit")
+    if scope.is_admin and draft:
+        out.append("allocate")
+    if measure_plan:  # the lifecycle, versions and scenarios go with the revenue plan
+        return out
     if scope.is_admin:
-        if draft:
-            out.append("allocate")
         if status == Plan.Status.SUBMITTED:
             out += ["approve", "reject"]
         if status == Plan.Status.APPROVED:

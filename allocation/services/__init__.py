@@ -27,6 +27,7 @@ from allocation.services.lifecycle import (
     plan_scenario_create,
     plan_submit,
 )
+from allocation.services.measures import measure_plan_create
 from allocation.services.plans import (
     MethodInputData,
     plan_create,
@@ -61,6 +62,7 @@ __all__ = [
     "cell_edit",
     "cells_apply",
     "cells_edit",
+    "measure_plan_create",
     "org_unit_create",
     "org_unit_update",
     "plan_allocate",

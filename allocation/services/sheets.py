@@ -48,6 +48,7 @@ from allocation.services.common import (
     ensure_editable,
     ensure_may_change,
     plan_lock,
+    whole_units_problem,
 )
 from allocation.structure import Cell, PlanStructure
 from salesalloc.core.exceptions import ScopeError
@@ -461,6 +462,10 @@ def _sheet_edits(
                 continue
             if any(structure.contains(locked, cell) for locked in locked_cells):
                 errors.append({"cell": ref, "message": _("This cell is locked.")})
+                continue
+            units = whole_units_problem(structure.plan, value)
+            if units:
+                errors.append({"cell": ref, "message": units})
                 continue
             items.append((CellTarget(cell=cell, target=value, index=len(items), ref=ref), old))
     return items

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from allocation.models import Salesperson
 from allocation.services import actual_cells_replace
+from customers.measures import new_customer_amount
 from customers.models import Customer, ImportJob, OrderLine
 
 
@@ -23,11 +24,19 @@ def _next_month(month: dt.date) -> dt.date:
 
 
 def _aggregate(lines: QuerySet[OrderLine]) -> QuerySet[Any, Any]:
-    """Order lines summed at grid grain: the columns ``actual_cells_replace`` expects."""
+    """Order lines summed at grid grain: the columns ``actual_cells_replace`` expects, every
+    measure in the one ``GROUP BY`` (amount, cost, units and new-customer revenue, which
+    reads the line's customer's ``first_order_date``; see ``customers.measures``)."""
     return (
         lines.annotate(month=TruncMonth("order_date"))
         .values("salesperson_id", "product_line_id", "month")
-        .annotate(amount=Sum("amount"), cost=Sum("cost"), lines=Count("id"))
+        .annotate(
+            amount=Sum("amount"),
+            cost=Sum("cost"),
+            quantity=Sum("quantity"),
+            new_customer_amount=Sum(new_customer_amount()),
+            lines=Count("id"),
+        )
         .order_by()
     )
 

@@ -57,6 +57,14 @@ class PlanFilterSet(django_filters.FilterSet):
         help_text=_("true: only what-if scenarios; false: only real plans."),
     )
 
+    measure = django_filters.ChoiceFilter(
+        choices=Plan.Measure.choices,
+        help_text=_("revenue, quantity, gross_margin, new_customer_revenue"),
+    )
+    measure_of = django_filters.NumberFilter(
+        field_name="measure_of_id", help_text=_("The measure plans of this revenue plan.")
+    )
+
     class Meta:
         model = Plan
-        fields = ["status", "fiscal_year", "scenario"]
+        fields = ["status", "fiscal_year", "scenario", "measure", "measure_of"]
