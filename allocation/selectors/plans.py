@@ -197,10 +197,14 @@ def plan_upload_get(
 
 
 def published_plan_list(*, fiscal_year: int) -> QuerySet[Plan]:
-    """The published plans of a fiscal year (scenarios never publish), broadest scope first."""
+    """The published (revenue) plans of a fiscal year (scenarios never publish; measure plans
+    are published with their revenue plan and read through it), broadest scope first."""
     return (
         Plan.objects.filter(
-            status=Plan.Status.PUBLISHED, scenario_of__isnull=True, fiscal_year=fiscal_year
+            status=Plan.Status.PUBLISHED,
+            scenario_of__isnull=True,
+            measure_of__isnull=True,
+            fiscal_year=fiscal_year,
         )
         .select_related("root_org_unit")
         .order_by(Length("root_org_unit__path"), "root_org_unit__path", "-published_at", "-pk")

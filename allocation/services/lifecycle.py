@@ -28,8 +28,8 @@ from allocation.selectors import (
 )
 from allocation.selectors.frames import plan_row_month_actuals
 from allocation.services.common import audit, plan_lock, rule_error
-from allocation.services.relief_rules import relief_requests_close
 from allocation.services.measures import measures_follow, measures_ready_check
+from allocation.services.relief_rules import relief_requests_close
 from allocation.services.storage import target_cells_delete, target_cells_insert
 from allocation.signals import acknowledgement_recorded, plan_status_changed
 from allocation.structure import PlanStructure

@@ -31,6 +31,7 @@ from allocation.access import PlanScope, plan_scope_get
 from allocation.engine.errors import AllocationError
 from allocation.engine.exact import format_cents
 from allocation.engine.fiscal import MONTHS
+from allocation.measures import is_money
 from allocation.models import Plan, PlanChange
 from allocation.selectors import plan_leaves_frame, plan_structure_get
 from allocation.services.cells import (
@@ -182,7 +183,8 @@ def plan_sheet_xlsx(*, plan: Plan, user: AbstractBaseUser | AnonymousUser) -> by
         (_("Version"), plan.version),
         (_("Fiscal year"), plan.fiscal_year),
         (_("Revision"), plan.revision),
-        (_("Currency"), plan.currency),
+        (_("Measure"), plan.get_measure_display()),
+        (_("Unit"), plan.currency if is_money(plan.measure) else _("units (whole numbers)")),
         (_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
         (_("Exported by"), user.get_username()),
         (

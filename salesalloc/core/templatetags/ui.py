@@ -31,6 +31,22 @@ def money(value: Any) -> str:
 
 
 @register.filter
+def measured(value: Any, measure: str = "revenue") -> str:
+    """Format a figure of a plan measure: quantity as units ("1,234", or "1,234.5" when the
+    orders carry part units), every other measure as money (see :func:`money`)."""
+    if measure != "quantity" or value is None or value == "":
+        return money(value)
+    try:
+        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        return str(value)
+    amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    if amount == amount.to_integral_value():
+        return f"{amount:,.0f}"
+    return f"{amount.normalize():,f}"
+
+
+@register.filter
 def number(value: Any) -> str:
     """Format an integer count with thousands separators ("12,345")."""
     if value is None or value == "":
