@@ -331,7 +331,7 @@ def _copy(
         _clone_rows(rows, plan=plan)
     if copy_cells:
         _copy_cells(source_id=source.pk, plan_id=plan.pk)
-    for child in source.measures.order_by("pk"):
+    for child in source.measures.order_by("pk"):  # with their targets (a re-spread is revenue's)
         _copy(
             source=child,
             actor=actor,
@@ -339,7 +339,6 @@ def _copy(
             version=version,
             previous=None,
             scenario_of=None,
-            copy_cells=copy_cells,
             measure_of=plan,
         )
     return plan
@@ -476,6 +475,7 @@ def plan_respread(
     of the rows.
     """
     plan = plan_lock(plan=plan)
+    _refuse_measure_plan(plan)
     _require(plan, {Status.PUBLISHED}, _("re-spread"))
     structure = plan_structure_get(plan=plan, with_constraints=False)
     closed = _respread_closed_months(plan, structure, as_of)
@@ -546,6 +546,8 @@ def acknowledgement_record(
     if scope.salesperson_id is None:
         raise ScopeError(_("Only salespeople acknowledge their own targets."))
     plan = Plan.objects.get(pk=plan.pk)
+    if plan.measure_of_id is not None:
+        raise ConflictError(_("Acknowledge the revenue plan; its measures go with it."))
     if plan.status != Status.PUBLISHED:
         raise ConflictError(_("Only published targets can be acknowledged."))
     if not plan.salespeople.filter(pk=scope.salesperson_id).exists():

@@ -79,14 +79,28 @@ def test_demo_logins_work_with_their_roles(demo):
 
 
 def test_demo_fy2019_plan_is_published_and_adds_up(demo):
-    plan = Plan.objects.get(fiscal_year=2019)
+    plan = Plan.objects.get(fiscal_year=2019, measure="revenue")
     assert plan.status == Plan.Status.PUBLISHED
-    actual_2018 = sum(
-        ActualCell.objects.filter(month__year=2018).values_list("amount", flat=True), Decimal(0)
-    )
+    cells_2018 = ActualCell.objects.filter(month__year=2018)
+    actual_2018 = sum(cells_2018.values_list("amount", flat=True), Decimal(0))
     assert plan.total_amount == (actual_2018 * Decimal("1.1")).quantize(Decimal(1))
     leaves = sum(TargetCell.objects.filter(plan=plan).values_list("amount", flat=True))
     assert leaves == plan.total_amount
+    # Its measure plans: units and gross margin (Superstore's Profit) of 2018 + 10 %.
+    quantity = plan.measures.get(measure="quantity")
+    margin = plan.measures.get(measure="gross_margin")
+    units_2018 = sum(cells_2018.values_list("quantity", flat=True), Decimal(0))
+    margin_2018 = sum(c.amount - c.cost for c in cells_2018)
+    assert quantity.total_amount == (units_2018 * Decimal("1.1")).quantize(Decimal(1))
+    assert margin.total_amount == (margin_2018 * Decimal("1.1")).quantize(Decimal(1))
+    for child in (quantity, margin):
+        assert child.status == Plan.Status.PUBLISHED
+        cells = list(TargetCell.objects.filter(plan=child).values_list("amount", flat=True))
+        assert sum(cells) == child.total_amount
+    assert {
+        amount % 1
+        for amount in TargetCell.objects.filter(plan=quantity).values_list("amount", flat=True)
+    } == {Decimal("0.00")}
 
 
 def test_demo_has_a_relief_request_waiting_for_anna(demo):
@@ -116,7 +130,7 @@ def test_load_demo_twice_changes_nothing(demo):
     call_command("load_demo", stdout=out)
     assert "already loaded" in out.getvalue()
     assert OrderLine.objects.count() == 9_994
-    assert Plan.objects.count() == 1
+    assert Plan.objects.count() == 3  # the FY2019 plan, its quantity and its margin
 
 
 def test_demo_has_quarterly_2019_tier_snapshots_with_migrations(demo):
@@ -173,7 +187,10 @@ def test_demo_incentives_statements_match_an_independent_computation(demo):
         q = int(row.period[-1])
         months = [dt.date(2019, 3 * q - 2 + i, 1) for i in range(3)]
         target = TargetCell.objects.filter(
-            salesperson=row.salesperson, month__in=months, plan__name__startswith="FY2019"
+            salesperson=row.salesperson,
+            month__in=months,
+            plan__name__startswith="FY2019",
+            plan__measure="revenue",
         ).aggregate(s=Sum("amount"))["s"] or Decimal(0)
         actual = sum(
             ActualCell.objects.filter(salesperson=row.salesperson, month__in=months).values_list(
