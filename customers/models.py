@@ -315,10 +315,13 @@ class ImportJob(HeartbeatModel, TimeStampedModel):
         return f"#{self.pk} {self.original_name} ({self.status})"
 
 
-# The tiers package keeps its own models under this app's label (CONVENTIONS §1).
+# The tiers and accounts packages keep their own models under this app's label (CONVENTIONS §1).
+from customers.accounts.models import AccountPlan, AccountTarget  # noqa: E402
 from customers.tiers.models import CustomerTier, TierRule, TierRun, TierSettings  # noqa: E402
 
 __all__ = [
+    "AccountPlan",
+    "AccountTarget",
     "ColumnMapping",
     "Customer",
     "CustomerTier",

@@ -39,10 +39,18 @@ class TargetFilterSet(GridCellFilterSet):
         message=_("No plan with id “%(value)s” is visible to you."),
         help_text=_("Plan id; default: the published plans."),
     )
+    measure = django_filters.ChoiceFilter(
+        field_name="plan__measure",
+        choices=Plan.Measure.choices,
+        help_text=_(
+            "Without a plan: the published plans of this measure (default revenue); quantity "
+            "targets are whole units."
+        ),
+    )
 
     class Meta:
         model = TargetCell
-        fields = ["plan", "salesperson", "product_line", "org_unit", "month", "year"]
+        fields = ["plan", "salesperson", "product_line", "org_unit", "month", "year", "measure"]
 
 
 class PlanFilterSet(django_filters.FilterSet):

@@ -47,6 +47,27 @@ def measured(value: Any, measure: str = "revenue") -> str:
 
 
 @register.filter
+def cents(value: Any) -> Decimal | str:
+    """Integer cents as a 2-place ``Decimal`` (then ``|money`` formats it)."""
+    if value is None or value == "":
+        return ""
+    return (Decimal(int(value)) / 100).quantize(CENT)
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """A ratio (``Fraction`` or ``Decimal``; 1.05 = 105 %) as "105.0 %", or "–" without one."""
+    if value is None or value == "":
+        return "–"
+    ratio = (
+        Decimal(value.numerator) / Decimal(value.denominator)
+        if hasattr(value, "denominator")
+        else Decimal(str(value))
+    )
+    return f"{(ratio * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} %"
+
+
+@register.filter
 def number(value: Any) -> str:
     """Format an integer count with thousands separators ("12,345")."""
     if value is None or value == "":
