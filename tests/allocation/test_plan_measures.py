@@ -68,9 +68,7 @@ def test_a_quantity_plan_splits_whole_units_with_ties_to_the_lower_code(company)
 def test_a_quantity_total_and_a_quantity_edit_are_whole_units(company):
     plan = make_plan(company)
     with pytest.raises(ValidationError) as error:
-        measure_plan_create(
-            plan=plan, measure="quantity", total_amount=Decimal("10.5"), actor=None
-        )
+        measure_plan_create(plan=plan, measure="quantity", total_amount=Decimal("10.5"), actor=None)
     assert error.value.message_dict == {"total_amount": ["A quantity is a whole number of units."]}
     _plan, quantity = _quantity(company, total="100")
     with pytest.raises(ValidationError) as error:

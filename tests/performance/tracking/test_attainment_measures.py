@@ -29,9 +29,7 @@ def _measure_plan(revenue: Plan, measure: str, monthly: list[tuple]) -> Plan:
         total_amount=sum(Decimal(a) for *_, a in monthly) * 12,
     )
     TargetCell.objects.bulk_create(
-        TargetCell(
-            plan=child, salesperson=p, product_line=pl, month=dt.date(2019, m, 1), amount=a
-        )
+        TargetCell(plan=child, salesperson=p, product_line=pl, month=dt.date(2019, m, 1), amount=a)
         for p, pl, a in monthly
         for m in range(1, 13)
     )
@@ -163,7 +161,7 @@ def test_the_dashboard_switches_measure_and_prints_units(measured, client):
     html = page.content.decode()
 
     assert page.status_code == 200
-    assert 'data-measure-tabs' in html
+    assert "data-measure-tabs" in html
     for measure in ("revenue", "quantity", "gross_margin"):
         assert f'data-measure="{measure}"' in html
     # 30 x 12 = 360 units targeted company-wide, shown as units (no cents).
