@@ -75,9 +75,10 @@ def account_buckets(
     if sales.empty:
         return totals
     customers = sales["customer_id"].astype("int64")
-    named = customers.map(customer_keys)
-    tiered = customers.map(tier_of)
-    key = named.fillna(tiered).fillna(OTHER_KEY)
+    named = customers.map(customer_keys).astype(object)
+    tiered = customers.map(tier_of).astype(object)
+    key = named.where(named.notna(), tiered)
+    key = key.where(key.notna(), OTHER_KEY)
     summed = sales["cents"].astype("int64").groupby(key.to_numpy()).sum()
     for bucket, cents in summed.items():
         totals[str(bucket)] += int(cents)
