@@ -393,9 +393,9 @@ def _apply_group(
         targets={i: item.target // step for i, item in enumerate(group.items)},
         frozen=frozen_leaves(structure, sub, parent, extra=done),
         locked_children=[bool(info and info.locked) for info in infos] + ([True] if rest else []),
-        mins=[_in_steps(info and info.min_cents, step, up=True) for info in infos]
+        mins=[_in_steps(info.min_cents if info else None, step, up=True) for info in infos]
         + ([None] if rest else []),
-        maxs=[_in_steps(info and info.max_cents, step, up=False) for info in infos]
+        maxs=[_in_steps(info.max_cents if info else None, step, up=False) for info in infos]
         + ([None] if rest else []),
     )
     out = work.copy()
@@ -462,11 +462,7 @@ def cells_apply(
        and audit one ``PlanChange`` per cell (a shared batch id when ``batched``; an empty
        batch is recorded as one row that changed nothing).
     """
-    for item in items:
-        if whole_units_problem(plan, item.target):
-            raise AllocationError(
-                f"{item.cell.label}: a quantity is a whole number of units", child=item.cell.label
-            )
+    _check_whole_units(plan, items)
     top_down = plan.mode == Plan.Mode.TOP_DOWN
     groups = _groups(
         structure, items, top_down=top_down, grouping=grouping, scope_cells=scope_cells
@@ -518,6 +514,14 @@ def cells_apply(
         CellChange(item.cell, before, item.target) for item, before in zip(items, olds, strict=True)
     ]
     return EditResult(plan=plan, changes=changes, leaf_count=count, batch=batch)
+
+
+def _check_whole_units(plan: Plan, items: Sequence[CellTarget]) -> None:
+    for item in items:
+        if whole_units_problem(plan, item.target):
+            raise AllocationError(
+                f"{item.cell.label}: a quantity is a whole number of units", child=item.cell.label
+            )
 
 
 def _plan_moved(plan: Plan, *, delta: int) -> None:

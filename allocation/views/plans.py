@@ -116,7 +116,7 @@ def plan_measure_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(editor_url(plan))
     try:
         child = measure_plan_create(

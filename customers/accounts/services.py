@@ -182,14 +182,39 @@ def account_plan_set(
                 }
             }
         ) from error
+    return _store(
+        plan=plan,
+        salesperson=salesperson,
+        period=period,
+        target=target,
+        run_id=choices.run_id,
+        lines=lines,
+        amounts=[*amounts, rest],
+        actor=actor,
+    )
+
+
+def _store(
+    *,
+    plan: Plan,
+    salesperson: Salesperson,
+    period: str,
+    target: int,
+    run_id: int | None,
+    lines: list[tuple[str, Customer | None, str, int | None]],
+    amounts: list[int],
+    actor: AbstractBaseUser | None,
+) -> AccountPlan:
+    """Lock (or create) the account plan row and replace its lines; the last amount is the
+    other accounts' remainder."""
     row, _created = AccountPlan.objects.select_for_update().get_or_create(
         plan=plan,
         salesperson=salesperson,
         period=period,
-        defaults={"target_amount": from_cents(target), "tier_run_id": choices.run_id},
+        defaults={"target_amount": from_cents(target), "tier_run_id": run_id},
     )
     row.target_amount = from_cents(target)
-    row.tier_run_id = choices.run_id if named_tiers else row.tier_run_id or choices.run_id
+    row.tier_run_id = run_id
     row.updated_by = acting_user(actor)
     row.full_clean(validate_unique=False)
     row.save()
@@ -203,14 +228,14 @@ def account_plan_set(
             method=AccountTarget.Method.SHARE if entered is None else AccountTarget.Method.AMOUNT,
             amount=from_cents(cents),
         )
-        for (kind, customer, tier, entered), cents in zip(lines, amounts, strict=True)
+        for (kind, customer, tier, entered), cents in zip(lines, amounts[:-1], strict=True)
     ]
     targets.append(
         AccountTarget(
             account_plan=row,
             kind=AccountTarget.Kind.OTHER,
             method=AccountTarget.Method.SHARE,
-            amount=from_cents(rest),
+            amount=from_cents(amounts[-1]),
         )
     )
     AccountTarget.objects.bulk_create(targets)

@@ -130,7 +130,7 @@ def _amount_text(row: Any) -> str:
 
 
 def _page_url(code: str, plan: Plan, period: str) -> str:
-    query = urlencode({"plan": plan.pk, "period": period})
+    query = urlencode({"plan": str(plan.pk), "period": period})
     return f"{reverse('account-plan', args=[code])}?{query}"
 
 

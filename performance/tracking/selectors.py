@@ -353,12 +353,7 @@ def attainment_compute(
             group=group, keys=keys, plan=plan, line=line, months=months, current=current
         )
     actuals, history = _actual_totals(
-        group=group,
-        keys=keys,
-        line=line,
-        months=months,
-        history_end=history_end,
-        measure=measure,
+        group=group, keys=keys, line=line, months=months, history_end=history_end, measure=measure
     )
     current_actual: dict[int, int] = {}
     current_expected: dict[int, int] = {}
@@ -392,16 +387,11 @@ def attainment_compute(
     children = [
         NodeFigures(node=node, figures=figures([k])) for k, node in enumerate(group.children)
     ]
-    node = (
-        Node(kind=NODE_SALESPERSON, code=target.code, name=target.name)
-        if isinstance(target, Salesperson)
-        else _unit_node(target)
-    )
     return Attainment(
         year=year,
         as_of=as_of,
         plan=plan,
-        node=node,
+        node=_node_of(target),
         breadcrumbs=_breadcrumbs(scope, target),
         product_line=line,
         figures=figures(keys),
@@ -409,6 +399,12 @@ def attainment_compute(
         children_kind=group.kind,
         measure=measure,
     )
+
+
+def _node_of(target: OrgUnit | Salesperson) -> Node:
+    if isinstance(target, Salesperson):
+        return Node(kind=NODE_SALESPERSON, code=target.code, name=target.name)
+    return _unit_node(target)
 
 
 def _target_totals(

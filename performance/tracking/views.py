@@ -285,15 +285,7 @@ def _dashboard_context(
         "result": result,
         "main": main,
         "tiles": _tiles(main),
-        "months": [
-            {
-                "label": date_format(row.month, "YEAR_MONTH_FORMAT"),
-                "target": _money(row.target),
-                "actual": _money(row.actual),
-                "forecast": _money(row.forecast),
-            }
-            for row in result.figures.months
-        ],
+        "months": _month_rows(result),
         "children": children,
         "children_title": children_title(result),
         "crumbs": crumbs,
@@ -310,6 +302,18 @@ def _dashboard_context(
             measure=measure,
         ),
     }
+
+
+def _month_rows(result: Attainment) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": date_format(row.month, "YEAR_MONTH_FORMAT"),
+            "target": _money(row.target),
+            "actual": _money(row.actual),
+            "forecast": _money(row.forecast),
+        }
+        for row in result.figures.months
+    ]
 
 
 def _tiles(main: dict[str, Any]) -> list[dict[str, Any]]:

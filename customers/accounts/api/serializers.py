@@ -40,7 +40,7 @@ class AccountPlanInputSerializer(serializers.Serializer):
     period = serializers.CharField(
         max_length=7, help_text=_("year, Q1..Q4 or a month YYYY-MM of the plan's fiscal year.")
     )
-    accounts = AccountItemInputSerializer(many=True, max_length=200)
+    accounts = serializers.ListField(child=AccountItemInputSerializer(), max_length=200)
 
 
 class AccountPlanFilterSerializer(serializers.Serializer):
