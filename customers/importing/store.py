@@ -294,6 +294,7 @@ class ImportStore:
             synced_cells, synced = self._order_lines_sync(cursor, stamp, allowed_salespeople)
             self._owners_update(cursor, stamp)
             moves = first_orders.first_orders_update(cursor, staged_customers=CUSTOMERS)
+            synced_cells |= first_orders.moved_cells(moves)  # new-customer revenue moved
             self._bulk_end(cursor, restore)
             self._drop(cursor)
         counts, cells = _tally(groups, synced_cells, allowed_salespeople)

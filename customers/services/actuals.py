@@ -28,13 +28,13 @@ def _aggregate(lines: QuerySet[OrderLine]) -> QuerySet[Any, Any]:
     measure in the one ``GROUP BY`` (amount, cost, units and new-customer revenue, which
     reads the line's customer's ``first_order_date``; see ``customers.measures``)."""
     return (
-        lines.annotate(month=TruncMonth("order_date"))
+        lines.annotate(month=TruncMonth("order_date"), line_new_amount=new_customer_amount())
         .values("salesperson_id", "product_line_id", "month")
         .annotate(
             amount=Sum("amount"),
             cost=Sum("cost"),
             quantity=Sum("quantity"),
-            new_customer_amount=Sum(new_customer_amount()),
+            new_customer_amount=Sum("line_new_amount"),
             lines=Count("id"),
         )
         .order_by()

@@ -223,7 +223,7 @@ def test_saved_mapping_overrides_aliases_and_unknown_headers_are_listed() -> Non
     assert plan.columns["amount"] == 4
     assert plan.columns["line_no"] == 0
     assert plan.columns["product_line"] == 6
-    assert plan.unknown == ("Ship Mode",)
+    assert plan.unknown == ("Discount",)
     assert plan.label("amount") == "Sales"
     assert plan.label("cost") == "cost"
 
