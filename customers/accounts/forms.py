@@ -30,12 +30,17 @@ class AccountPlanForm(forms.Form):
                 max_length=70,
                 initial=account,
                 widget=forms.TextInput(
-                    attrs={"list": "account-choices", "autocomplete": "off", "class": "input-code"}
+                    attrs={
+                        "list": "account-choices",
+                        "autocomplete": "off",
+                        "class": "input-code",
+                        "placeholder": _("Customer code or tier:CODE"),
+                    }
                 ),
             )
-            self.fields[f"amount_{index}"] = AmountField(
-                label=_("Target"), required=False, initial=amount
-            )
+            field = AmountField(label=_("Target"), required=False, initial=amount)
+            field.widget.attrs["placeholder"] = _("empty: by share")
+            self.fields[f"amount_{index}"] = field
 
     def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"account_{i}"], self[f"amount_{i}"]) for i in range(self.row_count)]

@@ -25,9 +25,12 @@ from customers.tiers.models import TierRule
 from customers.tiers.selectors import customer_rule_tiers, tier_run_latest_with_rule_tiers
 from salesalloc.core.money import to_cents
 
+# Order amounts keep 4 places: actuals are summed exactly in 1/10000 of the currency unit.
+ACTUAL_SCALE = 10_000
 
-def _cents(field: str = "amount") -> Cast:
-    return Cast(Round(Sum(field) * 100), BigIntegerField())
+
+def _cents(field: str = "amount", scale: int = 100) -> Cast:
+    return Cast(Round(Sum(field) * scale), BigIntegerField())
 
 
 def account_plan_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[AccountPlan]:
@@ -80,8 +83,9 @@ def period_target_cents(*, plan: Plan, salesperson: Salesperson, period: str) ->
 
 
 def customer_sales_frame(*, salesperson: Salesperson, months: list[dt.date]) -> pd.DataFrame:
-    """Net sales (cents) per customer credited to ``salesperson`` in ``months``: one
-    ``GROUP BY`` over the salesperson's order lines of the date range."""
+    """Net sales (exact, in 1/10000 of the currency unit) per customer credited to
+    ``salesperson`` in ``months``: one ``GROUP BY`` over the salesperson's order lines of the
+    date range."""
     rows = list(
         OrderLine.objects.filter(
             salesperson=salesperson,
@@ -90,7 +94,7 @@ def customer_sales_frame(*, salesperson: Salesperson, months: list[dt.date]) -> 
         )
         .order_by()
         .values("customer_id")
-        .annotate(cents=_cents())
+        .annotate(cents=_cents(scale=ACTUAL_SCALE))
         .values_list("customer_id", "cents")
     )
     return pd.DataFrame(rows, columns=["customer_id", "cents"]).astype("int64")
@@ -129,12 +133,12 @@ class AccountRow:
     code: str
     name: str
     method: str
-    target: int
-    actual: int
+    target: int  # cents
+    actual: int  # 1/10000 of the currency unit (order amounts keep 4 places)
 
     @property
     def attainment(self) -> Fraction | None:
-        return Fraction(self.actual, self.target) if self.target > 0 else None
+        return Fraction(self.actual, self.target * 100) if self.target > 0 else None
 
 
 @dataclass(frozen=True)
@@ -148,11 +152,12 @@ class AccountReport:
 
     @property
     def actual(self) -> int:
+        """1/10000 of the currency unit, exact."""
         return sum(row.actual for row in self.rows)
 
     @property
     def attainment(self) -> Fraction | None:
-        return Fraction(self.actual, self.target) if self.target > 0 else None
+        return Fraction(self.actual, self.target * 100) if self.target > 0 else None
 
 
 def account_report(*, account_plan: AccountPlan) -> AccountReport:

@@ -225,3 +225,22 @@ def test_demo_incentives_statements_match_an_independent_computation(demo):
     pool = CostPool.objects.get(name="Q4 2019 marketing")
     assert pool.lines.count() == 4
     assert sum(pool.lines.values_list("amount", flat=True)) == Decimal("25000.00")
+
+
+def test_demo_has_account_targets_for_w01_adding_up_to_her_q1_target(demo):
+    from customers.accounts.models import AccountPlan
+    from customers.accounts.selectors import account_report, period_target_cents
+
+    row = AccountPlan.objects.get(salesperson__code="W01", period="Q1")
+    report = account_report(account_plan=row)
+    kinds = [r.kind for r in report.rows]
+    assert kinds[:2] == ["customer", "customer"]
+    assert kinds[-1] == "other"
+    assert "tier" in kinds
+    target = period_target_cents(plan=row.plan, salesperson=row.salesperson, period="Q1")
+    assert report.target == target == sum(r.target for r in report.rows)
+    q1 = OrderLine.objects.filter(
+        salesperson__code="W01", order_date__gte="2019-01-01", order_date__lt="2019-04-01"
+    )
+    # Actuals are exact (1/10000 of a dollar): the accounts' add up to her Q1 sales.
+    assert report.actual == int(sum(q1.values_list("amount", flat=True), Decimal(0)) * 10_000)

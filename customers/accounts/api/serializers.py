@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from customers.accounts.models import AccountPlan
-from customers.accounts.selectors import AccountReport, AccountRow
+from customers.accounts.selectors import ACTUAL_SCALE, AccountReport, AccountRow
 from salesalloc.core.api import MoneyField
-from salesalloc.core.money import from_cents
+from salesalloc.core.money import from_cents, money_str
 
 
 class AccountItemInputSerializer(serializers.Serializer):
@@ -51,6 +51,11 @@ class AccountPlanFilterSerializer(serializers.Serializer):
 
 def _money(cents: int) -> str:
     return str(from_cents(cents))
+
+
+def _actual(units: int) -> str:
+    """An exact actual (1/10000 units) as a decimal string with 2 to 4 places."""
+    return money_str(Decimal(units) / ACTUAL_SCALE) or "0.00"
 
 
 def _ratio(value: Fraction | None) -> str | None:
@@ -100,7 +105,7 @@ def _row(row: AccountRow) -> dict[str, Any]:
         "name": row.name,
         "method": row.method,
         "target": _money(row.target),
-        "actual": _money(row.actual),
+        "actual": _actual(row.actual),
         "attainment": _ratio(row.attainment),
     }
 
@@ -110,7 +115,7 @@ def account_report_data(report: AccountReport) -> dict[str, Any]:
     return {
         **_head(report.account_plan),
         "target": _money(report.target),
-        "actual": _money(report.actual),
+        "actual": _actual(report.actual),
         "attainment": _ratio(report.attainment),
         "accounts": [_row(row) for row in report.rows],
     }

@@ -47,11 +47,11 @@ def measured(value: Any, measure: str = "revenue") -> str:
 
 
 @register.filter
-def cents(value: Any) -> Decimal | str:
-    """Integer cents as a 2-place ``Decimal`` (then ``|money`` formats it)."""
+def cents(value: Any, scale: Any = 100) -> Decimal | str:
+    """Integer cents (or 1/``scale`` units) as an exact ``Decimal``; ``|money`` formats it."""
     if value is None or value == "":
         return ""
-    return (Decimal(int(value)) / 100).quantize(CENT)
+    return Decimal(int(value)) / Decimal(int(scale))
 
 
 @register.filter

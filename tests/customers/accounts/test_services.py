@@ -65,13 +65,18 @@ def test_account_attainment_buckets_the_salespersons_own_lines(accounts):
     rows = [(r.kind, r.code, r.target, r.actual, r.attainment) for r in report.rows]
     from fractions import Fraction
 
+    # Targets in cents, actuals exact in 1/10000 of the currency unit.
     assert rows == [
-        ("customer", "C-1", 100_001, 80_000, Fraction(80_000, 100_001)),
-        ("customer", "C-2", 25_000, 10_000, Fraction(2, 5)),
-        ("tier", "GOLD", 37_500, 40_000, Fraction(16, 15)),
-        ("other", "", 62_499, 5_000, Fraction(5_000, 62_499)),
+        ("customer", "C-1", 100_001, 8_000_000, Fraction(80_000, 100_001)),
+        ("customer", "C-2", 25_000, 1_000_000, Fraction(2, 5)),
+        ("tier", "GOLD", 37_500, 4_000_000, Fraction(16, 15)),
+        ("other", "", 62_499, 500_000, Fraction(5_000, 62_499)),
     ]
-    assert (report.target, report.actual, report.attainment) == (225_000, 135_000, Fraction(3, 5))
+    assert (report.target, report.actual, report.attainment) == (
+        225_000,
+        13_500_000,
+        Fraction(3, 5),
+    )
 
 
 def test_an_edit_rebalances_the_share_accounts_and_the_remainder(accounts):
