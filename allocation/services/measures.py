@@ -96,6 +96,52 @@ def measure_plan_create(
     return child
 
 
+# What a measure plan takes from its revenue plan (the grid's shape and its labels).
+FOLLOWED = ("name", "currency", "fiscal_year", "start_month", "root_org_unit")
+
+
+def measure_settings_check(plan: Plan, fields: dict[str, Any], product_lines: Any) -> None:
+    """Refuse to change on a measure plan what it takes from its revenue plan."""
+    if plan.measure_of_id is None:
+        return
+    own = [name for name in fields if name in FOLLOWED]
+    if own or product_lines is not None:
+        raise ConflictError(
+            _(
+                "A measure plan takes its name, currency, year, org unit and product lines "
+                "from its revenue plan: change them there."
+            )
+        )
+
+
+def measures_settings_follow(
+    *, plan: Plan, changed: dict[str, Any], product_lines: list[Any] | None
+) -> None:
+    """Give ``plan``'s measure plans the settings just changed on it (locked in pk order).
+
+    The grid's shape (year, start month, org unit, product lines) changes only while every
+    measure plan is unallocated too.
+    """
+    followed = {name: value for name, value in changed.items() if name in FOLLOWED}
+    if not followed and product_lines is None:
+        return
+    children = list(Plan.objects.select_for_update().filter(measure_of=plan).order_by("pk"))
+    shape = product_lines is not None or any(n != "name" and n != "currency" for n in followed)
+    if shape and any(child.cells.exists() for child in children):
+        raise ConflictError(
+            _("Its measure plans are allocated: the year, org unit and product lines stay.")
+        )
+    fiscal = FiscalYear(plan.fiscal_year, plan.start_month)
+    for child in children:
+        for name, value in followed.items():
+            setattr(child, name, value)
+        child.method_config = method_config_clean(child.method_config, fiscal=fiscal)
+        child.full_clean()
+        child.save(update_fields=[*followed, "method_config", "updated_at"])
+        if product_lines is not None:
+            child.product_lines.set(product_lines)
+
+
 def measures_ready_check(plan: Plan) -> None:
     """Refuse to submit a revenue plan whose measure plans are not allocated yet."""
     waiting = [m for m in plan.measures.order_by("pk") if m.allocated_at is None]

@@ -27,8 +27,9 @@ from allocation.models import (
     Salesperson,
 )
 from allocation.selectors import plan_structure_get
-from allocation.services.common import audit, ensure_editable, plan_lock
+from allocation.services.common import audit, ensure_editable, plan_lock, whole_units_problem
 from allocation.services.editing import cell_edit
+from allocation.services.measures import measure_settings_check, measures_settings_follow
 from allocation.services.methods import method_config_clean
 from salesalloc.core.exceptions import ConflictError
 from salesalloc.core.money import to_cents
@@ -136,6 +137,7 @@ def plan_update(
     unknown = set(fields) - set(UPDATABLE)
     if unknown:
         raise ValidationError({name: _("This field can't be changed.") for name in unknown})
+    measure_settings_check(plan, fields, product_lines)
     allocated = plan.cells.exists()
     changed: dict[str, Any] = {}
     for name, value in fields.items():
@@ -167,7 +169,15 @@ def plan_update(
         if not leaves:
             raise ValidationError({"product_lines": _("The plan needs at least one product line.")})
         plan.product_lines.set(leaves)
+    measures_settings_follow(
+        plan=plan,
+        changed=changed,
+        product_lines=list(plan.product_lines.all()) if product_lines is not None else None,
+    )
     if total_amount is not None and total_amount != plan.total_amount:
+        units = whole_units_problem(plan, to_cents(total_amount))
+        if units:
+            raise ValidationError({"total_amount": units})
         if allocated:
             cell_edit(plan=plan, period="year", amount=total_amount, reason=reason, actor=actor)
             plan.refresh_from_db()

@@ -222,3 +222,26 @@ def test_a_non_whole_quantity_total_is_refused_by_allocation(company):
     with pytest.raises(PlanRuleError, match="whole number of units"):
         plan_allocate(plan=quantity, actor=None)
     assert amount(quantity) == Decimal(100)
+
+
+def test_settings_follow_the_revenue_plan_and_stay_off_the_measure_plan(company):
+    from allocation.services import plan_update
+
+    plan = make_plan(company, allocate=False)
+    child = measure_plan_create(plan=plan, measure="quantity", total_amount=10, actor=None)
+
+    plan_update(plan=plan, name="FY2019 v2 targets", fiscal_year=2020, currency="USD")
+    child.refresh_from_db()
+    assert (child.name, child.fiscal_year, child.currency) == ("FY2019 v2 targets", 2020, "USD")
+    plan_update(plan=plan, product_lines=[company.chairs])
+    assert list(child.product_lines.values_list("code", flat=True)) == ["FUR-CH"]
+    with pytest.raises(ConflictError, match="from its revenue plan"):
+        plan_update(plan=child, fiscal_year=2021)
+    with pytest.raises(ValidationError) as error:
+        plan_update(plan=child, total_amount=Decimal("2.5"))
+    assert error.value.message_dict == {"total_amount": ["A quantity is a whole number of units."]}
+    plan_allocate(plan=child, actor=None)
+    with pytest.raises(ConflictError, match="measure plans are allocated"):
+        plan_update(plan=plan, fiscal_year=2021)
+    plan.refresh_from_db()
+    assert plan.fiscal_year == 2020
