@@ -459,9 +459,18 @@ def ranking(request: HttpRequest) -> HttpResponse:
     )
     as_of = data.get("as_of") or _default_as_of(year, plan.start_month if plan else 1, today)
     by = data.get("by") or "attainment"
-    result = ranking_get(user=request.user, year=year, as_of=as_of, org_unit=org_unit, by=by)
+    measure = data.get("measure") or Plan.Measure.REVENUE
+    result = ranking_get(
+        user=request.user, year=year, as_of=as_of, org_unit=org_unit, by=by, measure=measure
+    )
     form = RankingForm(
-        initial={"year": year, "as_of": as_of, "by": by, "org_unit": result.group.code},
+        initial={
+            "year": year,
+            "as_of": as_of,
+            "by": by,
+            "org_unit": result.group.code,
+            "measure": measure,
+        },
         years=years,
         units=units,
     )
@@ -469,7 +478,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
         {
             "rank": row.rank,
             "node": row.node,
-            "url": dashboard_url(year=year, as_of=as_of, node=row.node),
+            "url": dashboard_url(year=year, as_of=as_of, node=row.node, measure=measure),
             **_row(row.figures),
             "attainment_band": band(row.figures.attainment),
         }
@@ -478,7 +487,14 @@ def ranking(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "performance/ranking.html",
-        {"form": form, "result": result, "rows": rows, "scope": scope, "as_of": as_of},
+        {
+            "form": form,
+            "result": result,
+            "rows": rows,
+            "scope": scope,
+            "as_of": as_of,
+            "measure": measure,
+        },
     )
 
 
@@ -494,6 +510,9 @@ class RankingForm(forms.Form):
         label=gettext_lazy("Rank by"),
         required=False,
         choices=[("attainment", gettext_lazy("Attainment")), ("pace", gettext_lazy("Pace"))],
+    )
+    measure = forms.ChoiceField(
+        label=gettext_lazy("Measure"), required=False, choices=Plan.Measure.choices
     )
 
     def __init__(self, *args: Any, years: list[int], units: list[OrgUnit], **kwargs: Any):

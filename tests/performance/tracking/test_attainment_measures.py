@@ -168,3 +168,17 @@ def test_the_dashboard_switches_measure_and_prints_units(measured, client):
     assert '<span class="kpi__value" data-kpi="target">360</span>' in html
     revenue = client.get("/dashboard/", {"year": 2019, "as_of": "2019-12-31"}).content.decode()
     assert '<span class="kpi__value" data-kpi="target">42,000.00</span>' in revenue
+
+
+def test_the_ranking_ranks_by_a_measure(measured, client):
+    client.force_login(measured.users["admin"])
+
+    html = client.get(
+        "/ranking/", {"year": 2019, "as_of": "2019-12-31", "measure": "quantity"}
+    ).content.decode()
+
+    # Units: S-N1 12 of 120 (0.10), S-S1 25 of 240 (0.104): S-S1 ranks first; units print
+    # without cents.
+    assert html.index("S-S1") < html.index("S-N1")
+    assert '<td class="num">240</td>' in html
+    assert '<td class="num">25</td>' in html
