@@ -69,8 +69,11 @@ class PlanFilterSet(django_filters.FilterSet):
         choices=Plan.Measure.choices,
         help_text=_("revenue, quantity, gross_margin, new_customer_revenue"),
     )
-    measure_of = django_filters.NumberFilter(
-        field_name="measure_of_id", help_text=_("The measure plans of this revenue plan.")
+    measure_of = PlanIdFilter(
+        field_name="measure_of",
+        queryset=visible_plans,
+        message=_("No plan with id “%(value)s” is visible to you."),
+        help_text=_("The measure plans of this revenue plan (its id)."),
     )
 
     class Meta:

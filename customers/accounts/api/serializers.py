@@ -35,7 +35,9 @@ class AccountItemInputSerializer(serializers.Serializer):
 
 
 class AccountPlanInputSerializer(serializers.Serializer):
-    plan = serializers.IntegerField(help_text=_("A published revenue plan's id."))
+    plan = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, help_text=_("A published revenue plan's id.")
+    )
     salesperson = serializers.CharField(max_length=50, help_text=_("The salesperson's code."))
     period = serializers.CharField(
         max_length=7, help_text=_("year, Q1..Q4 or a month YYYY-MM of the plan's fiscal year.")
@@ -44,7 +46,7 @@ class AccountPlanInputSerializer(serializers.Serializer):
 
 
 class AccountPlanFilterSerializer(serializers.Serializer):
-    plan = serializers.IntegerField(required=False)
+    plan = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     salesperson = serializers.CharField(required=False, max_length=50)
     period = serializers.CharField(required=False, max_length=7)
 
