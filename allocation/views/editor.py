@@ -360,6 +360,7 @@ def _editor_context(
         and plan.submitted_by_id == actor.pk
     )
     config = _editor_config(plan, actions, own_submission=own_submission)
+    tabs = _measure_tabs(request, plan)  # an admin's: the plan and all its measure plans
     return {
         "publish_check": plan_publish_preview(plan=plan) if "publish" in actions else None,
         "plan": plan,
@@ -382,11 +383,9 @@ def _editor_context(
         "can_lock": "lock" in actions,
         "can_upload": "upload" in actions,
         "can_allocate": "allocate" in actions,
-        "measure_tabs": _measure_tabs(request, plan),
+        "measure_tabs": tabs,
         "measure_form": MeasureAddForm()
-        if admin_draft
-        and plan.measure_of_id is None
-        and plan.measures.count() < len(Plan.Measure.values) - 1
+        if admin_draft and plan.measure_of_id is None and len(tabs) < len(Plan.Measure.values)
         else None,
         "is_money": is_money(plan.measure),
     }

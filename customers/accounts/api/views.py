@@ -61,13 +61,24 @@ class AccountPlanListSetApi(GenericAPIView):
             rows = rows.filter(period=data["period"])
         return rows.order_by("-plan__fiscal_year", "salesperson__code", "period", "pk")
 
-    @extend_schema(parameters=[AccountPlanFilterSerializer], responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        operation_id="account_plans_list",
+        parameters=[AccountPlanFilterSerializer],
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="A page: {count, next, previous, results: [account plans]}.",
+            ),
+            400: ERRORS[400],
+        },
+    )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         rows = [account_plan_summary(plan) for plan in (page or [])]
         return self.get_paginated_response(rows)
 
     @extend_schema(
+        operation_id="account_plans_set",
         request=AccountPlanInputSerializer,
         responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT, **ERRORS},
     )
@@ -108,7 +119,10 @@ class AccountPlanDetailApi(GenericAPIView):
     def get_queryset(self) -> QuerySet[AccountPlan]:
         return account_plan_list(user=self.request.user)
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: ERRORS[404]})
+    @extend_schema(
+        operation_id="account_plans_retrieve",
+        responses={200: OpenApiTypes.OBJECT, 404: ERRORS[404]},
+    )
     def get(self, request: Request, pk: int) -> Response:
         row = get_object_or_404(self.get_queryset(), pk=pk)
         return Response(account_report_data(account_report(account_plan=row)))
