@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('allocation', '0006_add_plan_measures_and_actual_measures'),
-        ('customers', '0008_customer_first_order_date'),
+        ('customers', '0010_orderline_salesperson_date_customer_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
