@@ -205,10 +205,11 @@ class Plan(TimeStampedModel):
                 name="plan_relief_distribution_valid",
             ),
             # One truth per year: at most one published plan per fiscal year and scope (the
-            # root org unit). Nested scopes are refused by ``plan_publish``.
+            # root org unit). Nested scopes are refused by ``plan_publish``. Measure plans are
+            # published with their revenue plan and are not counted.
             models.UniqueConstraint(
                 fields=["fiscal_year", "root_org_unit"],
-                condition=Q(status="published"),
+                condition=Q(status="published", measure_of__isnull=True),
                 name="plan_one_published_per_year_scope",
                 violation_error_message=_(
                     "Another plan of this fiscal year and org unit is already published."

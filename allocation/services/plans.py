@@ -175,26 +175,42 @@ def plan_update(
         product_lines=list(plan.product_lines.all()) if product_lines is not None else None,
     )
     if total_amount is not None and total_amount != plan.total_amount:
-        units = whole_units_problem(plan, to_cents(total_amount))
-        if units:
-            raise ValidationError({"total_amount": units})
-        if allocated:
-            cell_edit(plan=plan, period="year", amount=total_amount, reason=reason, actor=actor)
-            plan.refresh_from_db()
-        else:
-            old = plan.total_amount
-            plan.total_amount = total_amount
-            plan.full_clean()
-            plan.save(update_fields=["total_amount", "updated_at"])
-            audit(
-                plan=plan,
-                actor=actor,
-                action=PlanChange.Action.UPDATE,
-                old_cents=to_cents(old),
-                new_cents=to_cents(total_amount),
-                reason=reason,
-                details={"total_amount": str(total_amount)},
-            )
+        plan = _total_update(
+            plan=plan, total_amount=total_amount, allocated=allocated, reason=reason, actor=actor
+        )
+    return plan
+
+
+def _total_update(
+    *,
+    plan: Plan,
+    total_amount: Decimal,
+    allocated: bool,
+    reason: str,
+    actor: AbstractBaseUser | None,
+) -> Plan:
+    """A new plan total: an edit of the plan total once allocated, else just the setting
+    (whole units for a quantity plan)."""
+    units = whole_units_problem(plan, to_cents(total_amount))
+    if units:
+        raise ValidationError({"total_amount": units})
+    if allocated:
+        cell_edit(plan=plan, period="year", amount=total_amount, reason=reason, actor=actor)
+        plan.refresh_from_db()
+    else:
+        old = plan.total_amount
+        plan.total_amount = total_amount
+        plan.full_clean()
+        plan.save(update_fields=["total_amount", "updated_at"])
+        audit(
+            plan=plan,
+            actor=actor,
+            action=PlanChange.Action.UPDATE,
+            old_cents=to_cents(old),
+            new_cents=to_cents(total_amount),
+            reason=reason,
+            details={"total_amount": str(total_amount)},
+        )
     return plan
 
 
