@@ -78,6 +78,8 @@ def test_an_admin_adds_a_quantity_plan_and_gets_its_whole_detail(client_as, plan
         "archived_by": None,
         "archived_at": None,
         "actions": ["edit", "lock", "upload", "allocate"],
+        "relief_distribution": "absorb",
+        "publish_check": None,
     }
     assert child.method_config == plan.method_config
 
