@@ -37,17 +37,19 @@ run: install
 test: install-dev system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## system-deps: Debian's chromium (browser tests) and gettext (translations), when missing
+## system-deps: Debian's chromium (browser tests), gettext (translations) and LibreOffice Calc
+## (the plan-sheet round trip through soffice), when missing
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "note: install$$missing (e.g. sudo apt-get install$$missing) for the browser/i18n tests"; \
+	    echo "note: install$$missing (e.g. sudo apt-get install$$missing) for the browser/i18n/sheet tests"; \
 	  fi; \
 	fi
 

@@ -29,7 +29,7 @@ class TreeAdmin(admin.ModelAdmin):
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(TreeAdmin):
-    list_display = ("code", "name", "kind", "parent", "depth")
+    list_display = ("code", "name", "kind", "parent", "depth", "currency")
     list_filter = ("kind",)
     search_fields = ("code", "name")
     filter_horizontal = ("managers",)

@@ -351,6 +351,13 @@ def _month_choices() -> list[tuple[int, Any]]:
     return [(number, name) for number, name in MONTHS.items()]
 
 
+class OrgUnitTreeField(forms.ModelChoiceField):
+    """Org units as an indented tree (the queryset comes in tree order)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return "\u2003" * obj.depth + f"{obj.code} · {obj.name}"
+
+
 class PlanCreateForm(MethodConfigForm):
     """A new draft plan: its settings, then the methods of ``MethodConfigForm``."""
 
@@ -374,12 +381,16 @@ class PlanCreateForm(MethodConfigForm):
     start_month = forms.TypedChoiceField(
         label=_("Start month"), coerce=int, choices=_month_choices, initial=1
     )
-    currency = forms.CharField(label=_("Currency"), max_length=3, initial="CNY")
+    currency = forms.CharField(
+        label=_("Currency"),
+        max_length=3,
+        help_text=_("The company's currency unless you choose another."),
+    )
     total_amount = AmountField(
         label=_("Total target"), help_text=_("For example 12,000,000 or 1200万.")
     )
     mode = forms.ChoiceField(label=_("Mode"), choices=Plan.Mode.choices, initial="top_down")
-    root_org_unit = forms.ModelChoiceField(
+    root_org_unit = OrgUnitTreeField(
         label=_("Org unit"),
         queryset=OrgUnit.objects.none(),
         required=False,
@@ -387,11 +398,14 @@ class PlanCreateForm(MethodConfigForm):
         help_text=_("The part of the company the plan covers."),
     )
 
-    def __init__(self, *args: Any, org_units: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, org_units: Any = None, currency: str = "CNY", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if org_units is not None:
             cast(forms.ModelChoiceField, self.fields["root_org_unit"]).queryset = org_units
         self.fields["fiscal_year"].initial = timezone.localdate().year + 1
+        self.fields["currency"].initial = currency
 
     def plan_values(self) -> dict[str, Any]:
         """Keyword arguments of ``plan_create``."""
@@ -435,11 +449,20 @@ class PlanCompareForm(forms.Form):
         required=False,
         help_text=_("1 = the units (or lines) right below the top; empty = the level below yours."),
     )
+    baseline = forms.ChoiceField(
+        label=_("Baseline"),
+        required=False,
+        help_text=_("The plan the others are compared with."),
+    )
 
     def __init__(self, *args: Any, plans: list[Plan], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["plans"]).choices = [
             (str(p.pk), str(p.pk)) for p in plans
+        ]
+        cast(forms.ChoiceField, self.fields["baseline"]).choices = [
+            ("", _("The first one picked")),
+            *((str(p.pk), f"{p.name} v{p.version} · {p.fiscal_year}") for p in plans),
         ]
         self.plan_options = plans
 
@@ -451,6 +474,18 @@ class PlanCompareForm(forms.Form):
         if not 2 <= len(ids) <= 10:
             raise ValidationError(_("Pick between 2 and 10 plans."))
         return ids
+
+    def clean(self) -> dict[str, Any]:
+        """The baseline goes first (the others are shown against it); it must be picked."""
+        data = super().clean() or {}
+        ids = data.get("plans")
+        baseline = data.get("baseline")
+        if ids and baseline:
+            if int(baseline) not in ids:
+                self.add_error("baseline", _("Pick the baseline among the plans you compare, too."))
+            else:
+                data["plans"] = [int(baseline)] + [pk for pk in ids if pk != int(baseline)]
+        return data
 
 
 class MeasureAddForm(forms.Form):

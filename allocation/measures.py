@@ -34,6 +34,13 @@ def measure_step(measure: str) -> int:
     return _STEP_CENTS.get(Measure(measure), 1)
 
 
+def in_steps(cents: int | None, step: int, *, up: bool) -> int | None:
+    """A bound in engine steps: a minimum rounds up to a whole step, a maximum down."""
+    if cents is None:
+        return None
+    return -(-cents // step) if up else cents // step
+
+
 def is_money(measure: str) -> bool:
     """Whether ``measure`` is an amount of money (printed with the plan's currency)."""
     return Measure(measure) != Measure.QUANTITY

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from allocation.engine.fiscal import FiscalYear
+from allocation.engine.rebalance import KEEP_PERIOD_TOTAL, KEEP_ROW_YEAR
 from allocation.models import CellConstraint, OrgUnit, Plan, ProductLine
 from salesalloc.core.money import to_cents
 
@@ -358,14 +359,30 @@ class PlanStructure:
             ) from None
         return Cell(org=org, pl=pl, period=canonical)
 
-    def parent(self, cell: Cell) -> tuple[Cell, str] | None:
-        """The cell one step up along the finest non-root dimension, and that dimension.
+    def parent(self, cell: Cell, keep: str = KEEP_ROW_YEAR) -> tuple[Cell, str] | None:
+        """The cell an edit of ``cell`` keeps under the keep rule ``keep``, and the dimension
+        its siblings lie along (see ``allocation.engine.rebalance`` for the rules).
 
-        Order org -> product line -> period, periods split year -> month (quarters are sums):
-        a month or quarter's parent is the same row's year; a year cell with a product line
-        has the parent line (or all lines) of the same org node; an all-lines year cell has
-        the parent org node; the plan total has none.
+        ``row_year``: one step up along the finest non-root dimension, order org -> product
+        line -> period, periods split year -> month (quarters are sums): a month or
+        quarter's parent is the same row's year; a year cell with a product line has the
+        parent line (or all lines) of the same org node; an all-lines year cell has the
+        parent org node; the plan total has none.
+
+        ``period_total``: the parent org node's same period and line; at the plan's org
+        node, the parent line's same period (a year cell with no line is the plan total:
+        none). The plan's all-lines month or quarter has none either, and can't be kept.
         """
+        if keep == KEEP_PERIOD_TOTAL:
+            above = self.org_parent(cell.org)
+            if above is not None:
+                return Cell(org=above, pl=cell.pl, period=cell.period), "org"
+            if cell.pl is not None:
+                return (
+                    Cell(org=cell.org, pl=self.pl_parent(cell.pl), period=cell.period),
+                    "product_line",
+                )
+            return None
         if cell.period != "year":
             return Cell(org=cell.org, pl=cell.pl, period="year"), "period"
         if cell.pl is not None:
@@ -374,6 +391,10 @@ class PlanStructure:
         if parent is None:
             return None
         return Cell(org=parent, pl=None, period="year"), "org"
+
+    def is_plan_total(self, cell: Cell) -> bool:
+        """The plan's own total: its org node, all lines, the year."""
+        return cell.org.is_root and cell.pl is None and cell.period == "year"
 
     def children(self, cell: Cell, dimension: str) -> list[Cell]:
         """The children of ``cell`` along a dimension (months for the period)."""

@@ -39,6 +39,7 @@ from salesalloc.core.exceptions import ConflictError, ScopeError
 from salesalloc.core.export import export_response
 from salesalloc.core.money import MoneySum
 from salesalloc.core.outages import BrokerUnavailableError
+from salesalloc.core.queryparams import page_of
 from salesalloc.core.users import acting_user
 
 ORDERS_PER_PAGE = 50
@@ -81,7 +82,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(lines, ORDERS_PER_PAGE)
     # The aggregate already counted the rows; spare the paginator its own COUNT query.
     paginator.count = totals["count"]
-    page = paginator.get_page(request.GET.get("page"))
+    page = page_of(request, paginator)
     return render(
         request,
         "customers/orderline_list.html",

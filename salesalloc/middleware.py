@@ -9,9 +9,11 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import Resolver404, resolve
 
 from salesalloc.pipeline import sweep_stale_work
+from salesalloc.views import method_not_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +44,33 @@ class EmbeddedSweepMiddleware:
             finally:
                 self.lock.release()
         return self.get_response(request)
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page address opened with the wrong method gets the app's 405 page, not Django's
+    bare response: e.g. ``/plans/7/allocate/`` (a form's action, POST only) typed in or
+    reloaded. The ``Allow`` header stays; the page links to the page the action belongs to
+    when its parent address is one. The API keeps its JSON errors."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not isinstance(response, HttpResponseNotAllowed) or request.path.startswith("/api/"):
+            return response
+        page = method_not_allowed(request, back=_parent_page(request.path))
+        page["Allow"] = response["Allow"]
+        return page
+
+
+def _parent_page(path: str) -> str | None:
+    """``/plans/7/allocate/`` -> ``/plans/7/`` when that is an address of the app."""
+    parent = path.rstrip("/").rsplit("/", 1)[0] + "/"
+    if parent in {"", "/"}:
+        return None
+    try:
+        resolve(parent)
+    except Resolver404:
+        return None
+    return parent

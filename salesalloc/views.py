@@ -8,6 +8,20 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 
+def method_not_allowed(request: HttpRequest, *, back: str | None = None) -> HttpResponse:
+    """The 405 page: an action's address (a form posts to it) was opened as a page."""
+    message = _(
+        "This address carries out an action when a form or button sends it; it is not a page "
+        "to open. Go back to the page and use the button there."
+    )
+    return render(
+        request,
+        "core/error.html",
+        {"status": 405, "message": message, "back": back},
+        status=405,
+    )
+
+
 def _error(request: HttpRequest, status: int, message: str, code: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"message": message, "code": code}, status=status)

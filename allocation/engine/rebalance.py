@@ -1,4 +1,20 @@
-"""Editing: rebalance siblings, rescale a cell, re-spread the open months."""
+"""Editing: rebalance siblings, rescale a cell, re-spread the open months.
+
+Which parent an edit keeps is the *keep rule* (``KEEP_RULES``), chosen per edit:
+
+- ``row_year`` ("keep the row's year", the default): a month or quarter keeps its row's
+  year, so the row's other months rebalance; a year cell keeps its parent line's or parent
+  unit's year, so its siblings' years rebalance.
+- ``period_total`` ("keep the month's total"): a cell keeps the total of its period one
+  level up the org tree (the parent unit's same month, quarter or year and product line),
+  so the sibling rows in that period rebalance and the rows' years move; at the top of the
+  tree a product line keeps its parent line's total of that period. The plan's own total of
+  a month (top row, all lines) has nothing above it to keep, so such an edit is refused.
+
+The plan's cube decides the parent (``allocation.structure.PlanStructure.parent``); the
+arithmetic below is the same under both rules: :func:`rebalance` sets children of one
+parent and rebalances the rest, to the cent.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +38,10 @@ from allocation.engine.exact import (
 from allocation.engine.fiscal import MONTH_KEYS, MONTHS
 from allocation.engine.grouped import grouped_largest_remainder, split_frame
 from allocation.engine.split import split
+
+KEEP_ROW_YEAR = "row_year"
+KEEP_PERIOD_TOTAL = "period_total"
+KEEP_RULES = (KEEP_ROW_YEAR, KEEP_PERIOD_TOTAL)
 
 
 def _int_array(values: npt.ArrayLike, what: str) -> Cents:

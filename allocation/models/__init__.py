@@ -2,10 +2,12 @@
 
 ``dimensions``: the org tree, salespeople, product lines and the actuals grid; ``plans``: plans
 and everything that hangs off one (target cells, constraints, inputs, audit, uploads);
-``relief``: quota relief requests on published plans.
+``relief``: quota relief requests on published plans; ``edits``: the leaves each grid change
+moved, for undo.
 """
 
 from allocation.models.dimensions import ActualCell, OrgUnit, ProductLine, Salesperson
+from allocation.models.edits import EditBatch
 from allocation.models.plans import (
     PERIOD_MAX_LENGTH,
     Acknowledgement,
@@ -25,6 +27,7 @@ __all__ = [
     "Acknowledgement",
     "ActualCell",
     "CellConstraint",
+    "EditBatch",
     "MethodInput",
     "OrgUnit",
     "Plan",

@@ -39,6 +39,16 @@ class OrgUnit(TimeStampedModel):
         related_name="managed_org_units",
         help_text=_("Managers see and manage this unit and everything below it."),
     )
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        blank=True,
+        default="",
+        help_text=_(
+            "The company's currency, on its top unit (ISO code such as CNY or USD): new plans "
+            "default to it. Empty: the SALESALLOC_CURRENCY setting."
+        ),
+    )
 
     class Meta:
         ordering = ["path"]

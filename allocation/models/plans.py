@@ -422,6 +422,7 @@ class PlanChange(TimeStampedModel):
         EDIT = "edit", _("Cell edited")
         PASTE = "paste", _("Cells pasted")
         UPLOAD = "upload", _("Sheet uploaded")
+        UNDO = "undo", _("Undone")
         LOCK = "lock", _("Cell locked")
         UNLOCK = "unlock", _("Cell unlocked")
         BOUNDS = "bounds", _("Bounds set")
@@ -508,20 +509,26 @@ class Acknowledgement(TimeStampedModel):
 
 
 class PlanUpload(HeartbeatModel, TimeStampedModel):
-    """An edited plan sheet waiting to be applied, or applied, by a background job.
+    """An edited plan sheet: read by a background job into a preview, then confirmed.
 
     The request stores the file (after cheap metadata checks) and answers at once; the job
-    (``allocation.plan_sheet_upload``) reads the workbook and applies it as one change, or
-    refuses it whole. The editor polls this row: ``errors`` name sheet cells, ``result``
-    holds the plan's new revision and how many leaves changed. A running upload beats
-    (``HeartbeatModel``); when its worker dies, ``plan_uploads_sweep`` fails it.
+    (``allocation.plan_sheet_upload``) reads the workbook into the batch of cell edits it asks
+    for and works out what they do under the upload's keep rule without writing anything:
+    ``previewed`` with every cell that will change in ``preview`` (or ``failed`` with the
+    sheet cells in ``errors``). The uploader then confirms it (the same batch is applied as
+    one change, unless the plan has moved since: ``succeeded`` with the new revision in
+    ``result``) or discards it. An upload sent with ``preview=False`` is applied by the job
+    at once. A running upload beats (``HeartbeatModel``); when its worker dies,
+    ``plan_uploads_sweep`` fails it.
     """
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
+        PREVIEWED = "previewed", _("Ready to confirm")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
+        DISCARDED = "discarded", _("Discarded")
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="uploads")
     status = models.CharField(
@@ -531,6 +538,8 @@ class PlanUpload(HeartbeatModel, TimeStampedModel):
     original_name = models.CharField(_("file name"), max_length=255, blank=True, default="")
     size_bytes = models.BigIntegerField(default=0)
     reason = models.TextField(blank=True, default="")
+    keep = models.CharField(_("keep rule"), max_length=20, default="row_year")
+    with_preview = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -543,6 +552,9 @@ class PlanUpload(HeartbeatModel, TimeStampedModel):
     code = models.CharField(max_length=40, blank=True, default="")  # the error's code
     message = models.TextField(blank=True, default="")
     errors = models.JSONField(default=list, blank=True)
+    # What confirming would change (shown), and the batch of cell edits it applies.
+    preview = models.JSONField(default=dict, blank=True)
+    edits = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -553,9 +565,22 @@ class PlanUpload(HeartbeatModel, TimeStampedModel):
         verbose_name_plural = _("plan sheet uploads")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["queued", "running", "succeeded", "failed"]),
+                condition=models.Q(
+                    status__in=[
+                        "queued",
+                        "running",
+                        "previewed",
+                        "succeeded",
+                        "failed",
+                        "discarded",
+                    ]
+                ),
                 name="planupload_status_valid",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(keep__in=["row_year", "period_total"]),
+                name="planupload_keep_valid",
+            ),
         ]
 
     def __str__(self) -> str:

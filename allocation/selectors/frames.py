@@ -15,6 +15,8 @@ from allocation.measures import actual_sum
 from allocation.models import ActualCell, Plan, TargetCell
 from allocation.structure import PlanStructure, PlNode
 
+ID_FILTER_LIMIT = 5000  # more ids than this: read the plan's leaves and filter in memory
+
 
 def plan_leaves_frame(
     *,
@@ -23,9 +25,14 @@ def plan_leaves_frame(
     salesperson_ids: np.ndarray | None = None,
     pl_ids: np.ndarray | None = None,
     months: tuple[int, ...] | None = None,
+    ids: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """A plan's target leaves as ``id, salesperson_id, pl_id, m, cents`` (int64, cents)."""
+    """A plan's target leaves as ``id, salesperson_id, pl_id, m, cents`` (int64, cents).
+
+    ``ids`` narrows them to those target cells (a long list is filtered after reading)."""
     cells = TargetCell.objects.filter(plan=plan)
+    if ids is not None and len(ids) <= ID_FILTER_LIMIT:
+        cells = cells.filter(id__in=[int(x) for x in ids])
     if salesperson_ids is not None and len(salesperson_ids) < len(structure.member_ids):
         cells = cells.filter(salesperson_id__in=[int(x) for x in salesperson_ids])
     if pl_ids is not None and len(pl_ids) < len(structure.leaf_ids):
@@ -56,6 +63,8 @@ def plan_leaves_frame(
     )
     first = structure.fiscal.year * 12 + structure.fiscal.start_month - 1
     frame["m"] = frame["year"] * 12 + frame["month"] - 1 - first
+    if ids is not None and len(ids) > ID_FILTER_LIMIT:
+        frame = frame.loc[frame["id"].isin(ids)]
     return frame[["id", "salesperson_id", "pl_id", "m", "cents"]].astype(np.int64)
 
 

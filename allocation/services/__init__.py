@@ -5,7 +5,7 @@ below are an implementation detail.
 """
 
 from allocation.services.allocate import plan_allocate
-from allocation.services.cells import CellChange, EditResult, cells_apply
+from allocation.services.cells import CellChange, EditResult, PlannedEdit, cells_apply, cells_plan
 from allocation.services.dimensions import (
     actual_cells_replace,
     org_unit_create,
@@ -43,18 +43,23 @@ from allocation.services.relief import (
     relief_request_reject,
     relief_request_withdraw,
 )
+from allocation.services.sheet_preview import plan_sheet_preview, plan_sheet_upload
 from allocation.services.sheet_uploads import (
+    plan_upload_confirm,
     plan_upload_create,
+    plan_upload_discard,
     plan_upload_run,
     plan_uploads_sweep,
 )
-from allocation.services.sheets import plan_sheet_csv, plan_sheet_upload, plan_sheet_xlsx
+from allocation.services.sheets import plan_sheet_csv, plan_sheet_xlsx
+from allocation.services.undo import plan_edit_undo
 
 __all__ = [
     "CellChange",
     "CellInput",
     "EditResult",
     "MethodInputData",
+    "PlannedEdit",
     "ReliefInput",
     "acknowledgement_record",
     "actual_cells_replace",
@@ -62,6 +67,7 @@ __all__ = [
     "cell_edit",
     "cells_apply",
     "cells_edit",
+    "cells_plan",
     "measure_plan_create",
     "org_unit_create",
     "org_unit_update",
@@ -69,6 +75,7 @@ __all__ = [
     "plan_approve",
     "plan_archive",
     "plan_create",
+    "plan_edit_undo",
     "plan_method_config_update",
     "plan_method_inputs_set",
     "plan_new_version",
@@ -78,11 +85,14 @@ __all__ = [
     "plan_respread",
     "plan_scenario_create",
     "plan_sheet_csv",
+    "plan_sheet_preview",
     "plan_sheet_upload",
     "plan_sheet_xlsx",
     "plan_submit",
     "plan_update",
+    "plan_upload_confirm",
     "plan_upload_create",
+    "plan_upload_discard",
     "plan_upload_run",
     "plan_uploads_sweep",
     "product_line_create",

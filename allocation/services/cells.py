@@ -7,12 +7,16 @@ it to :func:`cells_apply`, which loads the leaves the batch touches, rebalances 
 the engine's one :func:`~allocation.engine.rebalance.rebalance`, checks every lock and
 bound the change touches, writes the leaves that moved and audits one row per cell.
 
-In top-down mode a change keeps the cell's *parent* unchanged (``PlanStructure.parent``):
-the unlocked siblings rebalance in proportion and the cell's own leaves are re-split in
-their current proportions; leaves in any locked cell that does not contain the parent are
-frozen. A sheet keeps the uploader's whole subtree instead (every leaf it does not change
-stays). In bottom-up mode (and for the plan total) the cell's leaves are re-split and every
-ancestor follows.
+In top-down mode a change keeps the cell's *parent* unchanged, the parent being chosen by
+the edit's keep rule (``PlanStructure.parent(cell, keep)``: ``row_year`` keeps the row's
+year, ``period_total`` the month's total one level up): the unlocked siblings rebalance in
+proportion and the cell's own leaves are re-split in their current proportions; leaves in
+any locked cell that does not contain the parent are frozen. In bottom-up mode (and for the
+plan total) the cell's leaves are re-split and every ancestor follows.
+
+:func:`cells_plan` works a batch out without writing anything (an upload's preview);
+:func:`cells_apply` writes it, audits it and keeps the leaves it moved so it can be undone
+(``services.undo``).
 """
 
 from __future__ import annotations
@@ -21,21 +25,25 @@ import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import BigIntegerField, Sum
-from django.db.models.functions import Cast, Round
 from django.utils.translation import gettext as _
 
 from allocation.engine.errors import AllocationError
 from allocation.engine.exact import format_cents
-from allocation.engine.rebalance import rebalance, rescale
-from allocation.measures import measure_step
-from allocation.models import Plan, PlanChange, TargetCell
+from allocation.engine.rebalance import KEEP_ROW_YEAR, rebalance, rescale
+from allocation.measures import in_steps, measure_step
+from allocation.models import Plan, PlanChange
 from allocation.selectors import plan_leaves_frame
+from allocation.services.batches import edit_batch_record
+from allocation.services.cell_rules import (  # db_cell_sum: still importable from here
+    check_changed_constraints,
+    db_cell_sum,  # noqa: F401
+    frozen_leaves,
+    lock_holding,
+)
 from allocation.services.common import (
     CellsRejectedError,
     PlanRuleError,
@@ -45,8 +53,6 @@ from allocation.services.common import (
 from allocation.services.storage import target_amounts_update
 from allocation.structure import Cell, PlanStructure
 from salesalloc.core.money import from_cents, to_cents
-
-Grouping = Literal["parent", "scope"]
 
 
 @dataclass(frozen=True)
@@ -69,12 +75,33 @@ class CellChange:
 
 @dataclass
 class EditResult:
-    """What an edit did: the plan after it, the cells set, how many leaves changed."""
+    """What an edit did: the plan after it, the cells set, how many leaves changed, the keep
+    rule it applied, the cells it kept and the sibling cells that rebalanced."""
 
     plan: Plan
     changes: list[CellChange]
     leaf_count: int
     batch: uuid.UUID | None = None
+    keep: str | None = KEEP_ROW_YEAR  # None: bottom-up, nothing is kept
+    kept: list[Cell] = field(default_factory=list)
+    rebalanced: list[CellChange] = field(default_factory=list)
+
+
+@dataclass
+class PlannedEdit:
+    """A batch worked out but not written: the leaves it covers, their cents before and
+    after, each cell's amount before, the cells kept and the siblings that rebalanced."""
+
+    leaves: pd.DataFrame
+    old: np.ndarray
+    new: np.ndarray
+    olds: list[int]
+    kept: list[Cell]
+    rebalanced: list[CellChange]
+
+    @property
+    def changed(self) -> np.ndarray:
+        return self.old != self.new
 
 
 @dataclass
@@ -117,19 +144,6 @@ def region_leaves(plan: Plan, structure: PlanStructure, region: Cell) -> pd.Data
     return leaves.sort_values(["salesperson_id", "pl_id", "m"]).reset_index(drop=True)
 
 
-def frozen_leaves(
-    structure: PlanStructure, leaves: pd.DataFrame, keeper: Cell | None, extra: Sequence[Cell] = ()
-) -> np.ndarray:
-    """Leaves inside locked cells (and ``extra`` cells) that do not contain ``keeper``."""
-    frozen = np.zeros(len(leaves), dtype=bool)
-    cells = [info.cell for info in structure.constraints if info.locked] + list(extra)
-    for cell in cells:
-        if keeper is not None and structure.contains(cell, keeper):
-            continue
-        frozen |= structure.mask(cell, leaves)
-    return frozen
-
-
 def is_leaf_cell(structure: PlanStructure, cell: Cell) -> bool:
     """A cell holding exactly one leaf: a salesperson x a leaf line x a month."""
     return (
@@ -167,67 +181,6 @@ class _Rows:
         return int(cents[self.of(cell)].sum())
 
 
-def db_cell_sum(plan: Plan, structure: PlanStructure, cell: Cell) -> int:
-    """A cell's stored amount in cents, summed by the database."""
-    cells = TargetCell.objects.filter(plan=plan)
-    if not cell.org.is_root:
-        cells = cells.filter(salesperson_id__in=[int(x) for x in structure.members_under(cell.org)])
-    if cell.pl is not None:
-        cells = cells.filter(product_line_id__in=[int(x) for x in structure.leaves_under(cell.pl)])
-    if cell.period != "year":
-        months = structure.fiscal.months
-        cells = cells.filter(month__in=[months[m] for m in structure.months(cell)])
-    total = cells.aggregate(c=Cast(Round(Sum("amount") * 100), BigIntegerField()))["c"]
-    return int(total or 0)
-
-
-# --- validate -----------------------------------------------------------------------------------
-
-
-def check_changed_constraints(
-    *,
-    plan: Plan,
-    structure: PlanStructure,
-    leaves: pd.DataFrame,
-    old: np.ndarray,
-    new: np.ndarray,
-    region: Cell | None,
-) -> None:
-    """Locks and bounds of every cell the change touches still hold (else AllocationError).
-
-    Only constraints whose sum moves are checked; a cell whose leaves are all in memory
-    (inside ``region``) is summed here, any other gets one query (None: always query).
-    """
-    changed = old != new
-    if not changed.any():
-        return
-    for info in structure.constraints:
-        mask = structure.mask(info.cell, leaves)
-        delta = int((new[mask] - old[mask]).sum())
-        if delta == 0:
-            continue
-        if info.locked:
-            raise AllocationError(f"{info.cell.label} is locked", child=info.cell.label)
-        if info.min_cents is None and info.max_cents is None:
-            continue
-        if region is not None and structure.contains(region, info.cell):
-            total = int(new[mask].sum())
-        else:
-            total = db_cell_sum(plan, structure, info.cell) + delta
-        if info.min_cents is not None and total < info.min_cents:
-            raise AllocationError(
-                f"{info.cell.label} would be {format_cents(total)}, below its minimum "
-                f"{format_cents(info.min_cents)}",
-                child=info.cell.label,
-            )
-        if info.max_cents is not None and total > info.max_cents:
-            raise AllocationError(
-                f"{info.cell.label} would be {format_cents(total)}, above its maximum "
-                f"{format_cents(info.max_cents)}",
-                child=info.cell.label,
-            )
-
-
 def _check_targets_held(rows: _Rows, items: Sequence[CellTarget], work: np.ndarray) -> None:
     """Cells set together must all end at their amounts (a later one may move an earlier)."""
     for item in items:
@@ -254,30 +207,25 @@ def _check_targets_held(rows: _Rows, items: Sequence[CellTarget], work: np.ndarr
 
 
 def _groups(
-    structure: PlanStructure,
-    items: Sequence[CellTarget],
-    *,
-    top_down: bool,
-    grouping: Grouping,
-    scope_cells: Sequence[Cell],
+    structure: PlanStructure, items: Sequence[CellTarget], *, top_down: bool, keep: str
 ) -> list[_Group]:
     """Group the batch by the cell each group keeps, coarse to fine.
 
-    ``grouping="parent"``: top-down, the cells under one parent (along one dimension) go
-    together; a cell without parent (the plan total) or any cell in bottom-up mode stands
-    alone. ``grouping="scope"`` (a sheet): the cells under each of ``scope_cells`` go
-    together and, top-down, that cell's total is kept.
+    Top-down, the cells under one kept parent (``structure.parent(cell, keep)``, along one
+    dimension) go together; the plan total, or any cell in bottom-up mode, stands alone (its
+    leaves are re-split and everything above follows). Under ``period_total`` the plan's own
+    month or quarter has nothing above it to keep: refused.
     """
     groups: dict[tuple[object, ...], _Group] = {}
     for item in items:
-        if grouping == "scope":
-            scope = next(s for s in scope_cells if structure.contains(s, item.cell))
-            key: tuple[object, ...] = ("scope", scope.key)
-            parent = scope if top_down else None
-            groups.setdefault(key, _Group(parent=parent, dimension=None)).items.append(item)
-            continue
-        found = structure.parent(item.cell)
-        if found is None or not top_down:
+        found = structure.parent(item.cell, keep) if top_down else None
+        if found is None and top_down and not structure.is_plan_total(item.cell):
+            raise AllocationError(
+                f"{item.cell.label} is the plan's own total for {item.cell.period}: it has no "
+                f"total above it to keep while it changes",
+                child=item.cell.label,
+            )
+        if found is None:
             groups[("self", item.cell.key)] = _Group(parent=None, dimension=None, items=[item])
             continue
         key = (found[0].key, found[1])
@@ -345,25 +293,22 @@ def _rescale(
     return out
 
 
-def _apply_group(
-    structure: PlanStructure,
-    leaves: pd.DataFrame,
-    work: np.ndarray,
-    group: _Group,
-    done: list[Cell],
-    step: int = 1,
-) -> np.ndarray:
-    """Apply one parent's cells at once with the engine's ``rebalance`` (in steps of
-    ``step`` cents: whole units for quantity; a minimum rounds up, a maximum down).
+def _check_locks_kept(structure: PlanStructure, group: _Group) -> None:
+    """A locked cell holding an edited cell but not the kept parent would have to move."""
+    for item in group.items:
+        lock = lock_holding(structure, item.cell, group.parent)
+        if lock is not None:
+            raise AllocationError(
+                f"{lock.label} is locked, and changing {item.cell.label} while keeping "
+                f"{group.parent.label if group.parent else ''} would change it",
+                child=item.cell.label,
+            )
 
-    The children are the cells set plus the parent's other children along the group's
-    dimension; without a dimension (a sheet's subtree) every other leaf under the parent is
-    one locked child, so it stays as it is. Cells set by earlier groups are frozen.
-    """
+
+def _group_children(structure: PlanStructure, group: _Group) -> tuple[list[Cell], list[Cell]]:
+    """The cells set in a group and the parent's other children along its dimension."""
     parent, dimension = group.parent, group.dimension
     assert parent is not None  # noqa: S101 - only groups with a kept parent come here
-    inside = structure.mask(parent, leaves)
-    sub = leaves.loc[inside].reset_index(drop=True)
     edited = [item.cell for item in group.items]
     leaf_cells = all(is_leaf_cell(structure, cell) for cell in edited)
     if not leaf_cells:  # distinct leaf cells never overlap
@@ -378,6 +323,30 @@ def _apply_group(
         for child in (structure.children(parent, dimension) if dimension else [])
         if not any(structure.overlaps(child, cell) for cell in edited)
     ]
+    return edited, siblings
+
+
+def _apply_group(
+    structure: PlanStructure,
+    leaves: pd.DataFrame,
+    work: np.ndarray,
+    group: _Group,
+    done: list[Cell],
+    step: int = 1,
+) -> np.ndarray:
+    """Apply one parent's cells at once with the engine's ``rebalance`` (in steps of
+    ``step`` cents: whole units for quantity; a minimum rounds up, a maximum down).
+
+    The children are the cells set plus the parent's other children along the group's
+    dimension; leaves under the parent in none of them (none, for a full set of children)
+    form one locked child, so they stay. Cells set by earlier groups are frozen.
+    """
+    parent = group.parent
+    assert parent is not None  # noqa: S101 - only groups with a kept parent come here
+    _check_locks_kept(structure, group)
+    inside = structure.mask(parent, leaves)
+    sub = leaves.loc[inside].reset_index(drop=True)
+    edited, siblings = _group_children(structure, group)
     children = edited + siblings
     sub_rows = _Rows(structure, sub)
     owner = np.full(len(sub), len(children), dtype=np.int64)
@@ -393,20 +362,14 @@ def _apply_group(
         targets={i: item.target // step for i, item in enumerate(group.items)},
         frozen=frozen_leaves(structure, sub, parent, extra=done),
         locked_children=[bool(info and info.locked) for info in infos] + ([True] if rest else []),
-        mins=[_in_steps(info.min_cents if info else None, step, up=True) for info in infos]
+        mins=[in_steps(info.min_cents if info else None, step, up=True) for info in infos]
         + ([None] if rest else []),
-        maxs=[_in_steps(info.max_cents if info else None, step, up=False) for info in infos]
+        maxs=[in_steps(info.max_cents if info else None, step, up=False) for info in infos]
         + ([None] if rest else []),
     )
     out = work.copy()
     out[inside] = new_sub
     return out
-
-
-def _in_steps(cents: int | None, step: int, *, up: bool) -> int | None:
-    if cents is None:
-        return None
-    return -(-cents // step) if up else cents // step
 
 
 def _rebalanced(
@@ -431,42 +394,66 @@ def _rebalanced(
     return work * step
 
 
+def _moved_siblings(
+    structure: PlanStructure,
+    rows: _Rows,
+    groups: Sequence[_Group],
+    old: np.ndarray,
+    new: np.ndarray,
+) -> list[CellChange]:
+    """The kept parents' other children whose amounts moved (what rebalanced), in order."""
+    moved: list[CellChange] = []
+    seen: set[tuple[str, int | None, str]] = set()
+    for group in groups:
+        if group.parent is None:
+            continue
+        _edited, siblings = _group_children(structure, group)
+        for cell in siblings:
+            if cell.key in seen:
+                continue
+            seen.add(cell.key)
+            index = rows.of(cell)
+            before, after = int(old[index].sum()), int(new[index].sum())
+            if before != after:
+                moved.append(CellChange(cell, before, after))
+    return moved
+
+
 # --- the path -----------------------------------------------------------------------------------
 
 
-def cells_apply(
+def cells_plan(
     *,
     plan: Plan,
     structure: PlanStructure,
     items: Sequence[CellTarget],
-    action: str,
-    actor: AbstractBaseUser | None,
-    reason: str = "",
-    grouping: Grouping = "parent",
-    scope_cells: Sequence[Cell] = (),
+    keep: str = KEEP_ROW_YEAR,
     leaves: pd.DataFrame | None = None,
-    batched: bool = True,
-) -> EditResult:
-    """Apply a validated batch of cell amounts to a locked draft as one audited change.
-
-    The caller holds the plan's row lock and has checked each cell (visible, changeable by
-    the actor, a valid amount, not locked, within its own bounds, no duplicate).
+) -> PlannedEdit:
+    """Work out a validated batch of cell amounts without writing anything.
 
     1. Diff: load the leaves of the smallest region holding every kept parent (or reuse
        ``leaves``, which must cover it) and read each cell's current amount.
-    2. Rebalance: group the cells (see :func:`_groups`) and apply the groups coarse to fine
-       with the engine's ``rebalance`` (a kept parent) or ``rescale`` (none).
+    2. Rebalance: group the cells by the parent their keep rule keeps (see :func:`_groups`)
+       and apply the groups coarse to fine with the engine's ``rebalance`` (a kept parent)
+       or ``rescale`` (none).
     3. Validate: every cell ends at its amount, every lock and bound the change touches
-       holds; otherwise AllocationError (the caller words it) and nothing changes.
-    4. Write the leaves that moved, move the plan total by the difference, bump the revision
-       and audit one ``PlanChange`` per cell (a shared batch id when ``batched``; an empty
-       batch is recorded as one row that changed nothing).
+       holds; otherwise AllocationError (the caller words it).
     """
-    _check_whole_units(plan, items)
+    if not items:
+        empty = pd.DataFrame(
+            {
+                name: np.zeros(0, np.int64)
+                for name in ("id", "salesperson_id", "pl_id", "m", "cents")
+            }
+        )
+        nothing = np.zeros(0, np.int64)
+        return PlannedEdit(leaves=empty, old=nothing, new=nothing, olds=[], kept=[], rebalanced=[])
+    for item in items:
+        if whole_units_problem(plan, item.target):
+            raise AllocationError(f"{item.cell.label}: a quantity is a whole number of units")
     top_down = plan.mode == Plan.Mode.TOP_DOWN
-    groups = _groups(
-        structure, items, top_down=top_down, grouping=grouping, scope_cells=scope_cells
-    )
+    groups = _groups(structure, items, top_down=top_down, keep=keep)
     region = _union_region(structure, groups, items)
     if leaves is None:
         leaves = region_leaves(plan, structure, region)
@@ -478,12 +465,95 @@ def cells_apply(
     check_changed_constraints(
         plan=plan, structure=structure, leaves=leaves, old=old, new=new, region=region
     )
-    changed = old != new
-    target_amounts_update(ids=leaves["id"].to_numpy()[changed], cents=new[changed])
+    return PlannedEdit(
+        leaves=leaves,
+        old=old,
+        new=new,
+        olds=olds,
+        kept=[group.parent for group in groups if group.parent is not None],
+        rebalanced=_moved_siblings(structure, rows, groups, old, new),
+    )
+
+
+def cells_apply(
+    *,
+    plan: Plan,
+    structure: PlanStructure,
+    items: Sequence[CellTarget],
+    action: str,
+    actor: AbstractBaseUser | None,
+    reason: str = "",
+    keep: str = KEEP_ROW_YEAR,
+    leaves: pd.DataFrame | None = None,
+    planned: PlannedEdit | None = None,
+) -> EditResult:
+    """Apply a validated batch of cell amounts to a locked draft as one audited change.
+
+    The caller holds the plan's row lock and has checked each cell (visible, changeable by
+    the actor under ``keep``, a valid amount, not locked, within its own bounds, no
+    duplicate). :func:`cells_plan` works it out (AllocationError if it can't be done:
+    nothing changes); then the leaves that moved are written, the plan total moves by the
+    difference, the revision goes up, the moved leaves are kept for an undo
+    (``EditBatch``) and one ``PlanChange`` per cell is audited with the batch id and the
+    keep rule (an empty batch is recorded as one row that changed nothing). ``planned``:
+    the batch as :func:`cells_plan` already worked it out for these items, under the lock.
+    """
+    if planned is None:
+        planned = cells_plan(plan=plan, structure=structure, items=items, keep=keep, leaves=leaves)
+    changed = planned.changed
+    ids = planned.leaves["id"].to_numpy()[changed]
+    target_amounts_update(ids=ids, cents=planned.new[changed])
     count = int(changed.sum())
-    batch = uuid.uuid4() if batched else None
-    _plan_moved(plan, delta=int(new.sum()) - int(old.sum()))
-    rows_out = [
+    batch = uuid.uuid4()
+    plan_moved(plan, delta=int(planned.new.sum()) - int(planned.old.sum()))
+    applied = keep if plan.mode == Plan.Mode.TOP_DOWN else ""
+    rows_out = _audit_rows(
+        plan, items, planned.olds, action=action, actor=actor, reason=reason, keep=applied,
+        batch=batch, count=count,
+    )  # fmt: skip
+    PlanChange.objects.bulk_create(rows_out, batch_size=1000)
+    if count:
+        edit_batch_record(
+            plan=plan,
+            batch=batch,
+            actor=actor,
+            action=action,
+            keep=applied,
+            ids=ids,
+            old=planned.old[changed],
+            new=planned.new[changed],
+        )
+    changes = [
+        CellChange(item.cell, before, item.target)
+        for item, before in zip(items, planned.olds, strict=True)
+    ]
+    return EditResult(
+        plan=plan,
+        changes=changes,
+        leaf_count=count,
+        batch=batch,
+        keep=applied or None,
+        kept=planned.kept,
+        rebalanced=planned.rebalanced,
+    )
+
+
+def _audit_rows(
+    plan: Plan,
+    items: Sequence[CellTarget],
+    olds: Sequence[int],
+    *,
+    action: str,
+    actor: AbstractBaseUser | None,
+    reason: str,
+    keep: str,
+    batch: uuid.UUID,
+    count: int,
+) -> list[PlanChange]:
+    """One audit row per cell set (its sheet or paste ``ref`` and the keep rule in
+    ``details``), or one row that changed nothing for an empty batch."""
+    base = {"keep": keep} if keep else {}
+    rows = [
         audit(
             plan=plan,
             actor=actor,
@@ -494,37 +564,25 @@ def cells_apply(
             reason=reason,
             leaf_count=count,
             batch=batch,
-            details={"ref": item.ref} if item.ref else None,
+            details={**base, "ref": item.ref} if item.ref else base,
             save=False,
         )
         for item, before in zip(items, olds, strict=True)
-    ] or [
+    ]
+    return rows or [
         audit(
             plan=plan,
             actor=actor,
             action=action,
             reason=reason,
             batch=batch,
-            details={"changed": 0},
+            details={**base, "changed": 0},
             save=False,
         )
     ]
-    PlanChange.objects.bulk_create(rows_out, batch_size=1000)
-    changes = [
-        CellChange(item.cell, before, item.target) for item, before in zip(items, olds, strict=True)
-    ]
-    return EditResult(plan=plan, changes=changes, leaf_count=count, batch=batch)
 
 
-def _check_whole_units(plan: Plan, items: Sequence[CellTarget]) -> None:
-    for item in items:
-        if whole_units_problem(plan, item.target):
-            raise AllocationError(
-                f"{item.cell.label}: a quantity is a whole number of units", child=item.cell.label
-            )
-
-
-def _plan_moved(plan: Plan, *, delta: int) -> None:
+def plan_moved(plan: Plan, *, delta: int) -> None:
     """Bump the revision; the plan total follows the leaves (bottom-up, the total itself)."""
     fields = ["revision", "updated_at"]
     if delta:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from allocation.access import PlanScope, plan_scope_get
 from allocation.engine.errors import AllocationError
+from allocation.engine.rebalance import KEEP_PERIOD_TOTAL, KEEP_ROW_YEAR, KEEP_RULES
 from allocation.measures import measure_step
 from allocation.models import Plan, PlanChange
 from allocation.scoping import node_label_for
@@ -94,29 +95,49 @@ def actor_scope(*, actor: AbstractBaseUser | None, structure: PlanStructure) -> 
     return plan_scope_get(user=actor, structure=structure)
 
 
-def ensure_may_change(*, window: PlanScope, structure: PlanStructure, cell: Cell) -> None:
-    """Managers change a cell only when its parent lies inside their subtree (admins: all)."""
-    parent = structure.parent(cell)
+def keep_rule_check(keep: str) -> str:
+    """A keep rule as sent (``row_year`` or ``period_total``), or ValidationError."""
+    if keep not in KEEP_RULES:
+        raise ValidationError(
+            {"keep": _("Choose “row_year” or “period_total”, not “%(value)s”.") % {"value": keep}}
+        )
+    return keep
+
+
+def keep_label(keep: str) -> str:
+    """The keep rule as the editor names it."""
+    if keep == KEEP_PERIOD_TOTAL:
+        return _("keep the month's total")
+    return _("keep the row's year")
+
+
+def ensure_may_change(
+    *, window: PlanScope, structure: PlanStructure, cell: Cell, keep: str = KEEP_ROW_YEAR
+) -> None:
+    """Managers change a cell only when the cell its keep rule keeps (its parent under
+    ``keep``) lies inside their subtree (admins: all)."""
+    parent = structure.parent(cell, keep)
     if parent is None:
         if window.role != "admin":
             raise ScopeError(_("Only administrators may change the plan total."))
         return
     if not window.may_change(parent[0].org):
         shown = node_label_for(structure, window, parent[0])
+        rule = keep_label(keep)
         if shown is None:  # never name a node outside the viewer's part of the plan
             raise ScopeError(
                 _(
                     "You may only change cells whose parent lies inside your part of the "
-                    "company; %(cell)s is not one of them."
+                    "company; with “%(rule)s” %(cell)s is not one of them."
                 )
-                % {"cell": cell.label}
+                % {"cell": cell.label, "rule": rule}
             )
         raise ScopeError(
             _(
                 "You may only change cells whose parent lies inside your part of the company; "
-                "the parent of %(cell)s is %(parent)s."
+                "with “%(rule)s” the parent of %(cell)s is %(parent)s."
             )
-            % {"cell": cell.label, "parent": shown}
+            % {"cell": cell.label, "parent": shown, "rule": rule}
         )
 
 

@@ -62,10 +62,13 @@ def org_unit_create(
     kind: str = OrgUnit.Kind.TEAM,
     parent: OrgUnit | None = None,
     managers: Collection[AbstractBaseUser] = (),
+    currency: str = "",
     actor: AbstractBaseUser | None = None,
 ) -> OrgUnit:
-    """Create an org unit under ``parent`` (or a root) with its materialised path."""
-    unit = OrgUnit(code=code.strip(), name=name.strip(), kind=kind)
+    """Create an org unit under ``parent`` (or a root) with its materialised path.
+
+    ``currency``: the company's currency, kept on its top unit (``company_currency``)."""
+    unit = OrgUnit(code=code.strip(), name=name.strip(), kind=kind, currency=currency.upper())
     _tree_place(node=unit, parent=parent)
     if managers:
         unit.managers.set([user.pk for user in managers])

@@ -21,16 +21,12 @@ from django.utils.translation import gettext as _
 from allocation.access import PlanScope
 from allocation.engine.errors import AllocationError
 from allocation.engine.exact import format_cents
+from allocation.engine.rebalance import KEEP_ROW_YEAR
 from allocation.models import CellConstraint, Plan, PlanChange
 from allocation.scoping import cell_resolve_visible
 from allocation.selectors import plan_structure_get
-from allocation.services.cells import (
-    CellTarget,
-    EditResult,
-    cells_apply,
-    db_cell_sum,
-    rejected_cell,
-)
+from allocation.services.cell_rules import db_cell_sum, lock_holding
+from allocation.services.cells import CellTarget, EditResult, cells_apply, rejected_cell
 from allocation.services.common import (
     CellsRejectedError,
     PlanRuleError,
@@ -40,6 +36,8 @@ from allocation.services.common import (
     ensure_editable,
     ensure_may_change,
     ensure_revision,
+    keep_label,
+    keep_rule_check,
     parse_amount,
     plan_lock,
     rule_error,
@@ -92,16 +90,20 @@ def cell_edit(
     reason: str = "",
     actor: AbstractBaseUser | None = None,
     expected_revision: int | None = None,
+    keep: str = KEEP_ROW_YEAR,
 ) -> EditResult:
     """Set one cell of a draft to ``amount`` (DESIGN §3 editing; see ``services.cells``).
 
     1. Lock the plan row; check it is a draft at ``expected_revision`` and that the actor
-       may change the cell (managers: its parent lies in their subtree); refuse a locked
-       cell, and a cell out of its own bounds when nothing above it is kept.
-    2. :func:`cells_apply` with this one cell: top-down, its siblings rebalance so the parent
-       is unchanged to the cent (the plan total rescales every unlocked leaf); bottom-up,
-       its leaves are re-split and the plan total follows. One audit row.
+       may change the cell (managers: the cell its keep rule keeps lies in their subtree);
+       refuse a locked cell, and a cell out of its own bounds when nothing above it is kept.
+    2. :func:`cells_apply` with this one cell: top-down, the parent the keep rule names
+       stays unchanged to the cent (``row_year``: the row's year, its other months
+       rebalance; ``period_total``: the parent unit's total of the period, the sibling rows
+       rebalance) and the plan total rescales every unlocked leaf; bottom-up, its leaves are
+       re-split and the plan total follows. One audit row, recording the rule.
     """
+    keep = keep_rule_check(keep)
     plan = plan_lock(plan=plan)
     ensure_editable(plan)
     ensure_revision(plan, expected_revision)
@@ -110,7 +112,7 @@ def cell_edit(
     cell = _resolve_visible(
         structure, window, **_coords(org_unit, salesperson, product_line, period)
     )
-    ensure_may_change(window=window, structure=structure, cell=cell)
+    ensure_may_change(window=window, structure=structure, cell=cell, keep=keep)
     target = to_cents(parse_amount(amount))
     units = whole_units_problem(plan, target)
     if units:
@@ -120,7 +122,7 @@ def cell_edit(
         raise PlanRuleError(
             _("Nothing was changed: %(cell)s is locked; unlock it first.") % {"cell": cell.label}
         )
-    keeps_parent = structure.parent(cell) is not None and plan.mode == Plan.Mode.TOP_DOWN
+    keeps_parent = structure.parent(cell, keep) is not None and plan.mode == Plan.Mode.TOP_DOWN
     try:
         if info is not None and not keeps_parent:
             _bounds_of_cell(cell, target, info.min_cents, info.max_cents)
@@ -131,10 +133,17 @@ def cell_edit(
             action=PlanChange.Action.EDIT,
             actor=actor,
             reason=reason,
-            batched=False,
+            keep=keep,
         )
     except AllocationError as error:
-        raise rule_error(error) from error
+        raise rule_error(error, prefix=rule_prefix(plan, keep)) from error
+
+
+def rule_prefix(plan: Plan, keep: str) -> str | None:
+    """How a refusal names the rule it was refused under (top-down plans only)."""
+    if plan.mode != Plan.Mode.TOP_DOWN:
+        return None
+    return _("with “%(rule)s”") % {"rule": keep_label(keep)}
 
 
 def _bounds_of_cell(cell: Cell, target: int, low: int | None, high: int | None) -> None:
@@ -157,7 +166,7 @@ def _messages(error: ValidationError) -> str:
 
 
 def _pasted_cell(
-    structure: PlanStructure, window: PlanScope, index: int, raw: CellInput
+    structure: PlanStructure, window: PlanScope, index: int, raw: CellInput, keep: str
 ) -> CellTarget:
     """Resolve and check one pasted cell, or raise ``_Refused`` with the reason."""
     try:
@@ -172,7 +181,7 @@ def _pasted_cell(
     if problem:
         raise _Refused(cell.label, problem)
     try:
-        ensure_may_change(window=window, structure=structure, cell=cell)
+        ensure_may_change(window=window, structure=structure, cell=cell, keep=keep)
     except ScopeError as error:
         raise _Refused(cell.label, error.message) from error
     target = to_cents(parse_amount(raw.amount))
@@ -182,6 +191,15 @@ def _pasted_cell(
     info = structure.constraint_at(cell)
     if info is not None and info.locked:
         raise _Refused(cell.label, _("This cell is locked."))
+    top_down = structure.plan.mode == Plan.Mode.TOP_DOWN
+    kept = structure.parent(cell, keep) if top_down else None
+    lock = lock_holding(structure, cell, kept[0] if kept else None)
+    if lock is not None:
+        raise _Refused(
+            cell.label,
+            _("It lies inside %(lock)s, which is locked (with “%(rule)s”).")
+            % {"lock": lock.label, "rule": keep_label(keep)},
+        )
     if info is not None:
         try:
             _bounds_of_cell(cell, target, info.min_cents, info.max_cents)
@@ -199,16 +217,20 @@ class _Refused(Exception):  # noqa: N818 - a control-flow signal inside this mod
         self.message = message
 
 
-def _validated_items(
-    structure: PlanStructure, window: PlanScope, cells: Sequence[CellInput]
+def validated_items(
+    structure: PlanStructure,
+    window: PlanScope,
+    cells: Sequence[CellInput],
+    keep: str = KEEP_ROW_YEAR,
 ) -> list[CellTarget]:
-    """Resolve and check every cell; refuse the whole set naming each offending cell."""
+    """Resolve and check every cell of a batch (a paste, a sheet) for the actor's window
+    under ``keep``; refuse the whole set naming each offending cell."""
     errors: list[dict[str, Any]] = []
     items: list[CellTarget] = []
     seen: set[tuple[str, int | None, str]] = set()
     for index, raw in enumerate(cells):
         try:
-            item = _pasted_cell(structure, window, index, raw)
+            item = _pasted_cell(structure, window, index, raw, keep)
         except _Refused as refused:
             errors.append(rejected_cell(index, raw.ref, refused.label, refused.message))
             continue
@@ -297,6 +319,7 @@ def cells_edit(
     actor: AbstractBaseUser | None = None,
     expected_revision: int | None = None,
     action: str = PlanChange.Action.PASTE,
+    keep: str = KEEP_ROW_YEAR,
 ) -> EditResult:
     """Set several cells at once (a block pasted from Excel) as one audited change.
 
@@ -304,13 +327,15 @@ def cells_edit(
        amount >= 0 with at most 2 decimals, not locked, within its own bounds, no duplicate;
        otherwise refuse the whole set naming every offending cell. A quarter/year pasted with
        all its months must equal their sum (and is then only a check).
-    2. :func:`cells_apply`: top-down, the cells are grouped by parent and the groups applied
-       coarse to fine; within a group the pasted siblings take their amounts together and
-       the other unlocked siblings share the difference; cells set by an earlier group are
-       frozen for later ones. Bottom-up: each cell's leaves are re-split in turn.
+    2. :func:`cells_apply`: top-down, the cells are grouped by the parent their keep rule
+       keeps and the groups applied coarse to fine; within a group the pasted siblings take
+       their amounts together and the other unlocked siblings share the difference; cells
+       set by an earlier group are frozen for later ones. Bottom-up: each cell's leaves are
+       re-split in turn.
     3. Every pasted cell must end at its amount and every touched lock/bound must hold;
        otherwise nothing changes. One ``PlanChange`` per cell with a shared batch id.
     """
+    keep = keep_rule_check(keep)
     plan = plan_lock(plan=plan)
     ensure_editable(plan)
     ensure_revision(plan, expected_revision)
@@ -318,7 +343,7 @@ def cells_edit(
         raise ValidationError({"cells": _("Give at least one cell.")})
     structure = plan_structure_get(plan=plan)
     window = actor_scope(actor=actor, structure=structure)
-    items = _validated_items(structure, window, cells)
+    items = validated_items(structure, window, cells, keep)
     try:
         return cells_apply(
             plan=plan,
@@ -327,9 +352,10 @@ def cells_edit(
             action=action,
             actor=actor,
             reason=reason,
+            keep=keep,
         )
     except AllocationError as error:
-        raise rule_error(error) from error
+        raise rule_error(error, prefix=rule_prefix(plan, keep)) from error
 
 
 def _constraint_row(plan: Plan, cell: Cell) -> CellConstraint:

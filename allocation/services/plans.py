@@ -26,7 +26,7 @@ from allocation.models import (
     ReliefDistribution,
     Salesperson,
 )
-from allocation.selectors import plan_structure_get
+from allocation.selectors import company_currency, plan_structure_get
 from allocation.services.common import audit, ensure_editable, plan_lock, whole_units_problem
 from allocation.services.editing import cell_edit
 from allocation.services.measures import measure_settings_check, measures_settings_follow
@@ -62,7 +62,7 @@ def plan_create(
     fiscal_year: int,
     total_amount: Decimal,
     start_month: int = 1,
-    currency: str = "CNY",
+    currency: str | None = None,
     mode: str = Plan.Mode.TOP_DOWN,
     root_org_unit: OrgUnit | None = None,
     product_lines: Collection[ProductLine] | None = None,
@@ -72,19 +72,21 @@ def plan_create(
 ) -> Plan:
     """Create a draft plan (version 1); nothing is allocated yet.
 
-    Defaults: the whole company, every active leaf product line (nodes given are expanded
-    to their active leaves), the default methods (history of the previous fiscal year,
-    historical seasonality over three years, China's calendar).
+    Defaults: the whole company, the company's currency (``company_currency``), every
+    active leaf product line (nodes given are expanded to their active leaves), the default
+    methods (history of the previous fiscal year, historical seasonality over three years,
+    China's calendar).
     """
     fiscal = FiscalYear(fiscal_year, start_month)
+    root = root_org_unit or default_root_org_unit()
     plan = Plan(
         name=name.strip(),
         fiscal_year=fiscal_year,
         start_month=start_month,
-        currency=currency.strip().upper() or "CNY",
+        currency=(currency or "").strip().upper() or company_currency(org_unit=root),
         total_amount=total_amount,
         mode=mode,
-        root_org_unit=root_org_unit or default_root_org_unit(),
+        root_org_unit=root,
         method_config=method_config_clean(method_config, fiscal=fiscal),
         relief_distribution=relief_distribution,
         created_by=acting_user(actor),

@@ -27,7 +27,7 @@ from allocation.engine.exact import format_cents
 from allocation.engine.relief import relief_cents, relief_redistribute, relief_split
 from allocation.models import Acknowledgement, Plan, PlanChange, ReliefDistribution, ReliefRequest
 from allocation.selectors import plan_leaves_frame
-from allocation.services.cells import db_cell_sum
+from allocation.services.cell_rules import db_cell_sum
 from allocation.services.common import PlanRuleError, audit
 from allocation.services.relief_rules import Coverage
 from allocation.services.storage import target_amounts_update

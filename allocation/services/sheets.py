@@ -1,92 +1,224 @@
-"""The Excel round trip: a plan's grid as XLSX/CSV, and an edited XLSX back as one change.
+"""The Excel round trip, download side: a plan's grid as an XLSX (or CSV) people edit.
 
-The sheet has one row per salesperson x leaf product line, the org path, the 12 months in
-fiscal order and a total (a ``SUM`` formula in the XLSX). Text cells are written as literal
-strings (never formulas; ``salesalloc.core.export`` rules), so a code such as ``=HYPERLINK``
-stays text. Leaves inside locked cells are shaded. A second sheet, "About", records the plan
-and revision so an upload can tell a stale or foreign sheet.
+The XLSX "Targets" sheet lists the viewer's part of the plan as a tree, parents first: one
+bold subtotal row per org unit (the top one is the plan's org unit for an administrator) and
+per salesperson (all lines), then that salesperson's row per leaf product line. Every row
+has the 12 months in fiscal order and a Total. Subtotals are ``SUM`` formulas over their
+direct child rows and every Total sums its row, so Excel or LibreOffice shows live totals
+while people type; below the rows, a check cell shows whether the sheet still adds up to
+the plan total of the viewer's part. Cells no edit may change (inside locked cells, see
+``sheet_frozen``) are shaded, carry a note and are protected (the sheet is protected without
+a password: editable cells are unlocked).
+Text cells are literal strings (never formulas; ``salesalloc.core.export`` rules), so a
+code such as ``=HYPERLINK`` stays text. The "About" sheet records the plan and its revision,
+which an upload needs (``services.sheet_reading``). The CSV download has the line rows only.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 
-from allocation.access import PlanScope, plan_scope_get
-from allocation.engine.errors import AllocationError
-from allocation.engine.exact import format_cents
+from allocation.access import plan_scope_get
 from allocation.engine.fiscal import MONTHS
 from allocation.measures import is_money
-from allocation.models import Plan, PlanChange
+from allocation.models import Plan
 from allocation.selectors import plan_leaves_frame, plan_structure_get
-from allocation.services.cells import (
-    CellTarget,
-    EditResult,
-    cells_apply,
-    db_cell_sum,
-    frozen_leaves,
-)
-from allocation.services.common import (
-    CellsRejectedError,
-    PlanStaleError,
-    actor_scope,
-    amount_problem,
-    ensure_editable,
-    ensure_may_change,
-    plan_lock,
-    whole_units_problem,
-)
-from allocation.structure import Cell, PlanStructure
-from salesalloc.core.exceptions import ScopeError
-from salesalloc.core.export import csv_rows, safe_text, xlsx_text
-from salesalloc.core.money import from_cents, sheet_number_text, to_cents
+from allocation.structure import Cell, OrgNode, PlanStructure, PlNode
+from salesalloc.core.dates import local_datetime
+from salesalloc.core.export import csv_rows, xlsx_text
+from salesalloc.core.money import from_cents
 
 SHEET = "Targets"
 ABOUT = "About"
 LOCKED_FILL = PatternFill(fill_type="solid", start_color="FFD9D9D9", end_color="FFD9D9D9")
+SUBTOTAL_FILL = PatternFill(fill_type="solid", start_color="FFEEF3F8", end_color="FFEEF3F8")
 HEADER_FONT = Font(bold=True)
-MAX_UPLOAD_ERRORS = 200
+SUBTOTAL_FONT = Font(bold=True)
+MONEY_FORMAT = "#,##0.00"
+OPEN = Protection(locked=False)
+MAX_SUM_FORMULA = 8000  # Excel's formula limit is 8,192 characters; longer sums are values
+FIXED_COLUMNS = 5  # salesperson, name, org unit, product line, product line name
+
+
+@dataclass
+class SheetRow:
+    """One row of the sheet: an org unit's or a salesperson's subtotal, or a line row."""
+
+    kind: str  # "unit" | "person" | "line"
+    org: OrgNode
+    pl: PlNode | None
+    chain: list[str]
+    cents: list[int] = field(default_factory=lambda: [0] * MONTHS)
+    locked: list[bool] = field(default_factory=lambda: [False] * MONTHS)
+    children: list[int] = field(default_factory=list)  # indexes of the direct child rows
 
 
 @dataclass
 class SheetData:
-    """The rows of a plan's sheet for one viewer (what the XLSX and CSV downloads hold)."""
+    """The viewer's part of the plan as sheet rows (what the XLSX and CSV downloads hold)."""
 
     header: list[str]
     org_levels: int
-    rows: list[list[Any]]
-    locked: list[list[bool]]  # per row, per month
+    rows: list[SheetRow]
     structure: PlanStructure
+    tops: list[int]
+
+    @property
+    def part_cents(self) -> int:
+        return sum(sum(self.rows[i].cents) for i in self.tops)
+
+    @property
+    def first_month(self) -> int:
+        """0-based index of the first month column."""
+        return FIXED_COLUMNS + self.org_levels
 
 
-def _org_chain(structure: PlanStructure, member_opath: str) -> list[str]:
-    """Names of the units from below the plan root down to the salesperson's unit."""
-    node = structure.by_opath.get(member_opath)
+def _chain(structure: PlanStructure, node: OrgNode | None) -> list[str]:
+    """Names of the units from below the plan root down to ``node`` (a unit) itself."""
     chain = []
-    parent = structure.org_parent(node) if node is not None else None
-    while parent is not None and not parent.is_root:
-        chain.append(parent.name)
-        parent = structure.org_parent(parent)
+    while node is not None and not node.is_root:
+        chain.append(node.name)
+        node = structure.org_parent(node)
     return chain[::-1]
 
 
+def _locked_both_ways(month_lock: bool, own_lock: bool, any_lock: bool, top_down: bool) -> bool:
+    """Whether no keep rule can change a cell inside locks (see :func:`sheet_frozen`)."""
+    return (month_lock and own_lock) if top_down else any_lock
+
+
+def sheet_frozen(structure: PlanStructure, leaves: pd.DataFrame) -> np.ndarray:
+    """The leaves no edit can change, which the sheet shades and protects.
+
+    Top-down, a leaf inside a locked cell can still change when the cell the edit keeps lies
+    inside that lock too: ``row_year`` keeps the leaf's row year (so a lock on a year, of
+    any node above, holds still), ``period_total`` keeps the team's month (so a lock on a
+    unit holds still). It is out of reach only inside both a lock on a month or quarter and
+    a lock on its own salesperson (an exact leaf lock is both). Bottom-up, any lock stops it.
+    """
+    top_down = structure.plan.mode == Plan.Mode.TOP_DOWN
+    month_lock = np.zeros(len(leaves), dtype=bool)
+    own_lock = np.zeros(len(leaves), dtype=bool)
+    any_lock = np.zeros(len(leaves), dtype=bool)
+    for info in structure.constraints:
+        if not info.locked:
+            continue
+        mask = structure.mask(info.cell, leaves)
+        any_lock |= mask
+        if info.cell.period != "year":
+            month_lock |= mask
+        if info.cell.org.kind == "salesperson":
+            own_lock |= mask
+    return (month_lock & own_lock) if top_down else any_lock
+
+
+def _subtotal_locked(structure: PlanStructure, org: OrgNode) -> list[bool]:
+    """Per month: no keep rule can change ``org``'s all-lines month (as for leaves)."""
+    top_down = structure.plan.mode == Plan.Mode.TOP_DOWN
+    locks = [info.cell for info in structure.constraints if info.locked]
+    out = []
+    for label in structure.fiscal.month_labels():
+        cell = Cell(org, None, label)
+        holding = [lock for lock in locks if structure.contains(lock, cell)]
+        out.append(
+            _locked_both_ways(
+                any(lock.period != "year" for lock in holding),
+                any(lock.org.opath == org.opath for lock in holding),
+                bool(holding),
+                top_down,
+            )
+        )
+    return out
+
+
+class _TreeBuilder:
+    """Lays the visible part of the plan out as rows, parents first."""
+
+    def __init__(self, structure: PlanStructure, members: set[int], table: Any) -> None:
+        self.structure = structure
+        self.members = members
+        self.table = table
+        self.rows: list[SheetRow] = []
+        lines_of: dict[int, list[int]] = {}
+        for sp, pl in table.index:
+            lines_of.setdefault(int(sp), []).append(int(pl))
+        self.lines_of = {
+            sp: sorted(pls, key=lambda pk: structure.pl_nodes[pk].code)
+            for sp, pls in lines_of.items()
+        }
+
+    def add(self, node: OrgNode) -> int | None:
+        """Append ``node``'s rows (its own first, then its children's); None if it has no
+        visible salesperson."""
+        if node.kind == "salesperson":
+            return self._person(node) if node.id in self.members else None
+        index = len(self.rows)
+        row = SheetRow(
+            kind="unit",
+            org=node,
+            pl=None,
+            chain=_chain(self.structure, node),
+            locked=_subtotal_locked(self.structure, node),
+        )
+        self.rows.append(row)
+        children = [self.add(child) for child in self.structure.org_children(node)]
+        row.children = [child for child in children if child is not None]
+        if not row.children:
+            del self.rows[index:]
+            return None
+        return index
+
+    def _person(self, node: OrgNode) -> int:
+        chain = _chain(self.structure, self.structure.org_parent(node))
+        index = len(self.rows)
+        person = SheetRow(
+            kind="person",
+            org=node,
+            pl=None,
+            chain=chain,
+            locked=_subtotal_locked(self.structure, node),
+        )
+        self.rows.append(person)
+        for pl in self.lines_of.get(node.id, []):
+            cents = self.table.loc[(node.id, pl), "cents"].reindex(range(MONTHS)).fillna(0)
+            flags = self.table.loc[(node.id, pl), "frozen"].reindex(range(MONTHS)).fillna(False)
+            person.children.append(len(self.rows))
+            self.rows.append(
+                SheetRow(
+                    kind="line",
+                    org=node,
+                    pl=self.structure.pl_nodes[pl],
+                    chain=chain,
+                    cents=[int(c) for c in cents],
+                    locked=[bool(f) for f in flags],
+                )
+            )
+        return index
+
+
+def _fill_subtotals(rows: list[SheetRow]) -> None:
+    """Subtotal rows sum their children (deepest rows first, so children are done)."""
+    for row in reversed(rows):
+        if row.kind != "line":
+            row.cents = [sum(rows[c].cents[m] for c in row.children) for m in range(MONTHS)]
+
+
 def plan_sheet_rows(*, plan: Plan, user: AbstractBaseUser | AnonymousUser) -> SheetData:
-    """The viewer's part of the plan as sheet rows (salesperson x leaf line, 12 months)."""
+    """The viewer's part of the plan as sheet rows: subtotal rows and line rows, parents first."""
     structure = plan_structure_get(plan=plan)
     window = plan_scope_get(user=user, structure=structure)
     members = np.array(
@@ -95,47 +227,31 @@ def plan_sheet_rows(*, plan: Plan, user: AbstractBaseUser | AnonymousUser) -> Sh
     )
     leaves = plan_leaves_frame(plan=plan, structure=structure, salesperson_ids=members)
     leaves = leaves.loc[leaves["salesperson_id"].isin(set(members.tolist()))]
-    frozen = frozen_leaves(structure, leaves, None)
+    frozen = sheet_frozen(structure, leaves)
     table = leaves.assign(frozen=frozen).pivot_table(
         index=["salesperson_id", "pl_id"], columns="m", values=["cents", "frozen"], aggfunc="max"
     )
-    chains = {int(sp): _org_chain(structure, structure.members[int(sp)].opath) for sp in members}
-    depth = max((len(c) for c in chains.values()), default=0)
-    months = structure.fiscal.month_labels()
+    builder = _TreeBuilder(structure, {int(sp) for sp in members}, table)
+    tops: list[int] = []
+    for prefix in window.visible:
+        node = structure.by_opath.get(prefix)
+        index = builder.add(node) if node is not None else None
+        if index is not None:
+            tops.append(index)
+    rows = builder.rows
+    _fill_subtotals(rows)
+    depth = max((len(row.chain) for row in rows), default=0)
     header = [
         _("Salesperson"),
         _("Name"),
+        _("Org unit"),
         *[_("Org level %(n)s") % {"n": i + 1} for i in range(depth)],
         _("Product line"),
         _("Product line name"),
-        *months,
+        *structure.fiscal.month_labels(),
         _("Total"),
     ]
-    rows: list[list[Any]] = []
-    locked: list[list[bool]] = []
-    order = sorted(
-        table.index,
-        key=lambda key: (structure.members[int(key[0])].code, structure.pl_nodes[int(key[1])].code),
-    )
-    for sp, pl in order:
-        person = structure.members[int(sp)]
-        line = structure.pl_nodes[int(pl)]
-        cents = table.loc[(sp, pl), "cents"].reindex(range(MONTHS)).fillna(0).astype(np.int64)
-        flags = table.loc[(sp, pl), "frozen"].reindex(range(MONTHS)).fillna(False).astype(bool)
-        chain = chains[int(sp)] + [""] * (depth - len(chains[int(sp)]))
-        rows.append(
-            [
-                person.code,
-                person.name,
-                *chain,
-                line.code,
-                line.name,
-                *[from_cents(int(c)) for c in cents],
-                from_cents(int(cents.sum())),
-            ]
-        )
-        locked.append([bool(f) for f in flags])
-    return SheetData(header=header, org_levels=depth, rows=rows, locked=locked, structure=structure)
+    return SheetData(header=header, org_levels=depth, rows=rows, structure=structure, tops=tops)
 
 
 def _text_cell(sheet: Any, value: str, **style: Any) -> WriteOnlyCell:
@@ -147,36 +263,126 @@ def _text_cell(sheet: Any, value: str, **style: Any) -> WriteOnlyCell:
     return cell
 
 
-def plan_sheet_xlsx(*, plan: Plan, user: AbstractBaseUser | AnonymousUser) -> bytes:
-    """The viewer's part of the plan as an XLSX workbook (Targets + About sheets)."""
-    plan = Plan.objects.select_related("root_org_unit").get(pk=plan.pk)  # the current revision
-    data = plan_sheet_rows(plan=plan, user=user)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET)
-    sheet.freeze_panes = "A2"
-    first_month = 4 + data.org_levels  # 0-based index of the first month column
-    sheet.append([_text_cell(sheet, str(h), font=HEADER_FONT) for h in data.header])
-    for number, (row, flags) in enumerate(zip(data.rows, data.locked, strict=True), start=2):
-        cells: list[WriteOnlyCell] = []
-        for index, value in enumerate(row):
-            if index < first_month:
-                cells.append(_text_cell(sheet, str(value)))
-            elif index < first_month + MONTHS:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "#,##0.00"
-                if flags[index - first_month]:
-                    cell.fill = LOCKED_FILL
-                    cell.comment = Comment(_("Locked: changes here are refused."), "salesalloc")
-                cells.append(cell)
-            else:
-                first = get_column_letter(first_month + 1)
-                last = get_column_letter(first_month + MONTHS)
-                total = WriteOnlyCell(sheet, value=f"=SUM({first}{number}:{last}{number})")
-                total.number_format = "#,##0.00"
-                cells.append(total)
-        sheet.append(cells)
+def _refs(column: str, rows: list[int]) -> str:
+    """``G5:G8,G12``: sheet rows (1-based) as the shortest list of ranges."""
+    parts: list[str] = []
+    start = previous = rows[0]
+    for row in [*rows[1:], None]:
+        if row is not None and row == previous + 1:
+            previous = row
+            continue
+        parts.append(
+            f"{column}{start}" if start == previous else f"{column}{start}:{column}{previous}"
+        )
+        if row is not None:
+            start = previous = row
+    return ",".join(parts)
+
+
+def _labels_cells(sheet: Any, data: SheetData, row: SheetRow) -> list[WriteOnlyCell]:
+    style = {"font": SUBTOTAL_FONT, "fill": SUBTOTAL_FILL} if row.kind != "line" else {}
+    person = row.org if row.org.kind == "salesperson" else None
+    unit = structure_unit_code(data.structure, row.org)
+    chain = row.chain + [""] * (data.org_levels - len(row.chain))
+    values = [
+        person.code if person else "",
+        row.org.name,
+        unit,
+        *chain,
+        row.pl.code if row.pl is not None else "",
+        row.pl.name if row.pl is not None else str(_("All lines")),
+    ]
+    return [_text_cell(sheet, value, **style) for value in values]
+
+
+def structure_unit_code(structure: PlanStructure, org: OrgNode) -> str:
+    """The org unit code a row shows: the unit itself, or a salesperson's unit."""
+    if org.kind == "salesperson":
+        parent = structure.org_parent(org)
+        return parent.code if parent is not None else ""
+    return org.code
+
+
+def _amount_cell(sheet: Any, value: Any, *, locked: bool, subtotal: bool) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = MONEY_FORMAT
+    if subtotal:
+        cell.font = SUBTOTAL_FONT
+        cell.fill = SUBTOTAL_FILL
+    if locked:
+        cell.fill = LOCKED_FILL
+        cell.comment = Comment(_("Locked: changes here are refused."), "salesalloc")
+    else:
+        cell.protection = OPEN
+    return cell
+
+
+def _row_cells(sheet: Any, data: SheetData, index: int) -> list[WriteOnlyCell]:
+    row = data.rows[index]
+    number = index + 2
+    first = data.first_month + 1  # 1-based column of the first month
+    cells = _labels_cells(sheet, data, row)
+    subtotal = row.kind != "line"
+    for m in range(MONTHS):
+        column = get_column_letter(first + m)
+        value: Any = from_cents(row.cents[m])
+        if subtotal:
+            formula = "=SUM(" + _refs(column, [c + 2 for c in row.children]) + ")"
+            value = formula if len(formula) <= MAX_SUM_FORMULA else value
+        cells.append(_amount_cell(sheet, value, locked=row.locked[m], subtotal=subtotal))
+    span = f"{get_column_letter(first)}{number}:{get_column_letter(first + MONTHS - 1)}{number}"
+    cells.append(_amount_cell(sheet, f"=SUM({span})", locked=all(row.locked), subtotal=True))
+    return cells
+
+
+def _formula_text(text: str) -> str:
+    """Text for a string literal inside a formula (quotes doubled)."""
+    return xlsx_text(str(text)).replace('"', '""')
+
+
+def _check_rows(sheet: Any, data: SheetData) -> list[list[WriteOnlyCell]]:
+    """Below the data: the plan total of the viewer's part and the check cell against it."""
+    total_col = data.first_month + MONTHS  # 0-based
+    total_letter = get_column_letter(total_col + 1)
+    last = len(data.rows) + 1
+    plan_row, check_row = last + 2, last + 3
+    tops = _refs(total_letter, [i + 2 for i in data.tops]) if data.tops else "0"
+    pad = [None] * (total_col - 2)
+    plan_cells = [
+        None,
+        _text_cell(sheet, str(_("Plan total of your part")), font=HEADER_FONT),
+        *pad,
+        _amount_cell(sheet, from_cents(data.part_cents), locked=True, subtotal=True),
+    ]
+    check = _amount_cell(
+        sheet, f"=ROUND(SUM({tops})-{total_letter}{plan_row},2)", locked=True, subtotal=True
+    )
+    ok = _formula_text(_("OK: adds up to the plan total"))
+    differs = _formula_text(_("Differs: the upload rebalances it by the rule you choose"))
+    verdict = WriteOnlyCell(sheet, value=f'=IF({total_letter}{check_row}=0,"{ok}","{differs}")')
+    check_cells = [
+        None,
+        _text_cell(sheet, str(_("Check: sheet total minus plan total")), font=HEADER_FONT),
+        *pad,
+        check,
+        verdict,
+    ]
+    return [[], plan_cells, check_cells]
+
+
+def _set_widths(sheet: Any, data: SheetData) -> None:
+    """Readable columns: codes narrow, names wide, amounts wide enough for 999,999,999.99."""
+    levels = data.org_levels
+    widths = [12, 24, 12, *([16] * levels), 12, 22, *([13] * (MONTHS + 1))]
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+
+
+def _about_sheet(workbook: Any, plan: Plan, data: SheetData, user: Any) -> None:
     about = workbook.create_sheet(ABOUT)
-    structure = data.structure
+    about.column_dimensions["A"].width = 18
+    about.column_dimensions["B"].width = 100
+    labels = data.structure.fiscal.month_labels()
     facts = [
         (_("Plan"), plan.name),
         (_("Plan id"), plan.pk),
@@ -185,18 +391,20 @@ def plan_sheet_xlsx(*, plan: Plan, user: AbstractBaseUser | AnonymousUser) -> by
         (_("Revision"), plan.revision),
         (_("Measure"), plan.get_measure_display()),
         (_("Unit"), plan.currency if is_money(plan.measure) else _("units (whole numbers)")),
-        (_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
+        (_("Exported at"), local_datetime(timezone.now())),
         (_("Exported by"), user.get_username()),
-        (
-            _("Months"),
-            f"{structure.fiscal.month_labels()[0]} … {structure.fiscal.month_labels()[-1]}",
-        ),
+        (_("Months"), f"{labels[0]} … {labels[-1]}"),
         (
             _("How to upload"),
             _(
-                "Change month amounts only (>= 0, at most 2 decimals). Shaded cells are "
-                "locked. In a top-down plan the total of your part must stay the same. "
-                "The Total column is not read back."
+                "Change month amounts (>= 0, at most 2 decimals). A product-line row changes "
+                "that target; a bold subtotal row (a salesperson's or a unit's month or Total) "
+                "changes that node, and its rows are re-split in proportion. Don't change a "
+                "subtotal and the rows under it both unless they still agree. Shaded cells are "
+                "locked. When you upload you choose what stays the same (the row's year or the "
+                "month's total) and see every cell that will change before you confirm. Keep "
+                "the file as .xlsx: a sheet saved through CSV loses this sheet's revision and "
+                "is refused."
             ),
         ),
     ]
@@ -209,363 +417,49 @@ def plan_sheet_xlsx(*, plan: Plan, user: AbstractBaseUser | AnonymousUser) -> by
                 else WriteOnlyCell(about, value=value),
             ]
         )
+    about.protection.sheet = True
+
+
+def plan_sheet_xlsx(*, plan: Plan, user: AbstractBaseUser | AnonymousUser) -> bytes:
+    """The viewer's part of the plan as an XLSX workbook (Targets + About sheets)."""
+    plan = Plan.objects.select_related("root_org_unit").get(pk=plan.pk)  # the current revision
+    data = plan_sheet_rows(plan=plan, user=user)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(SHEET)
+    sheet.freeze_panes = f"{get_column_letter(data.first_month + 1)}2"
+    _set_widths(sheet, data)
+    sheet.protection.sheet = True
+    for option in ("formatCells", "formatColumns", "formatRows", "autoFilter"):
+        setattr(sheet.protection, option, False)  # allowed while protected
+    sheet.append([_text_cell(sheet, str(h), font=HEADER_FONT) for h in data.header])
+    for index in range(len(data.rows)):
+        sheet.append(_row_cells(sheet, data, index))
+    for cells in _check_rows(sheet, data):
+        sheet.append(cells)
+    _about_sheet(workbook, plan, data, user)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
 def plan_sheet_csv(*, plan: Plan, user: AbstractBaseUser | AnonymousUser) -> Iterator[str]:
-    """The same rows as CSV (formula-safe text, amounts as plain decimals)."""
+    """The line rows as CSV (formula-safe text, amounts as plain decimals, no subtotals)."""
     data = plan_sheet_rows(plan=plan, user=user)
-    return csv_rows(data.header, data.rows)
-
-
-# --- Upload -----------------------------------------------------------------------------------
-
-
-def _ref(row: int, column: int) -> str:
-    return f"{get_column_letter(column)}{row}"
-
-
-def _header_text(value: Any) -> str:
-    if isinstance(value, dt.datetime | dt.date):
-        return f"{value:%Y-%m}"
-    return str(value or "").strip()
-
-
-def _about(workbook: Any) -> dict[str, Any]:
-    if ABOUT not in workbook.sheetnames:
-        return {}
-    facts = {}
-    for row in workbook[ABOUT].iter_rows(min_row=1, max_col=2, values_only=True):
-        if row and row[0] is not None:
-            facts[str(row[0]).strip()] = row[1]
-    return facts
-
-
-@dataclass
-class _Parsed:
-    keys: list[tuple[int, int]]  # (salesperson_id, pl_id) per data row
-    rows: list[int]  # sheet row numbers
-    values: np.ndarray  # cents, rows x 12 (-1 where unreadable)
-    month_columns: list[int]  # 1-based sheet columns of the months
-
-
-def _row_amounts(
-    number: int, amounts: list[Any], month_cols: list[int], errors: list[dict[str, Any]]
-) -> list[int]:
-    """One row's month amounts in cents (-1 where unreadable; the reason goes to ``errors``).
-
-    Floats are read as the decimal Excel displays (``sheet_number_text``)."""
-    parsed = []
-    for m, value in enumerate(amounts):
-        problem = amount_problem(value)
-        if problem:
-            errors.append({"cell": _ref(number, month_cols[m] + 1), "message": problem})
-            parsed.append(-1)
+    body = []
+    for row in data.rows:
+        if row.kind != "line" or row.pl is None:
             continue
-        text = sheet_number_text(value) if isinstance(value, float) else str(value)
-        parsed.append(to_cents(Decimal(text.replace(",", ""))))
-    return parsed
-
-
-def _row_key(
-    structure: PlanStructure,
-    window: PlanScope,
-    number: int,
-    salesperson: tuple[str, int],
-    product_line: tuple[str, int],
-    errors: list[dict[str, Any]],
-) -> tuple[int, int] | None:
-    """(salesperson id, product line id) of a sheet row, or ``None`` with the reason in
-    ``errors``: codes outside the uploader's part read like unknown ones."""
-    sp_code, sp_col = salesperson
-    pl_code, pl_col = product_line
-    person = structure.member_by_code.get(sp_code)
-    line = structure.pl_by_code.get(pl_code)
-    if window.role != "admin" and (person is None or not window.sees(person)):
-        # Unknown and out of scope read alike: the answer never tells what exists elsewhere.
-        errors.append(
-            {
-                "cell": _ref(number, sp_col + 1),
-                "message": _("No salesperson with code “%(value)s” is visible to you.")
-                % {"value": safe_text(sp_code)},
-            }
+        chain = row.chain + [""] * (data.org_levels - len(row.chain))
+        body.append(
+            [
+                row.org.code,
+                row.org.name,
+                structure_unit_code(data.structure, row.org),
+                *chain,
+                row.pl.code,
+                row.pl.name,
+                *[from_cents(c) for c in row.cents],
+                from_cents(sum(row.cents)),
+            ]
         )
-        return None
-    if person is None:
-        errors.append(
-            {
-                "cell": _ref(number, sp_col + 1),
-                "message": _("%(code)s has no targets in this plan.")
-                % {"code": safe_text(sp_code)},
-            }
-        )
-        return None
-    if line is None or not line.is_leaf:
-        errors.append(
-            {
-                "cell": _ref(number, pl_col + 1),
-                "message": _("%(code)s is not a product line of this plan.")
-                % {"code": safe_text(pl_code)},
-            }
-        )
-        return None
-    return (person.id, line.id)
-
-
-def _parse(
-    workbook: Any, structure: PlanStructure, window: PlanScope, errors: list[dict[str, Any]]
-) -> _Parsed | None:
-    sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [_header_text(v) for v in next(rows, ())]
-    labels = structure.fiscal.month_labels()
-    names = {h.lower(): i for i, h in enumerate(header)}
-    sp_col = names.get(str(_("Salesperson")).lower(), names.get("salesperson"))
-    pl_col = names.get(str(_("Product line")).lower(), names.get("product line"))
-    month_cols = [header.index(label) if label in header else None for label in labels]
-    missing = [labels[i] for i, col in enumerate(month_cols) if col is None]
-    if sp_col is None or pl_col is None or missing:
-        errors.append(
-            {
-                "cell": "A1",
-                "message": _(
-                    "The first row must name the Salesperson and Product line columns and the "
-                    "12 months of the plan (%(months)s); download the sheet again."
-                )
-                % {"months": ", ".join(missing) or "…"},
-            }
-        )
-        return None
-    keys: list[tuple[int, int]] = []
-    numbers: list[int] = []
-    values: list[list[int]] = []
-    seen: dict[tuple[int, int], int] = {}
-    for number, row in enumerate(rows, start=2):
-        row = list(row) + [None] * max(0, len(header) - len(row))
-        sp_code = str(row[sp_col] or "").strip()
-        pl_code = str(row[pl_col] or "").strip()
-        amounts = [row[c] for c in month_cols]  # type: ignore[index]
-        if not sp_code and not pl_code and all(a is None or a == "" for a in amounts):
-            continue
-        key = _row_key(structure, window, number, (sp_code, sp_col), (pl_code, pl_col), errors)
-        if key is None:
-            continue
-        if key in seen:
-            errors.append(
-                {
-                    "cell": _ref(number, sp_col + 1),
-                    "message": _("This row repeats row %(row)s.") % {"row": seen[key]},
-                }
-            )
-            continue
-        seen[key] = number
-        keys.append(key)
-        numbers.append(number)
-        values.append(_row_amounts(number, amounts, month_cols, errors))  # type: ignore[arg-type]
-    return _Parsed(
-        keys=keys,
-        rows=numbers,
-        values=np.array(values, dtype=np.int64).reshape(-1, MONTHS),
-        month_columns=[c + 1 for c in month_cols],  # type: ignore[operator]
-    )
-
-
-def _scope_cells(structure: PlanStructure, window: PlanScope) -> list[Cell]:
-    return [
-        Cell(structure.by_opath[p], None, "year")
-        for p in window.editable
-        if p in structure.by_opath
-    ]
-
-
-def _open_workbook(file: Any, plan: Plan) -> Any:
-    """The uploaded workbook, refused unless it is an XLSX of this plan at its revision."""
-    try:
-        workbook = load_workbook(file, read_only=True, data_only=False)
-    except Exception as error:  # openpyxl raises many types for a broken file
-        raise CellsRejectedError(
-            _("Nothing was changed: this is not an XLSX workbook."),
-            errors=[{"cell": None, "message": str(error)[:200]}],
-        ) from error
-    facts = _about(workbook)
-    plan_id = facts.get(str(_("Plan id")), facts.get("Plan id"))
-    if plan_id is not None and str(plan_id).strip() != str(plan.pk):
-        raise CellsRejectedError(
-            _("Nothing was changed: this sheet belongs to another plan."),
-            errors=[
-                {
-                    "cell": f"{ABOUT}!B2",
-                    "message": _("Plan id %(id)s is not this plan.") % {"id": plan_id},
-                }
-            ],
-        )
-    revision = facts.get(str(_("Revision")), facts.get("Revision"))
-    if revision is not None and str(revision).strip() != str(plan.revision):
-        raise PlanStaleError(
-            _(
-                "The plan has changed since this sheet was downloaded (revision %(sheet)s, now "
-                "%(now)s). Download it again and redo your changes there."
-            )
-            % {"sheet": revision, "now": plan.revision}
-        )
-    return workbook
-
-
-def _sheet_edits(
-    *,
-    plan: Plan,
-    structure: PlanStructure,
-    window: PlanScope,
-    parsed: _Parsed,
-    scope_cells: list[Cell],
-    errors: list[dict[str, Any]],
-) -> list[tuple[CellTarget, int]]:
-    """The batch of edits a sheet asks for: one per month amount that differs from the plan
-    (with the amount it replaces).
-
-    A changed amount must lie in the uploader's part of the company and outside locked cells
-    (those that don't contain the part the uploader keeps); problems go to ``errors``.
-    """
-    members = np.array(sorted({sp for sp, _pl in parsed.keys}), dtype=np.int64)
-    leaves = plan_leaves_frame(plan=plan, structure=structure, salesperson_ids=members)
-    stored = {
-        (int(sp), int(pl), int(m)): int(cents)
-        for sp, pl, m, cents in leaves[["salesperson_id", "pl_id", "m", "cents"]].itertuples(
-            index=False
-        )
-    }
-    locked_cells = [
-        info.cell
-        for info in structure.constraints
-        if info.locked and not any(structure.contains(info.cell, s) for s in scope_cells)
-    ]
-    labels = structure.fiscal.month_labels()
-    items: list[tuple[CellTarget, int]] = []
-    for (sp, pl), number, values in zip(parsed.keys, parsed.rows, parsed.values, strict=True):
-        person, line = structure.members[sp], structure.pl_nodes[pl]
-        for m in range(MONTHS):
-            value, old = int(values[m]), stored.get((sp, pl, m))
-            if value < 0 or old is None or value == old:
-                continue
-            ref = _ref(number, parsed.month_columns[m])
-            cell = Cell(person, line, labels[m])
-            try:
-                ensure_may_change(window=window, structure=structure, cell=cell)
-            except ScopeError:
-                errors.append(
-                    {
-                        "cell": ref,
-                        "message": _("%(code)s is outside your part of the company.")
-                        % {"code": person.code},
-                    }
-                )
-                continue
-            if any(structure.contains(locked, cell) for locked in locked_cells):
-                errors.append({"cell": ref, "message": _("This cell is locked.")})
-                continue
-            units = whole_units_problem(structure.plan, value)
-            if units:
-                errors.append({"cell": ref, "message": units})
-                continue
-            items.append((CellTarget(cell=cell, target=value, index=len(items), ref=ref), old))
-    return items
-
-
-def _scope_total_problems(
-    *,
-    plan: Plan,
-    structure: PlanStructure,
-    edits: list[tuple[CellTarget, int]],
-    scope_cells: list[Cell],
-) -> list[dict[str, Any]]:
-    """Top-down, a sheet keeps the total of every part the uploader manages."""
-    problems: list[dict[str, Any]] = []
-    for scope in scope_cells:
-        delta = sum(
-            item.target - old for item, old in edits if structure.contains(scope, item.cell)
-        )
-        if delta:
-            old_total = db_cell_sum(plan, structure, scope)
-            problems.append(
-                {
-                    "cell": None,
-                    "message": _(
-                        "The total of %(node)s would change by %(delta)s (from %(old)s to "
-                        "%(new)s); in a top-down plan every change must be offset within it."
-                    )
-                    % {
-                        "node": scope.org.code,
-                        "delta": ("+" if delta > 0 else "") + format_cents(delta),
-                        "old": format_cents(old_total),
-                        "new": format_cents(old_total + delta),
-                    },
-                }
-            )
-    return problems
-
-
-@transaction.atomic
-def plan_sheet_upload(
-    *,
-    plan: Plan,
-    file: Any,
-    actor: AbstractBaseUser | None,
-    reason: str = "",
-) -> EditResult:
-    """Apply an edited XLSX of the plan's grid as one audited change, or refuse it whole.
-
-    The sheet becomes a batch of edits, one per month amount it changes, applied by the same
-    path as a single edit or a paste (``cells_apply``). Validated like a set of edits: the
-    plan is a draft (and the sheet is this plan's, at its current revision); changed cells
-    lie in the uploader's subtree, outside locked cells, are amounts >= 0 with at most 2
-    decimals; bounds hold; in top-down mode the total of every subtree the uploader manages
-    (the plan total for an admin) is unchanged and nothing else moves. Errors name the
-    sheet cell ("F12: ...") and ``CellsRejectedError`` lists all of them.
-    """
-    plan = plan_lock(plan=plan)
-    ensure_editable(plan)
-    structure = plan_structure_get(plan=plan)
-    window = actor_scope(actor=actor, structure=structure)
-    workbook = _open_workbook(file, plan)
-    errors: list[dict[str, Any]] = []
-    parsed = _parse(workbook, structure, window, errors)
-    workbook.close()
-    if parsed is None or not parsed.keys:
-        if not errors:
-            errors.append({"cell": "A2", "message": _("The sheet has no rows.")})
-        raise CellsRejectedError(_("Nothing was changed: the sheet can't be read."), errors=errors)
-    scope_cells = _scope_cells(structure, window)
-    edits = _sheet_edits(
-        plan=plan,
-        structure=structure,
-        window=window,
-        parsed=parsed,
-        scope_cells=scope_cells,
-        errors=errors,
-    )
-    if plan.mode == Plan.Mode.TOP_DOWN and not errors:
-        errors.extend(
-            _scope_total_problems(
-                plan=plan, structure=structure, edits=edits, scope_cells=scope_cells
-            )
-        )
-    if not errors:
-        try:
-            return cells_apply(
-                plan=plan,
-                structure=structure,
-                items=[item for item, _old in edits],
-                action=PlanChange.Action.UPLOAD,
-                actor=actor,
-                reason=reason,
-                grouping="scope",
-                scope_cells=scope_cells,
-            )
-        except AllocationError as error:
-            errors.append({"cell": error.child, "message": error.message})
-    raise CellsRejectedError(
-        _("Nothing was changed: %(count)s problem(s) in the sheet.") % {"count": len(errors)},
-        errors=errors[:MAX_UPLOAD_ERRORS],
-    )
+    return csv_rows(data.header, body)

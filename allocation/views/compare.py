@@ -63,6 +63,9 @@ def _compare_result(
     return {
         "plans": chosen,
         "labels": [_plan_label(p) for p in chosen],
+        "columns": [
+            {"label": _plan_label(p), "rebase_query": _rebase_query(request, p.pk)} for p in chosen
+        ],
         "rows": table,
         "group_label": group_label,
         "totals": [
@@ -86,6 +89,13 @@ def _compare_result(
             ],
         },
     }
+
+
+def _rebase_query(request: HttpRequest, plan_id: int) -> str:
+    """The page's query with ``plan_id`` as the baseline."""
+    query = request.GET.copy()
+    query["baseline"] = str(plan_id)
+    return query.urlencode()
 
 
 @login_required

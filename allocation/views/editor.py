@@ -107,21 +107,10 @@ def _editor_strings() -> dict[str, str]:
     return {
         "expand": _("Expand %(name)s"),
         "collapse": _("Collapse %(name)s"),
-        "loading": _("Loading the grid…"),
         "loaded": _("Grid loaded: %(rows)s rows."),
         "empty": _("The plan has no targets yet. An administrator allocates it."),
-        "saving": _("Saving…"),
-        "saved": _("Saved %(cell)s: %(old)s → %(new)s. %(count)s cells in view changed."),
-        "pasted": _("Pasted %(count)s cells as one change. %(changed)s cells in view changed."),
-        "uploaded": _("Sheet applied as one change: %(count)s cells."),
-        "locked": _("Locked %(cell)s."),
-        "unlocked": _("Unlocked %(cell)s."),
-        "bounds_saved": _("Bounds of %(cell)s saved."),
-        "lock": _("Lock"),
-        "unlock": _("Unlock"),
         "locked_mark": _("locked"),
         "bounds_mark": _("bounds %(min)s – %(max)s"),
-        "read_only": _("read-only"),
         "edit_label": _("New amount for %(cell)s"),
         "no_edit": _("You can't change this cell."),
         "not_a_number": _("Enter an amount such as 1,234.50 or 12万."),
@@ -132,7 +121,7 @@ def _editor_strings() -> dict[str, str]:
         "paste_select": _("Select the cell where the pasted block should start."),
         "upload_rejected": _("The sheet was refused; nothing was changed:"),
         "upload_choose": _("Choose an XLSX file first."),
-        "upload_running": _("Sheet received; checking and applying it…"),
+        "upload_running": _("Sheet received; reading it and working out what it changes…"),
         "network": _("The server could not be reached. Nothing was changed."),
         "all_lines": _("all lines"),
         "year": pgettext("plan grid column", "Year"),
@@ -144,7 +133,6 @@ def _editor_strings() -> dict[str, str]:
         "history_empty": _("No changes yet."),
         "days_pick": _("Select a month cell of a salesperson to see day-level targets."),
         "days_none": _("No working days in this month."),
-        "load_more": _("Load more"),
         "working": _("Working…"),
         "confirm_allocate": _(
             "Re-allocate the plan with its methods? Every unlocked number is replaced."
@@ -152,8 +140,76 @@ def _editor_strings() -> dict[str, str]:
         "reason_required": _("Give a reason."),
         "date_required": _("Give a date."),
         "cell_of": _("%(row)s · %(line)s · %(period)s"),
-        "history_of": _("History of %(cell)s"),
         "days_of": _("Day-level targets of %(cell)s"),
+        **_change_strings(),
+    }
+
+
+def _change_strings() -> dict[str, str]:
+    """The result lines of changes (edits, pastes, uploads, undo, locks) plan_editor.js and
+    plan_changes.js show."""
+    return {
+        "saving": _("Saving…"),
+        "saved": _(
+            "Saved %(cell)s: %(old)s → %(new)s. %(rule)s %(count)s cells in view changed "
+            "(highlighted)."
+        ),
+        "not_saved": _("%(cell)s was not changed; the reason is shown at the cell."),
+        "pasted": _(
+            "Pasted %(count)s cells as one change. %(rule)s %(changed)s cells in view changed "
+            "(highlighted)."
+        ),
+        "paste_failed": _("Nothing was pasted; the reasons are listed above the grid."),
+        "kept_summary": _(
+            "Rule “keep %(rule)s”: %(kept)s stayed the same and %(moved)s cells next to it "
+            "rebalanced."
+        ),
+        "followed_up": _("Bottom-up plan: the totals above it followed."),
+        "resplit_all": _("The plan total changed: every unlocked cell was re-split in proportion."),
+        "keep_row_year": _("the row's year"),
+        "keep_period_total": _("the month's total"),
+        "keep_chosen": _("From now on a change keeps %(rule)s."),
+        "uploaded": _(
+            "Sheet applied as one change: %(count)s cells moved, %(changed)s of them in view "
+            "(highlighted)."
+        ),
+        "upload_previewed": _(
+            "Sheet read: %(count)s cells would change. Check the preview below, then confirm "
+            "or discard it."
+        ),
+        "upload_failed": _("The sheet was refused; nothing was changed."),
+        "upload_confirm_refused": _("The preview could not be applied; nothing was changed."),
+        "upload_discarded": _("The upload was discarded; nothing was changed."),
+        "preview_summary": _(
+            "Cells changed in the sheet: %(edits)s. Cells that will change in all, with “keep "
+            "%(rule)s”: %(leaves)s (totals that stay the same: %(kept)s)."
+        ),
+        "preview_summary_bottom_up": _(
+            "Cells changed in the sheet: %(edits)s. Cells that will change in all: %(leaves)s; "
+            "the totals above them follow."
+        ),
+        "preview_total": _("The plan total will be %(total)s."),
+        "preview_nothing": _("The sheet changes nothing."),
+        "preview_leaves": _("Every cell that will change (%(count)s)"),
+        "preview_leaves_truncated": _("Cells that will change: the first %(shown)s of %(count)s"),
+        "preview_set": _("set by the sheet"),
+        "preview_rebalanced": _("rebalanced"),
+        "undo_label": _("Undo your last change (%(cells)s)"),
+        "undo_title": _("Made at %(when)s"),
+        "undoing": _("Undoing your last change…"),
+        "undone": _("Undone: %(cells)s is back as before; %(count)s cells in view changed."),
+        "undo_refused": _("Not undone: %(message)s"),
+        "locked": _("Locked %(cell)s."),
+        "unlocked": _("Unlocked %(cell)s."),
+        "lock_failed": _("%(cell)s was not locked."),
+        "unlock_failed": _("%(cell)s was not unlocked."),
+        "bounds_saved": _("Bounds of %(cell)s saved."),
+        "bounds_failed": _("The bounds of %(cell)s were not saved."),
+        "line_shown": _("Showing %(line)s."),
+        "lock": _("Lock"),
+        "unlock": _("Unlock"),
+        "lock_cell": _("Lock %(cell)s"),
+        "unlock_cell": _("Unlock %(cell)s"),
     }
 
 
@@ -302,6 +358,7 @@ def _editor_config(
             "archive",
             "new-version",
             "respread",
+            "undo",
         )
     }
     api["scenario"] = reverse("api-plan-scenario-create", args=[plan.pk])

@@ -17,7 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from allocation.forms import MeasureAddForm, PlanCreateForm
 from allocation.models import Plan
-from allocation.selectors import org_unit_list, plan_get, plan_list, plan_scope_totals
+from allocation.selectors import (
+    company_currency,
+    org_unit_list,
+    org_unit_tree_order,
+    plan_get,
+    plan_list,
+    plan_scope_totals,
+)
 from allocation.services import measure_plan_create, plan_create
 from allocation.views.common import (
     PLANS_PER_PAGE,
@@ -29,6 +36,7 @@ from allocation.views.common import (
 )
 from salesalloc.core.exceptions import ApplicationError
 from salesalloc.core.money import from_cents
+from salesalloc.core.queryparams import page_of
 from salesalloc.core.users import acting_user
 
 # --- the list -------------------------------------------------------------------------------
@@ -54,7 +62,7 @@ def plans_page(request: HttpRequest) -> HttpResponse:
         .order_by("-fiscal_year", "name", "-version", "pk")
     )
     paginator = Paginator(plans, PLANS_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = page_of(request, paginator)
     items = list(page.object_list)
     children = list(visible.filter(measure_of__in=[p.pk for p in items]).order_by("pk"))
     totals = plan_scope_totals(user=request.user, plan_ids=[p.pk for p in items + children])
@@ -85,9 +93,11 @@ def plans_page(request: HttpRequest) -> HttpResponse:
 def plan_new(request: HttpRequest) -> HttpResponse:
     """Admins: a new draft plan with its methods; optionally allocated right away."""
     require_admin(request)
-    units = org_unit_list(user=request.user).order_by("path")
+    units = org_unit_tree_order(org_unit_list(user=request.user))
     levels = split_levels(request=request, root=None)
-    form = PlanCreateForm(request.POST or None, org_units=units, levels=levels)
+    form = PlanCreateForm(
+        request.POST or None, org_units=units, levels=levels, currency=company_currency()
+    )
     if request.method == "POST" and form.is_valid():
         try:
             plan = plan_create(actor=acting_user(request.user), **form.plan_values())

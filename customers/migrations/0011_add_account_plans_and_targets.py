@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('allocation', '0008_add_plan_measures_and_actual_measures'),
+        ('allocation', '0010_add_plan_measures_and_actual_measures'),
         ('customers', '0010_orderline_salesperson_date_customer_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -62,6 +62,7 @@ from customers.tiers.services import (
     tier_settings_update,
 )
 from salesalloc.core.export import export_response
+from salesalloc.core.queryparams import page_of, warn_query_problems
 
 CUSTOMERS_PER_PAGE = 50
 ORDERS_SHOWN = 50
@@ -107,9 +108,9 @@ def _customer_rows(
         salespeople=[(code, f"{code} {name}") for code, name in people],
         regions=regions,
     )
-    if form.is_bound and not form.is_valid():
-        return form, (runs[0] if runs else None), CustomerTier.objects.none()
-    data = form.cleaned_data if form.is_bound else {}
+    # A filter the address can't use is named in a message; the list shows the defaults.
+    problems = warn_query_problems(request, form)
+    data = form.cleaned_data if form.is_bound and not problems else {}
     run = next((r for r in runs if r.pk == data.get("run")), runs[0] if runs else None)
     if run is None:
         return form, None, CustomerTier.objects.none()
@@ -162,7 +163,7 @@ def customer_tier_page(request: HttpRequest) -> HttpResponse:
         rule = rules.get(item["key"])
         item["label"] = rule.name if rule else (item["key"] or _("No tier"))
     paginator = Paginator(rows, CUSTOMERS_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = page_of(request, paginator)
     chart = {
         "labels": [item["label"] for item in distribution],
         "customers": [item["customers"] for item in distribution],

@@ -17,6 +17,7 @@ from performance.alerts.models import Alert
 from performance.alerts.selectors import alert_get, alert_list, alert_message, alert_subject
 from performance.alerts.services import alert_acknowledge, alert_resolve
 from salesalloc.core.exceptions import ApplicationError
+from salesalloc.core.queryparams import warn_query_problems
 
 
 class AlertFilterForm(forms.Form):
@@ -47,6 +48,7 @@ def alert_list_page(request: HttpRequest) -> HttpResponse:
     if scope.role == "none":
         raise PermissionDenied
     form = AlertFilterForm(request.GET or None)
+    warn_query_problems(request, form)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     status = data.get("status") or ""
     alerts = alert_list(

@@ -17,6 +17,7 @@ from performance.commissions.selectors import commission_plan_list, commission_s
 from performance.commissions.services import commission_statement_approve, commission_statement_pay
 from salesalloc.core.exceptions import ApplicationError
 from salesalloc.core.export import export_response
+from salesalloc.core.queryparams import warn_bad_param
 
 LIST_LIMIT = 500
 
@@ -31,12 +32,18 @@ def commission_list(request: HttpRequest) -> HttpResponse:
     rows = commission_statement_list(user=request.user)
     plan_id = request.GET.get("plan", "")
     period = request.GET.get("period", "")
-    if plan_id.isdigit():
+    if plan_id and not any(str(p.pk) == plan_id for p in plans):
+        warn_bad_param(request, "plan", _("no such commission plan"))
+        plan_id = ""
+    if plan_id:
         rows = rows.filter(plan_id=int(plan_id))
     elif plans:
         plan_id = str(plans[0].pk)
         rows = rows.filter(plan_id=plans[0].pk)
     periods = sorted(set(rows.values_list("period", flat=True)))
+    if period and period not in periods:
+        warn_bad_param(request, "period", _("no statements for that period"))
+        period = ""
     if period:
         rows = rows.filter(period=period)
     return render(

@@ -17,6 +17,7 @@ from performance.costs.services import NO_TIERS
 from performance.periods import parse_period
 from salesalloc.core.export import export_response
 from salesalloc.core.money import CENT, money_str
+from salesalloc.core.queryparams import warn_bad_param
 
 
 @login_required
@@ -31,9 +32,11 @@ def contribution_margin_page(request: HttpRequest) -> HttpResponseBase:
     try:
         period = parse_period(label)
     except ValueError:
-        period = parse_period(default)
+        warn_bad_param(request, "period", _("give a period as 2019, 2019-Q1 or 2019-03"))
+        period = parse_period(latest or default)
     dimension = request.GET.get("dimension", CostPool.Dimension.ORG_UNIT)
     if dimension not in CostPool.Dimension.values:
+        warn_bad_param(request, "dimension", _("not a dimension of cost pools"))
         dimension = CostPool.Dimension.ORG_UNIT
     if dimension != CostPool.Dimension.ORG_UNIT and not scope.is_admin:
         raise PermissionDenied

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from allocation.access import viewer_scope
 from performance.scorecards.selectors import group_rows, scorecard_list, scorecard_template_list
 from salesalloc.core.money import money_str
+from salesalloc.core.queryparams import warn_bad_param
 
 
 @login_required
@@ -22,12 +23,18 @@ def scorecard_ranking(request: HttpRequest) -> HttpResponse:
     templates = list(scorecard_template_list(user=request.user))
     template_id = request.GET.get("template", "")
     template = next((t for t in templates if str(t.pk) == template_id), None)
+    if template is None and template_id:
+        warn_bad_param(request, "template", _("no such scorecard template"))
     if template is None and templates:
         template = templates[0]
     rows = scorecard_list(user=request.user)
     rows = rows.filter(template=template) if template else rows.none()
     periods = list(dict.fromkeys(rows.order_by("position").values_list("period", flat=True)))
-    period = request.GET.get("period") or (periods[-1] if periods else "")
+    period = request.GET.get("period") or ""
+    if period and period not in periods:
+        warn_bad_param(request, "period", _("no scorecards for that period"))
+        period = ""
+    period = period or (periods[-1] if periods else "")
     cards = list(rows.filter(period=period))
     groups = group_rows(cards)
     chart = {

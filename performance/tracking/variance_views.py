@@ -28,6 +28,7 @@ from performance.tracking.views import _money, _percent, band
 from salesalloc.core.db import use_replica
 from salesalloc.core.export import export_response
 from salesalloc.core.money import from_cents
+from salesalloc.core.queryparams import warn_query_problems
 
 
 class VarianceForm(forms.Form):
@@ -103,6 +104,7 @@ def variance_report(request: HttpRequest) -> HttpResponse | StreamingHttpRespons
     units = list(org_unit_list(user=request.user).order_by("path")) if scope.can_manage else []
     lines = list(ProductLine.objects.order_by("path"))
     form = VarianceForm(request.GET or None, years=years, units=units, lines=lines)
+    warn_query_problems(request, form)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     year = data.get("year") or today.year
     period = data.get("period") or "month"

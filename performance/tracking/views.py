@@ -47,6 +47,7 @@ from performance.tracking.selectors import (
 )
 from salesalloc.core.db import use_replica
 from salesalloc.core.money import from_cents
+from salesalloc.core.queryparams import query_problems, warn_query_problems
 
 
 class DashboardForm(forms.Form):
@@ -237,6 +238,7 @@ def _dashboard_context(
     years = tracking_years(user=request.user, today=today)
     lines = list(ProductLine.objects.order_by("path"))
     form = DashboardForm(request.GET or None, years=years, lines=lines)
+    problems = query_problems(form)  # shown in the (cached) fragment itself
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     year = data.get("year") or today.year
     from performance.tracking.selectors import Resolved, tracking_node_get, tracking_plan_get
@@ -282,6 +284,7 @@ def _dashboard_context(
     return {
         "scope": scope,
         "form": form,
+        "query_problems": problems,
         "result": result,
         "main": main,
         "tiles": _tiles(main),
@@ -451,6 +454,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     years = tracking_years(user=request.user, today=today)
     units = list(org_unit_list(user=request.user).order_by("path")) if scope.can_manage else []
     form = RankingForm(request.GET or None, years=years, units=units)
+    warn_query_problems(request, form)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     year = data.get("year") or today.year
     org_unit = (data.get("org_unit") or None) if scope.can_manage else None

@@ -23,11 +23,36 @@ from salesalloc.core.outages import outage_error
 
 
 class StandardPagination(PageNumberPagination):
-    """``{"count", "next", "previous", "results"}``; ``page_size`` honoured up to 500."""
+    """``{"count", "next", "previous", "results"}``; ``page_size`` honoured up to 500.
+
+    A ``page`` or ``page_size`` that is not a whole number from 1 is a 400 naming it (a
+    page past the end stays DRF's 404 "Invalid page.").
+    """
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_number(self, request: Any, paginator: Any) -> Any:
+        number = super().get_page_number(request, paginator)
+        if number not in self.last_page_strings and not _positive_int(number):
+            raise exceptions.ValidationError(
+                {self.page_query_param: [_("A page is a whole number from 1.")]}
+            )
+        return number
+
+    def get_page_size(self, request: Any) -> int | None:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw not in (None, "") and not _positive_int(raw):
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("A page size is a whole number from 1 to %(max)s.")
+                        % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return super().get_page_size(request)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
@@ -37,6 +62,11 @@ class StandardPagination(PageNumberPagination):
             elif parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size})
         return parameters
+
+
+def _positive_int(value: Any) -> bool:
+    text = str(value).strip()
+    return text.isdigit() and int(text) >= 1
 
 
 class MoneyField(BoundedDecimalField):

@@ -42,7 +42,7 @@ from salesalloc.core.money import MoneySum
 from salesalloc.demo import COMPANY_CODE
 from salesalloc.demo.accounts import demo_accounts_create
 from salesalloc.demo.incentives import demo_incentives_create
-from salesalloc.demo.plan import demo_plan_create
+from salesalloc.demo.plan import demo_draft_plan_create, demo_plan_create
 from salesalloc.demo.relief import demo_relief_create
 from salesalloc.demo.tiers import demo_tiers_create
 from salesalloc.pipeline import recompute_all
@@ -99,6 +99,7 @@ class DemoSummary:
     territory_rules: int = 0
     import_job_id: int | None = None
     plan_id: int | None = None
+    draft_plan_id: int | None = None
     tier_runs: int = 0
     lines_imported: int = 0
     net_sales: Decimal = Decimal(0)
@@ -166,7 +167,11 @@ def demo_company_create(*, frame: pd.DataFrame) -> tuple[DemoSummary, dict[str, 
     summary = DemoSummary()
     admin = _user("admin", first="Ada", last="Admin", superuser=True)
     root = org_unit_create(
-        code=COMPANY_CODE, name="Superstore Inc.", kind=OrgUnit.Kind.COMPANY, actor=admin
+        code=COMPANY_CODE,
+        name="Superstore Inc.",
+        kind=OrgUnit.Kind.COMPANY,
+        currency="USD",  # the Superstore orders are in US dollars
+        actor=admin,
     )
     territories: dict[str, str] = {}
     for code, name, (username, first, last), teams in REGIONS:
@@ -254,6 +259,7 @@ def demo_load(*, progress: Callable[[int, int], None] | None = None) -> DemoSumm
         # actuals now, so compute them here too (idempotent, same rows).
         recompute_all(kind="manual", actor=admin, inline=True)
     plan = demo_plan_create(actor=admin)
+    summary.draft_plan_id = demo_draft_plan_create(actor=admin).pk
     summary.tier_runs = len(demo_tiers_create(actor=admin))
     demo_incentives_create(plan=plan, actor=admin)
     demo_accounts_create(plan=plan, actor=admin)

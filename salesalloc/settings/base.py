@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "salesalloc.core.outages.OutageMiddleware",
     "salesalloc.middleware.EmbeddedSweepMiddleware",
+    "salesalloc.middleware.MethodNotAllowedPageMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -365,6 +366,8 @@ SALESALLOC_XLSX_MAX_COMPRESSION_RATIO = env.int(
 SALESALLOC_CSV_MAX_LINES = env.int("SALESALLOC_CSV_MAX_LINES", default=2_000_000)
 SALESALLOC_CSV_MAX_LINE_BYTES = env.int("SALESALLOC_CSV_MAX_LINE_BYTES", default=64 * 1024)
 # An edited plan sheet (the editor's XLSX upload), before it is unpacked.
+# The company's currency (ISO 4217) when its top org unit names none: new plans default to it.
+SALESALLOC_CURRENCY = env.str("SALESALLOC_CURRENCY", default="CNY").upper()
 SALESALLOC_PLAN_UPLOAD_MAX_BYTES = env.int(
     "SALESALLOC_PLAN_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024
 )

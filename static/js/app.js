@@ -5,6 +5,16 @@
   root.classList.remove("no-js");
   root.classList.add("js");
 
+  /* The one way pages show a moment (salesalloc/core/dates.py does the same on the server):
+     "2019-03-31 14:05" in the site's time zone. The API writes timestamps in that zone with
+     its offset ("2019-03-31T14:05:09.123+08:00"), so the wall-clock digits are read as they
+     are and never moved into the browser's own zone. */
+  function formatWhen(iso) {
+    var match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(String(iso || ""));
+    return match ? match[1] + " " + match[2] : String(iso || "");
+  }
+  window.salesalloc = Object.assign(window.salesalloc || {}, { formatWhen: formatWhen });
+
   function ready(fn) {
     if (document.readyState !== "loading") fn();
     else document.addEventListener("DOMContentLoaded", fn);

@@ -149,6 +149,59 @@
     statusEl.textContent = message;
   }
 
+  // --- the keep rule: what stays the same when a cell changes (remembered per browser) -------
+
+  var KEEP_KEY = "salesalloc.keepRule";
+  var KEEP_RULES = ["row_year", "period_total"];
+
+  function keepRule() {
+    var checked = document.querySelector("#keep-rule input[name=keep]:checked");
+    return checked ? checked.value : "row_year";
+  }
+
+  function keepLabel(rule) {
+    return rule === "period_total" ? S.keep_period_total : S.keep_row_year;
+  }
+
+  function setKeep(rule, remember) {
+    if (KEEP_RULES.indexOf(rule) === -1) return;
+    document.querySelectorAll("#keep-rule input[name=keep]").forEach(function (input) {
+      input.checked = input.value === rule;
+    });
+    var uploadKeep = document.getElementById("upload-keep");
+    if (uploadKeep) uploadKeep.value = rule;
+    if (remember) {
+      try { window.localStorage.setItem(KEEP_KEY, rule); } catch (e) { /* private mode */ }
+    }
+  }
+
+  (function initKeep() {
+    var stored = null;
+    try { stored = window.localStorage.getItem(KEEP_KEY); } catch (e) { stored = null; }
+    if (stored) setKeep(stored, false);
+    document.querySelectorAll("#keep-rule input[name=keep]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        setKeep(input.value, true);
+        say(fmt(S.keep_chosen, { rule: keepLabel(input.value) }));
+      });
+    });
+    var uploadKeep = document.getElementById("upload-keep");
+    if (uploadKeep) {
+      uploadKeep.addEventListener("change", function () { setKeep(uploadKeep.value, true); });
+    }
+  })();
+
+  /* The result line of a change: the rule that applied, what stayed, what rebalanced. */
+  function ruleSummary(body) {
+    if (!body.keep) return S.followed_up;
+    if (!body.kept || !body.kept.length) return S.resplit_all;
+    return fmt(S.kept_summary, {
+      rule: keepLabel(body.keep),
+      kept: body.kept.map(function (cell) { return cell.label; }).join(", "),
+      moved: (body.rebalanced || []).length
+    });
+  }
+
   function showAlert(title, items) {
     alertEl.innerHTML = "";
     if (!title) { alertEl.hidden = true; return; }
@@ -406,7 +459,7 @@
         if (td) {
           td.classList.remove("is-changed");
           void td.offsetWidth; // restart the highlight animation
-          td.classList.add("is-changed");
+          td.classList.add("is-changed", "is-moved");
           td.dataset.changed = "true";
         }
       }
@@ -422,7 +475,7 @@
   function clearFlash() {
     table.querySelectorAll("[data-changed]").forEach(function (td) {
       delete td.dataset.changed;
-      td.classList.remove("is-changed", "is-edited");
+      td.classList.remove("is-changed", "is-moved", "is-edited");
     });
   }
 
@@ -661,7 +714,8 @@
     var payload = Object.assign(coords(row, editing.period), {
       amount: amount,
       reason: reasonEl ? reasonEl.value : "",
-      revision: state.revision
+      revision: state.revision,
+      keep: keepRule()
     });
     setBusy(1);
     request("POST", cfg.api["cell-edit"], payload).then(function (response) {
@@ -676,11 +730,12 @@
         editing.input.setAttribute("aria-invalid", "true");
         showCellError(editing.td, response.body.message || S.network);
         editing.input.focus();
-        say("");
+        say(fmt(S.not_saved, { cell: cellLabel(row, editing.period) }));
         return;
       }
       state.revision = response.body.revision;
       var change = response.body.changes[0];
+      var result = response.body;
       hideCellError();
       finishEdit(true);
       refreshAfterChange(editing.key + "|" + editing.period).then(function (changed) {
@@ -688,8 +743,10 @@
           cell: cellLabel(row, editing.period),
           old: money(change ? change.old_amount : editing.raw),
           new: money(change ? change.new_amount : amount),
+          rule: ruleSummary(result),
           count: changed
         }));
+        changedHook(result);
         if (step) move(0, step);
       }, function (failure) { say(failure.body ? failure.body.message : S.network); });
     }).finally(function () { setBusy(-1); });
@@ -734,7 +791,8 @@
     request("POST", cfg.api["cell-paste"], {
       cells: cells,
       reason: reasonEl ? reasonEl.value : "",
-      revision: state.revision
+      revision: state.revision,
+      keep: keepRule()
     }).then(function (response) {
       if (!response.ok) {
         var items = (response.body.errors || []).map(function (error) {
@@ -748,13 +806,15 @@
           return where ? where + ": " + error.message : error.message;
         });
         showAlert((S.paste_rejected + " " + (response.body.message || "")).trim(), items);
-        say("");
+        say(S.paste_failed);
         if (response.body.code === "plan_stale") refreshAfterChange();
         return;
       }
       state.revision = response.body.revision;
+      var result = response.body;
       return refreshAfterChange().then(function (changed) {
-        say(fmt(S.pasted, { count: cells.length, changed: changed }));
+        say(fmt(S.pasted, { count: cells.length, rule: ruleSummary(result), changed: changed }));
+        changedHook(result);
       });
     }).finally(function () { setBusy(-1); });
   }
@@ -775,6 +835,7 @@
     })).then(function (response) {
       if (!response.ok) {
         if (td) showCellError(td, response.body.message || S.network);
+        say(fmt(locked ? S.lock_failed : S.unlock_failed, { cell: cellLabel(row, period) }));
         return;
       }
       return refreshAfterChange().then(function () {
@@ -846,6 +907,7 @@
         if (!response.ok) {
           boundsError.textContent = response.body.message || S.network;
           boundsError.hidden = false;
+          say(fmt(S.bounds_failed, { cell: cellLabel(row, period) }));
           return;
         }
         closeBounds(false);
@@ -882,8 +944,11 @@
     document.getElementById("cell-constraint").textContent = parts.join(", ") || "–";
     if (lockButton) {
       var mayLock = editable(row, period) && state.active.col > 0;
+      var isLocked = Boolean(info && info.locked);
       lockButton.disabled = !mayLock;
-      lockButton.setAttribute("aria-pressed", info && info.locked ? "true" : "false");
+      lockButton.textContent = isLocked ? S.unlock : S.lock;
+      lockButton.classList.toggle("is-locked", isLocked);
+      lockButton.setAttribute("aria-label", fmt(isLocked ? S.unlock_cell : S.lock_cell, { cell: cellLabel(row, period) }));
       boundsButton.disabled = !mayLock;
     }
     if (boundsPopover && rowChanged !== undefined) closeBounds(false);
@@ -953,11 +1018,7 @@
   daysBox.addEventListener("toggle", function () { if (daysBox.open) loadDays(); });
 
   function formatDate(iso) {
-    try {
-      return new Intl.DateTimeFormat(cfg.locale, { dateStyle: "short", timeStyle: "short" }).format(new Date(iso));
-    } catch (e) {
-      return iso;
-    }
+    return window.salesalloc.formatWhen(iso);
   }
 
   function changeLine(change) {
@@ -1066,6 +1127,7 @@
       clearFlash();
       render();
       refreshSidePanels();
+      say(fmt(S.line_shown, { line: lineLabel() }));
     }, function (failure) { showAlert(failure.body ? failure.body.message : S.network); })
       .finally(function () { setBusy(-1); });
   });
@@ -1084,82 +1146,6 @@
     state.expanded.clear();
     render();
   });
-
-  // --- upload ---------------------------------------------------------------------------------
-
-  var UPLOAD_POLL_MS = 500;
-  var uploadForm = document.getElementById("upload-form");
-  if (uploadForm) {
-    var uploadErrors = document.getElementById("upload-errors");
-    uploadForm.addEventListener("submit", function (event) {
-      event.preventDefault();
-      uploadErrors.hidden = true;
-      var file = document.getElementById("upload-file").files[0];
-      if (!file) {
-        uploadErrors.textContent = S.upload_choose;
-        uploadErrors.hidden = false;
-        return;
-      }
-      var data = new FormData();
-      data.append("file", file);
-      data.append("reason", reasonEl ? reasonEl.value : "");
-      var button = uploadForm.querySelector("button[type=submit]");
-      button.disabled = true;
-      setBusy(1);
-      // The server answers 202 with a job at once and reads the sheet in the background:
-      // poll the job until it has been applied or refused.
-      function showRefusal(body) {
-        uploadErrors.innerHTML = "";
-        var p = document.createElement("p");
-        p.textContent = S.upload_rejected + " " + (body.message || "");
-        uploadErrors.appendChild(p);
-        var errors = body.errors || [];
-        if (errors.length) {
-          var list = document.createElement("ul");
-          errors.forEach(function (error) {
-            var li = document.createElement("li");
-            li.textContent = (error.cell ? error.cell + ": " : "") + error.message;
-            list.appendChild(li);
-          });
-          uploadErrors.appendChild(list);
-        }
-        uploadErrors.hidden = false;
-      }
-      function finished(job) {
-        if (job.status === "queued" || job.status === "running") {
-          return new Promise(function (resolve) { setTimeout(resolve, UPLOAD_POLL_MS); })
-            .then(function () { return request("GET", job.url); })
-            .then(function (response) {
-              if (!response.ok) return { status: "failed", message: response.body.message };
-              return finished(response.body);
-            });
-        }
-        return Promise.resolve(job);
-      }
-      request("POST", cfg.api.upload, data, true).then(function (response) {
-        if (!response.ok) {
-          showRefusal(response.body);
-          return;
-        }
-        say(S.upload_running);
-        return finished(response.body).then(function (job) {
-          if (job.status !== "succeeded") {
-            say("");
-            showRefusal(job);
-            return;
-          }
-          state.revision = job.result.revision;
-          uploadForm.reset();
-          return refreshAfterChange().then(function () {
-            say(fmt(S.uploaded, { count: job.result.leaf_count }));
-          });
-        });
-      }).finally(function () {
-        button.disabled = false;
-        setBusy(-1);
-      });
-    });
-  }
 
   // --- lifecycle ------------------------------------------------------------------------------
 
@@ -1279,7 +1265,21 @@
     });
   }).finally(function () { setBusy(-1); });
 
+  function changedHook(body) {
+    if (typeof editor.onChanged === "function") editor.onChanged(body);
+  }
+
   editor.parseAmount = parseAmount;
   editor.money = money;
   editor.paste = pasteBlock;
+  editor.cfg = cfg;
+  editor.fmt = fmt;
+  editor.say = say;
+  editor.request = request;
+  editor.refreshAfterChange = refreshAfterChange;
+  editor.keepRule = keepRule;
+  editor.keepLabel = keepLabel;
+  editor.ruleSummary = ruleSummary;
+  editor.escapeHtml = escapeHtml;
+  editor.setBusy = setBusy;
 })();

@@ -9,7 +9,7 @@ import pytest
 from django.db.models import Sum
 
 from allocation.models import ActualCell, OrgUnit, Plan, TargetCell
-from salesalloc.demo.plan import demo_plan_create
+from salesalloc.demo.plan import demo_draft_plan_create, demo_plan_create
 from tests.factories import OrgUnitFactory, ProductLineFactory, SalespersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_plan_is_last_years_actuals_plus_ten_percent_and_published():
     admin = UserFactory(username="admin", is_superuser=True)
-    root = OrgUnitFactory(code="SUPERSTORE", kind=OrgUnit.Kind.COMPANY)
+    root = OrgUnitFactory(code="SUPERSTORE", kind=OrgUnit.Kind.COMPANY, currency="USD")
     west = OrgUnitFactory(code="WEST", kind=OrgUnit.Kind.REGION, parent=root)
     people = [SalespersonFactory(code=f"W0{i}", org_unit=west) for i in (1, 2)]
     furniture = ProductLineFactory(code="FUR")
@@ -68,3 +68,15 @@ def test_the_demo_plan_is_last_years_actuals_plus_ten_percent_and_published():
     w02_units = TargetCell.objects.filter(plan=quantity, salesperson=people[1])
     assert w02_units.aggregate(s=Sum("amount"))["s"] == Decimal(237)
     assert Plan.objects.count() == 3
+
+    assert plan.currency == "USD"  # the company's, on its top unit
+
+    draft = demo_draft_plan_create(actor=admin)
+
+    # 2019: 10,804.914 again; + 10 % -> 11,885; split by 2017-2019, left a draft
+    assert (draft.status, draft.fiscal_year, draft.currency) == ("draft", 2020, "USD")
+    assert draft.total_amount == Decimal("11885.00")
+    assert TargetCell.objects.filter(plan=draft).aggregate(s=Sum("amount"))["s"] == Decimal("11885")
+    assert draft.method_config["org"]["base_from"] == "2017-01"
+    assert demo_draft_plan_create(actor=admin) == draft
+    assert Plan.objects.count() == 4  # the draft has no measure plans

@@ -140,6 +140,7 @@ PLAN_READS = [
             "days/?month=2019-03",
             "days/export/?month=2019-03",
             "acknowledgements/",
+            "undo/",
         )
     ),
 ]
@@ -164,7 +165,10 @@ PLAN_WRITES = [
             "cells/edit",
             "cells/paste",
             "cells/lock",
+            "undo",
             "upload",
+            "uploads/1/confirm",
+            "uploads/1/discard",
             "acknowledge",
         )
     ),

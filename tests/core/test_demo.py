@@ -130,7 +130,21 @@ def test_load_demo_twice_changes_nothing(demo):
     call_command("load_demo", stdout=out)
     assert "already loaded" in out.getvalue()
     assert OrderLine.objects.count() == 9_994
-    assert Plan.objects.count() == 3  # the FY2019 plan, its quantity and its margin
+    # FY2019 published with its quantity and margin plans, FY2020 the draft
+    assert Plan.objects.count() == 4
+
+
+def test_demo_has_an_fy2020_draft_in_the_companys_currency_to_edit(demo):
+    draft = Plan.objects.get(fiscal_year=2020)
+    assert (draft.status, draft.currency) == (Plan.Status.DRAFT, "USD")
+    assert draft.allocated_at is not None
+    actual_2019 = sum(
+        ActualCell.objects.filter(month__year=2019).values_list("amount", flat=True), Decimal(0)
+    )
+    assert draft.total_amount == (actual_2019 * Decimal("1.1")).quantize(Decimal(1))
+    leaves = sum(TargetCell.objects.filter(plan=draft).values_list("amount", flat=True))
+    assert leaves == draft.total_amount
+    assert OrgUnit.objects.get(code="SUPERSTORE").currency == "USD"
 
 
 def test_demo_has_quarterly_2019_tier_snapshots_with_migrations(demo):

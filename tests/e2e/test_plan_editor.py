@@ -182,7 +182,8 @@ def test_manager_edits_locks_pastes_and_switches_product_line(page, sign_in, pla
     page.wait_for_selector('tr[data-key="s:S-N1"] td[data-period="2024-04"].is-locked')
     wait_idle(page)
     april = cell(page, "s:S-N1", "2024-04").inner_text()
-    assert page.locator("#cell-lock").get_attribute("aria-pressed") == "true"
+    assert page.locator("#cell-lock").inner_text() == "Unlock"  # the button says what it does
+    assert page.locator("#grid-status").inner_text().startswith("Locked Nora North")
     edit(page, "s:S-N1", "2024-03", "4000")
     page.wait_for_function(
         '() => document.querySelector(\'tr[data-key="s:S-N1"] td[data-period="2024-03"]\')'
@@ -276,18 +277,23 @@ def test_manager_edits_locks_pastes_and_switches_product_line(page, sign_in, pla
     page.get_by_label("Edited XLSX").set_input_files(
         files=[{"name": "plan.xlsx", "mimeType": "text/plain", "buffer": b"not a workbook"}]
     )
-    page.get_by_role("button", name="Upload", exact=True).click()
+    page.get_by_role("button", name="Upload and preview").click()
     refused = page.locator("#upload-errors")
     refused.wait_for()
     assert "nothing was changed" in refused.inner_text().lower()
 
-    # An edited sheet is answered at once and applied in the background; the page polls the
-    # job and shows the result: November moves 100 from S-N2's chairs to S-N1's.
+    # An edited sheet is answered at once and read in the background; the page polls the
+    # job, shows the preview, and the confirm applies it: November moves 100 from S-N2's
+    # chairs to S-N1's, keeping the month's total (the team's chairs November).
     november = {key: amount(page, key, "2024-11") for key in ("s:S-N1", "s:S-N2")}
     page.get_by_label("Edited XLSX").set_input_files(
         files=[{"name": "plan.xlsx", "mimeType": XLSX, "buffer": edited_sheet(plan, company)}]
     )
-    page.get_by_role("button", name="Upload", exact=True).click()
+    page.get_by_label("Keep", exact=True).select_option("period_total")
+    page.get_by_role("button", name="Upload and preview").click()
+    page.locator("#upload-preview").wait_for()
+    assert page.locator("#upload-preview-edits tbody tr").count() == 2
+    page.get_by_role("button", name="Confirm and apply").click()
     page.wait_for_function(
         "() => document.querySelector('#grid-status').textContent"
         ".startsWith('Sheet applied as one change: 2 cells')"

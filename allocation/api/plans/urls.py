@@ -45,6 +45,7 @@ urlpatterns = [
     path("plans/<int:pk>/cells/edit/", cells.CellEditApi.as_view(), name="api-plan-cell-edit"),
     path("plans/<int:pk>/cells/paste/", cells.CellPasteApi.as_view(), name="api-plan-cell-paste"),
     path("plans/<int:pk>/cells/lock/", cells.CellLockApi.as_view(), name="api-plan-cell-lock"),
+    path("plans/<int:pk>/undo/", cells.PlanUndoApi.as_view(), name="api-plan-undo"),
     path(
         "plans/<int:pk>/constraints/",
         cells.PlanConstraintListApi.as_view(),
@@ -56,6 +57,16 @@ urlpatterns = [
         "plans/<int:pk>/uploads/<int:upload_id>/",
         uploads.PlanUploadDetailApi.as_view(),
         name="api-plan-upload-detail",
+    ),
+    path(
+        "plans/<int:pk>/uploads/<int:upload_id>/confirm/",
+        uploads.PlanUploadConfirmApi.as_view(),
+        name="api-plan-upload-confirm",
+    ),
+    path(
+        "plans/<int:pk>/uploads/<int:upload_id>/discard/",
+        uploads.PlanUploadDiscardApi.as_view(),
+        name="api-plan-upload-discard",
     ),
     path("plans/<int:pk>/days/", files.PlanDayListApi.as_view(), name="api-plan-days"),
     path(

@@ -31,6 +31,7 @@ from performance.commissions.services import (
     commission_statement_pay,
     product_line_for_spif,
 )
+from performance.periods import parse_period
 
 
 def _by_codes(model: type[Salesperson] | type[OrgUnit], codes: list[str], field: str) -> list[Any]:
@@ -109,6 +110,12 @@ class CommissionStatementListApi(ListAPIView):
         if params.get("salesperson"):
             rows = rows.filter(salesperson__code=params["salesperson"])
         if params.get("period"):
+            try:
+                parse_period(params["period"])
+            except ValueError:
+                raise ValidationError(
+                    {"period": [_("Give a period as 2019, 2019-Q1 or 2019-03.")]}
+                ) from None
             rows = rows.filter(period=params["period"])
         return rows
 

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from allocation.access import HasRole, IsAdmin
 from allocation.selectors import org_unit_list, plan_list
+from performance.periods import parse_period
 from performance.scorecards.api.serializers import (
     KpiValuesImportInputSerializer,
     ScorecardOutputSerializer,
@@ -42,6 +43,12 @@ class ScorecardListApi(ListAPIView):
                 raise ValidationError({"template": [_("A template id is a whole number.")]})
             rows = rows.filter(template_id=int(template))
         if params.get("period"):
+            try:
+                parse_period(params["period"])
+            except ValueError:
+                raise ValidationError(
+                    {"period": [_("Give a period as 2019, 2019-Q1 or 2019-03.")]}
+                ) from None
             rows = rows.filter(period=params["period"])
         if params.get("org_unit"):
             unit = org_unit_list(user=self.request.user).filter(code=params["org_unit"]).first()

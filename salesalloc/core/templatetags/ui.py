@@ -1,4 +1,4 @@
-"""Template helpers for the browser pages: exact money formatting and navigation state."""
+"""Template helpers for the browser pages: exact money, one date format, navigation state."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django import template
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
+from salesalloc.core.dates import local_date, local_datetime
 from salesalloc.core.money import CENT
 
 register = template.Library()
@@ -87,6 +88,18 @@ def quantity(value: Any) -> str:
     if amount == amount.to_integral_value():
         return f"{amount.to_integral_value():,}"
     return f"{amount.normalize():,f}"
+
+
+@register.filter
+def when(value: Any) -> str:
+    """A moment in the configured time zone, ``2019-03-31 14:05`` (``salesalloc.core.dates``)."""
+    return local_datetime(value) if value else ""
+
+
+@register.filter
+def day(value: Any) -> str:
+    """A day as ``2019-03-31`` (``salesalloc.core.dates``)."""
+    return local_date(value) if value else ""
 
 
 @register.simple_tag(takes_context=True)

@@ -32,8 +32,9 @@ class Command(BaseCommand):
                     f"{summary.product_lines} product lines, {summary.territory_rules} territory "
                     f"rules, {summary.lines_imported:,} order lines "
                     f"(net sales {summary.net_sales:,.2f}), the published FY2019 target plan, "
-                    "a 2019 scorecard, commission statements, a Q4 marketing pool and a quota "
-                    "relief request waiting for anna."
+                    "the FY2020 plan as a draft to edit, a 2019 scorecard, commission "
+                    "statements, a Q4 marketing pool and a quota relief request waiting for "
+                    "anna."
                 )
             )
         self.stdout.write("\nDemo logins (username / password / role):")

@@ -509,9 +509,9 @@ def test_an_upload_with_another_regions_rows_is_refused_whole(
 
     book = load_workbook(io.BytesIO(plan_sheet_xlsx(plan=draft, user=company.users["admin"])))
     sheet = book["Targets"]
-    sheet["G2"] = 700  # S-N1, in the manager's part
-    sheet["H2"] = 800
-    sheet["G8"] = 1  # S-S1, outside it
+    sheet["H6"] = 700  # S-N1 chairs, in the manager's part
+    sheet["I6"] = 800
+    sheet["H16"] = 1  # S-S1, outside it
     buffer = io.BytesIO()
     book.save(buffer)
     buffer.seek(0)
@@ -528,7 +528,10 @@ def test_an_upload_with_another_regions_rows_is_refused_whole(
 
     assert job["status"] == "failed"
     assert {e["message"] for e in job["errors"]} == {
-        "No salesperson with code “S-S1” is visible to you."
+        "No salesperson with code “S-S1” is visible to you.",
+        "No org unit with code “ACME” is visible to you.",
+        "No org unit with code “SOUTH” is visible to you.",
+        "No org unit with code “S-T1” is visible to you.",
     }
     assert _amounts(draft) == before
 

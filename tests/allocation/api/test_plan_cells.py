@@ -139,7 +139,20 @@ def test_a_salesperson_sees_no_draft_and_only_their_row_once_published(company, 
     assert [(r["code"], r["periods_editable"]) for r in rows] == [("S-N1", False)]
 
 
-def test_a_cell_edit_answers_with_what_changed(company, client_as, plan):
+def _cell(org_unit=None, salesperson=None, product_line=None, period="year") -> dict:
+    line = product_line or "all lines"
+    return {
+        "org_unit": org_unit,
+        "salesperson": salesperson,
+        "product_line": product_line,
+        "period": period,
+        "label": f"{org_unit or salesperson} · {line} · {period}",
+    }
+
+
+def test_a_cell_edit_answers_with_what_changed_the_rule_and_what_rebalanced(
+    company, client_as, plan
+):
     response = client_as("manager").post(
         _url(plan, "cells/edit"),
         {
@@ -153,24 +166,63 @@ def test_a_cell_edit_answers_with_what_changed(company, client_as, plan):
     )
 
     assert response.status_code == 200
+    batch = str(PlanChange.objects.get(plan=plan, action="edit").batch)
+    # keep the row's year (the default): S-N1's other 11 months share 9,000 - 1,500 =
+    # 7,500.00: 750,000 cents / 11 = 68,181 r 9, so the first 9 of them get 681.82.
+    others = [m for m in range(1, 13) if m != 3]
     assert response.json() == {
         "plan": plan.pk,
         "revision": 2,
         "total_amount": "36000.00",
         "leaf_count": 36,
-        "batch": None,
+        "batch": batch,
+        "keep": "row_year",
         "changes": [
             {
-                "org_unit": None,
-                "salesperson": "S-N1",
-                "product_line": None,
-                "period": "2019-03",
-                "label": "S-N1 · all lines · 2019-03",
+                **_cell(salesperson="S-N1", period="2019-03"),
                 "old_amount": "750.00",
                 "new_amount": "1500.00",
             },
         ],
+        "kept": [_cell(salesperson="S-N1")],
+        "rebalanced": [
+            {
+                **_cell(salesperson="S-N1", period=f"2019-{m:02d}"),
+                "old_amount": "750.00",
+                "new_amount": "681.82" if i < 9 else "681.81",
+            }
+            for i, m in enumerate(others)
+        ],
     }
+
+
+def test_a_cell_edit_keeping_the_months_total_answers_with_the_sibling(company, client_as, plan):
+    response = client_as("manager").post(
+        _url(plan, "cells/edit"),
+        {"salesperson": "S-N1", "period": "2019-03", "amount": "1000", "keep": "period_total"},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["keep"], body["leaf_count"]) == ("period_total", 6)
+    assert body["kept"] == [_cell(org_unit="N-T1", period="2019-03")]
+    # N-T1's March stays 1,500.00: S-N2 gives the 250.00
+    assert body["rebalanced"] == [
+        {**_cell(salesperson="S-N2", period="2019-03"), "old_amount": "750.00",
+         "new_amount": "500.00"}
+    ]  # fmt: skip
+
+
+def test_an_unknown_keep_rule_is_a_400_naming_the_field(client_as, plan):
+    response = client_as("manager").post(
+        _url(plan, "cells/edit"),
+        {"salesperson": "S-N1", "period": "2019-03", "amount": "1", "keep": "both"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["keep"]
 
 
 @pytest.mark.parametrize(
@@ -182,7 +234,8 @@ def test_a_cell_edit_answers_with_what_changed(company, client_as, plan):
             403,
             {
                 "message": "You may only change cells whose parent lies inside your part of the "
-                "company; the parent of NORTH · all lines · year is ACME · all lines · year.",
+                "company; with “keep the row's year” the parent of NORTH · all lines · year is "
+                "ACME · all lines · year.",
                 "code": "permission_denied",
             },
         ),
@@ -245,8 +298,9 @@ def test_a_cell_edit_answers_with_what_changed(company, client_as, plan):
             {"salesperson": "S-S1", "amount": "20000"},
             400,
             {
-                "message": "Nothing was changed: 'S-S1 · all lines · year' can be at most "
-                "18,000.00: the parent total is 18,000.00 and 0.00 of it is locked in other items.",
+                "message": "Nothing was changed: with “keep the row's year”: 'S-S1 · all lines · "
+                "year' can be at most 18,000.00: the parent total is 18,000.00 and 0.00 of it is "
+                "locked in other items.",
                 "code": "allocation_rule",
                 "child": "S-S1 · all lines · year",
             },

@@ -34,7 +34,8 @@ def test_the_xlsx_download_is_a_workbook_of_the_viewers_part(client_as, plan):
         response["Content-Disposition"] == f'attachment; filename="plan-{plan.pk}-v1-fy2019.xlsx"'
     )
     sheet = load_workbook(io.BytesIO(response.content))["Targets"]
-    assert sheet.max_row == 1 + 2 * 3
+    # header, NORTH, N-T1, then per salesperson a subtotal and 3 lines; the 3 check rows
+    assert sheet.max_row == 1 + 2 + 2 * (1 + 3) + 3
 
 
 def test_the_csv_download(client_as, plan):
@@ -43,7 +44,9 @@ def test_the_csv_download(client_as, plan):
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert text.splitlines()[1] == (
-        "S-N1,Nora North,North,North team,FUR-CH,Chairs," + ",".join(["250.00"] * 12) + ",3000.00"
+        "S-N1,Nora North,N-T1,North,North team,FUR-CH,Chairs,"
+        + ",".join(["250.00"] * 12)
+        + ",3000.00"
     )
     assert client_as("admin").get(_url(plan, "export"), {"format": "pdf"}).status_code == 400
 
@@ -72,18 +75,153 @@ def _upload(client, plan, file, capture, **data):
     return finished.json()
 
 
-def test_an_upload_round_trip_applies_an_offset_change(
+def _leaf(salesperson: str, month: str, old: str, new: str, ref: str | None, *, set_: bool):
+    return {
+        "org_unit": None,
+        "salesperson": salesperson,
+        "product_line": "FUR-CH",
+        "period": month,
+        "label": f"{salesperson} · FUR-CH · {month}",
+        "old_amount": old,
+        "new_amount": new,
+        "ref": ref,
+        "set": set_,
+    }
+
+
+def test_an_upload_is_previewed_then_confirmed(client_as, plan, django_capture_on_commit_callbacks):
+    client = client_as("manager")
+    sheet = _sheet(client, plan, H5=300)  # S-N1 chairs January: 250 -> 300
+
+    job = _upload(
+        client,
+        plan,
+        sheet,
+        django_capture_on_commit_callbacks,
+        reason="weekly",
+        keep="period_total",
+    )
+
+    # keep the month's total: N-T1's chairs January (500.00) stays, S-N2's gives 50.00
+    base = f"/api/v1/plans/{plan.pk}/uploads/{job['id']}"
+    assert job == {
+        "id": job["id"],
+        "plan": plan.pk,
+        "status": "previewed",
+        "original_name": "plan.xlsx",
+        "reason": "weekly",
+        "keep": "period_total",
+        "code": "",
+        "message": "",
+        "errors": [],
+        "preview": {
+            "revision": 1,
+            "keep": "period_total",
+            "total_amount": "36000.00",
+            "leaf_count": 2,
+            "edits": [
+                {
+                    key: value
+                    for key, value in _leaf(
+                        "S-N1", "2019-01", "250.00", "300.00", "H5", set_=True
+                    ).items()
+                    if key != "set"
+                }
+            ],
+            "kept": [
+                {
+                    "org_unit": "N-T1",
+                    "salesperson": None,
+                    "product_line": "FUR-CH",
+                    "period": "2019-01",
+                    "label": "N-T1 · FUR-CH · 2019-01",
+                }
+            ],
+            "rebalanced": [
+                {
+                    key: value
+                    for key, value in _leaf(
+                        "S-N2", "2019-01", "250.00", "200.00", None, set_=False
+                    ).items()
+                    if key not in {"set", "ref"}
+                }
+            ],
+            "leaves": [
+                _leaf("S-N1", "2019-01", "250.00", "300.00", "H5", set_=True),
+                _leaf("S-N2", "2019-01", "250.00", "200.00", "H9", set_=False),
+            ],
+            "leaves_truncated": False,
+        },
+        "result": None,
+        "created_at": job["created_at"],
+        "started_at": job["started_at"],
+        "finished_at": job["finished_at"],
+        "url": f"{base}/",
+        "confirm_url": f"{base}/confirm/",
+        "discard_url": f"{base}/discard/",
+    }
+    assert not PlanChange.objects.filter(plan=plan, action="upload").exists()
+
+    confirmed = client.post(job["confirm_url"])
+
+    assert confirmed.status_code == 200
+    body = confirmed.json()
+    assert body["status"] == "succeeded"
+    assert body["result"] == {
+        "revision": 2,
+        "total_amount": "36000.00",
+        "leaf_count": 2,
+        "batch": str(PlanChange.objects.get(plan=plan, action="upload", reason="weekly").batch),
+    }
+    again = client.post(job["confirm_url"])
+    assert (again.status_code, again.json()["code"]) == (409, "upload_not_previewed")
+
+
+def test_a_stale_preview_is_refused_on_confirm_and_the_upload_says_so(
     client_as, plan, django_capture_on_commit_callbacks
 ):
     client = client_as("manager")
-    sheet = _sheet(client, plan, G2=300, G3=200)
+    job = _upload(client, plan, _sheet(client, plan, H5=300), django_capture_on_commit_callbacks)
+    client.post(
+        _url(plan, "cells/edit"),
+        {"salesperson": "S-N2", "period": "2019-05", "amount": "800"},
+        format="json",
+    )
 
-    job = _upload(client, plan, sheet, django_capture_on_commit_callbacks, reason="weekly")
+    response = client.post(job["confirm_url"])
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "message": "The plan has changed since this preview (revision 1, now 2); nothing was "
+        "changed. Upload the sheet again to see a new preview.",
+        "code": "plan_stale",
+    }
+    assert client.get(job["url"]).json()["status"] == "failed"
+    assert not PlanChange.objects.filter(plan=plan, action="upload").exists()
+
+
+def test_a_discarded_upload_applies_nothing(client_as, plan, django_capture_on_commit_callbacks):
+    client = client_as("manager")
+    job = _upload(client, plan, _sheet(client, plan, H5=300), django_capture_on_commit_callbacks)
+
+    response = client.post(job["discard_url"])
+
+    assert (response.status_code, response.json()["status"]) == (200, "discarded")
+    assert client.post(job["confirm_url"]).status_code == 409
+    assert not PlanChange.objects.filter(plan=plan, action="upload").exists()
+
+
+def test_an_upload_without_preview_is_applied_by_the_job(
+    client_as, plan, django_capture_on_commit_callbacks
+):
+    client = client_as("manager")
+    sheet = _sheet(client, plan, H5=300)
+
+    job = _upload(client, plan, sheet, django_capture_on_commit_callbacks, preview="false")
 
     assert job["status"] == "succeeded"
-    assert (job["result"]["revision"], job["result"]["leaf_count"]) == (2, 2)
-    assert (job["code"], job["message"], job["errors"]) == ("", "", [])
-    assert PlanChange.objects.filter(plan=plan, action="upload", reason="weekly").count() == 2
+    assert (job["result"]["revision"], job["result"]["leaf_count"]) == (2, 12)
+    assert job["preview"]["leaf_count"] == 12
 
 
 def test_a_refused_upload_lists_the_sheet_cells(
@@ -92,16 +230,17 @@ def test_a_refused_upload_lists_the_sheet_cells(
     client = client_as("admin")
 
     job = _upload(
-        client, plan, _sheet(client, plan, G2="12,5x"), django_capture_on_commit_callbacks
+        client, plan, _sheet(client, plan, H6="12,5x"), django_capture_on_commit_callbacks
     )
 
     assert {key: job[key] for key in ("status", "code", "message", "errors", "result")} == {
         "status": "failed",
         "code": "cells_rejected",
         "message": "Nothing was changed: 1 problem(s) in the sheet.",
-        "errors": [{"cell": "G2", "message": "“12,5x” is not an amount."}],
+        "errors": [{"cell": "H6", "message": "“12,5x” is not an amount."}],
         "result": None,
     }
+    assert job["preview"] is None
     assert not PlanChange.objects.filter(plan=plan, action="upload").exists()
 
 

@@ -115,8 +115,11 @@ def test_customers_page_shows_distribution_heatmap_and_service_plan(tier_world):
 
 def test_a_salesperson_filter_outside_scope_is_refused(tier_world):
     page = _as(tier_world, "rep").get("/customers/?salesperson=S-S1")
-    assert list(page.context["page"].object_list) == []
+    unfiltered = _as(tier_world, "rep").get("/customers/")
     assert "salesperson" in page.context["form"].errors
+    # the message names the parameter; the list is the viewer's own, as without the filter
+    assert "“salesperson=S-S1” in the address can" in page.content.decode().replace("&#x27;", "'")
+    assert list(page.context["page"].object_list) == list(unfiltered.context["page"].object_list)
 
 
 def _csv(response) -> list[list[str]]:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from allocation.api.plans.serializers.common import PERIOD_HELP, choice, money
+from allocation.engine.rebalance import KEEP_ROW_YEAR, KEEP_RULES
 from allocation.selectors import PLAN_ROLLUP_GROUPS
 from salesalloc.core.api import MoneyField
 
@@ -30,12 +31,27 @@ class CellCoordsSerializer(serializers.Serializer):
     period = serializers.CharField(default="year", help_text=PERIOD_HELP)
 
 
+KEEP_HELP = _(
+    "What stays the same in a top-down plan when a cell changes. “row_year” (the default, "
+    "as before this field existed): a month or quarter keeps its row's year, the row's other "
+    "months rebalance; a year cell keeps its parent's year, its siblings rebalance. "
+    "“period_total”: the parent unit's total of the same month (quarter, year) and line "
+    "stays, the sibling rows in that period rebalance and their years move; at the top of "
+    "the tree the parent line's total stays. Ignored in bottom-up plans."
+)
+
+
+def keep_field() -> serializers.ChoiceField:
+    return choice(choices=list(KEEP_RULES), default=KEEP_ROW_YEAR, help_text=KEEP_HELP)
+
+
 class CellEditInputSerializer(CellCoordsSerializer):
     amount = MoneyField(min_value=0, max_digits=14)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     revision = serializers.IntegerField(
         required=False, help_text=_("The grid revision you edited; a stale one is a 409.")
     )
+    keep = keep_field()
 
 
 class PasteCellSerializer(CellCoordsSerializer):
@@ -48,6 +64,15 @@ class PasteCellSerializer(CellCoordsSerializer):
 class CellPasteInputSerializer(serializers.Serializer):
     cells = PasteCellSerializer(many=True, allow_empty=False)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+    revision = serializers.IntegerField(required=False)
+    keep = keep_field()
+
+
+class UndoInputSerializer(serializers.Serializer):
+    batch = serializers.UUIDField(
+        required=False,
+        help_text=_("The change you mean to undo (a stale one is refused); default: your last."),
+    )
     revision = serializers.IntegerField(required=False)
 
 
@@ -89,8 +114,29 @@ class EditResultOutputSerializer(serializers.Serializer):
     leaf_count = serializers.IntegerField(
         help_text=_("Leaves (salesperson x line x month) changed")
     )
-    batch = serializers.UUIDField(allow_null=True)
+    batch = serializers.UUIDField(
+        allow_null=True, help_text=_("The change's id (audit trail; undo takes it)")
+    )
+    keep = choice(
+        choices=list(KEEP_RULES),
+        allow_null=True,
+        help_text=_("The keep rule that applied (null in a bottom-up plan)"),
+    )
     changes = CellChangeOutputSerializer(many=True)
+    kept = CellOutputSerializer(
+        many=True, help_text=_("The cells that stayed the same (the parents the rule kept)")
+    )
+    rebalanced = CellChangeOutputSerializer(
+        many=True, help_text=_("The kept parents' other children that moved")
+    )
+
+
+def _change_data(change: Any) -> dict[str, Any]:
+    return {
+        **cell_data(change.cell),
+        "old_amount": money(change.old_cents),
+        "new_amount": money(change.new_cents),
+    }
 
 
 def edit_result_data(result: Any) -> dict[str, Any]:
@@ -100,15 +146,23 @@ def edit_result_data(result: Any) -> dict[str, Any]:
         "total_amount": f"{result.plan.total_amount:.2f}",
         "leaf_count": result.leaf_count,
         "batch": str(result.batch) if result.batch else None,
-        "changes": [
-            {
-                **cell_data(change.cell),
-                "old_amount": money(change.old_cents),
-                "new_amount": money(change.new_cents),
-            }
-            for change in result.changes
-        ],
+        "keep": result.keep,
+        "changes": [_change_data(change) for change in result.changes],
+        "kept": [cell_data(cell) for cell in result.kept],
+        "rebalanced": [_change_data(change) for change in result.rebalanced],
     }
+
+
+class UndoStateOutputSerializer(serializers.Serializer):
+    available = serializers.BooleanField()
+    batch = serializers.UUIDField(allow_null=True)
+    action = serializers.CharField(allow_null=True)
+    keep = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField(allow_null=True)
+    leaf_count = serializers.IntegerField()
+    cells = serializers.ListField(
+        child=serializers.CharField(), help_text=_("The cells the change set")
+    )
 
 
 class ConstraintOutputSerializer(CellOutputSerializer):

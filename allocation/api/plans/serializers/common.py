@@ -23,11 +23,13 @@ def choice(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
     them be proper enums.)
     """
     values = [c[0] if isinstance(c, tuple | list) else c for c in choices]
-    schema = {
+    schema: dict[str, Any] = {
         "type": "string",
         "pattern": "^(" + "|".join(values) + ")$",
         "description": "One of: " + ", ".join(values),
     }
+    if kwargs.get("allow_null"):
+        schema["nullable"] = True
 
     @extend_schema_field(schema)
     class InlineChoiceField(serializers.ChoiceField):

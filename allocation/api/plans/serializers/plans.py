@@ -152,7 +152,11 @@ class PlanCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     fiscal_year = serializers.IntegerField(min_value=1900, max_value=2999)
     start_month = serializers.IntegerField(min_value=1, max_value=12, default=1)
-    currency = serializers.CharField(max_length=3, default="CNY")
+    currency = serializers.CharField(
+        max_length=3,
+        required=False,
+        help_text=_("Default: the company's currency (SALESALLOC_CURRENCY unless set on it)."),
+    )
     total_amount = MoneyField(min_value=0, max_digits=14)
     mode = choice(choices=Plan.Mode.choices, default=Plan.Mode.TOP_DOWN)
     root_org_unit = serializers.CharField(

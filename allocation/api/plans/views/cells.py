@@ -20,6 +20,8 @@ from allocation.api.plans.serializers.cells import (
     GridOutputSerializer,
     RollupInputSerializer,
     RollupOutputSerializer,
+    UndoInputSerializer,
+    UndoStateOutputSerializer,
     cell_data,
     constraint_data,
     edit_result_data,
@@ -29,8 +31,19 @@ from allocation.api.plans.serializers.common import actual_money, money
 from allocation.api.plans.views.common import ERRORS, scoped_plan
 from allocation.engine.fiscal import QUARTERS
 from allocation.scoping import cell_resolve_visible
-from allocation.selectors import plan_grid_get, plan_rollup_list, plan_structure_get
-from allocation.services import CellInput, cell_constraint_set, cell_edit, cells_edit
+from allocation.selectors import (
+    plan_grid_get,
+    plan_rollup_list,
+    plan_structure_get,
+    plan_undo_get,
+)
+from allocation.services import (
+    CellInput,
+    cell_constraint_set,
+    cell_edit,
+    cells_edit,
+    plan_edit_undo,
+)
 from salesalloc.core.money import from_cents
 from salesalloc.core.users import acting_user
 
@@ -111,9 +124,12 @@ def _coords(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class CellEditApi(APIView):
-    """POST (managers, admins): set one cell. Top-down: its unlocked siblings rebalance so
-    the parent is unchanged and its own leaves keep their proportions; bottom-up: the
-    ancestors follow. A refused change is a 400 saying why; nothing changes."""
+    """POST (managers, admins): set one cell. Top-down, ``keep`` says what stays the same:
+    ``row_year`` (default) the row's year (the row's other months rebalance), or
+    ``period_total`` the parent unit's total of that period (the sibling rows rebalance);
+    the cell's own leaves keep their proportions. Bottom-up: the ancestors follow. The
+    answer names the rule, the cells kept and the cells that rebalanced. A refused change
+    is a 400 saying why and under which rule; nothing changes."""
 
     permission_classes = [IsManagerOrAdmin]
 
@@ -130,6 +146,7 @@ class CellEditApi(APIView):
             reason=data.validated_data["reason"],
             expected_revision=data.validated_data.get("revision"),
             actor=acting_user(request.user),
+            keep=data.validated_data["keep"],
             **_coords(data.validated_data),
         )
         return Response(edit_result_data(result))
@@ -137,8 +154,8 @@ class CellEditApi(APIView):
 
 class CellPasteApi(APIView):
     """POST (managers, admins): set a block of cells at once (a paste from Excel), validated
-    as a set and applied as one audited change — or refused whole, naming every bad cell
-    (``errors``: index, ref, cell, message)."""
+    as a set and applied as one audited change under the keep rule ``keep`` — or refused
+    whole, naming every bad cell (``errors``: index, ref, cell, message)."""
 
     permission_classes = [IsManagerOrAdmin]
 
@@ -159,6 +176,38 @@ class CellPasteApi(APIView):
             reason=data.validated_data["reason"],
             expected_revision=data.validated_data.get("revision"),
             actor=acting_user(request.user),
+            keep=data.validated_data["keep"],
+        )
+        return Response(edit_result_data(result))
+
+
+class PlanUndoApi(APIView):
+    """GET (managers, admins): your last change of the plan's grid that can be undone
+    (``available`` false if none). POST: undo it — every leaf it moved goes back, as one
+    audited ``undo`` change; refused (nothing changes) when the plan is no longer a draft
+    (409), when later changes touched those cells, or when ``batch`` is not your last
+    change (400)."""
+
+    permission_classes = [IsManagerOrAdmin]
+
+    @extend_schema(responses={200: UndoStateOutputSerializer, **ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        plan = scoped_plan(request, pk)
+        state = plan_undo_get(user=request.user, plan=plan)
+        return Response(UndoStateOutputSerializer(state).data)
+
+    @extend_schema(
+        request=UndoInputSerializer, responses={200: EditResultOutputSerializer, **ERRORS}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        plan = scoped_plan(request, pk)
+        data = UndoInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = plan_edit_undo(
+            plan=plan,
+            actor=acting_user(request.user),
+            batch=data.validated_data.get("batch"),
+            expected_revision=data.validated_data.get("revision"),
         )
         return Response(edit_result_data(result))
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('allocation', '0007_add_quota_relief'),
+        ('allocation', '0009_orgunit_currency'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
