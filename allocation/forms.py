@@ -488,6 +488,24 @@ class PlanCompareForm(forms.Form):
         return data
 
 
+class MeasureAddForm(forms.Form):
+    """A measure plan for a revenue plan: which measure and its total."""
+
+    measure = forms.ChoiceField(
+        label=_("Measure"),
+        choices=[c for c in Plan.Measure.choices if c[0] != Plan.Measure.REVENUE],
+    )
+    total_amount = AmountField(
+        label=_("Total"), help_text=_("Units for quantity, money for the other measures.")
+    )
+
+    def clean_total_amount(self) -> Decimal:
+        value = self.cleaned_data.get("total_amount")
+        if value is None:
+            raise ValidationError(_("Enter the measure's total."))
+        return value
+
+
 class AcknowledgeForm(forms.Form):
     """A salesperson's answer to their published targets."""
 

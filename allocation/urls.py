@@ -10,6 +10,7 @@ urlpatterns = [
     path("plans/compare/", compare.plan_compare_page, name="plan-compare"),
     path("plans/<int:pk>/", editor.plan_editor, name="plan-detail"),
     path("plans/<int:pk>/allocate/", plans.plan_allocate_action, name="plan-allocate"),
+    path("plans/<int:pk>/measures/", plans.plan_measure_add, name="plan-measure-add"),
     path("plans/<int:pk>/methods/", editor.plan_methods_save, name="plan-methods"),
     path("plans/<int:pk>/method-inputs/", editor.plan_inputs_save, name="plan-method-inputs"),
     path("plans/<int:pk>/relief/", relief.plan_relief_page, name="plan-relief"),

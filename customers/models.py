@@ -362,7 +362,9 @@ class ImportJob(HeartbeatModel, TimeStampedModel):
         return self.get_outcome_display()
 
 
-# The tiers and credit packages keep their own models under this app's label (CONVENTIONS §1).
+# The tiers, credit and accounts packages keep their own models under this app's label
+# (CONVENTIONS §1).
+from customers.accounts.models import AccountPlan, AccountTarget  # noqa: E402
 from customers.credit.models import (  # noqa: E402
     CreditRule,
     CreditRuleShare,
@@ -371,6 +373,8 @@ from customers.credit.models import (  # noqa: E402
 from customers.tiers.models import CustomerTier, TierRule, TierRun, TierSettings  # noqa: E402
 
 __all__ = [
+    "AccountPlan",
+    "AccountTarget",
     "ColumnMapping",
     "CreditRule",
     "CreditRuleShare",

@@ -6,6 +6,7 @@ from customers import config_views, views
 
 urlpatterns = [
     path("", include("customers.tiers.urls")),
+    path("", include("customers.accounts.urls")),
     path("orders/", views.order_list, name="order-list"),
     path("orders/export.<str:fmt>", views.order_export, name="order-export"),
     path("imports/", views.import_list, name="import-list"),

@@ -72,6 +72,14 @@ class ActualOutputSerializer(serializers.Serializer):
     month = MonthOutputField()
     amount = MoneyField(decimal_places=AMOUNT_PLACES, help_text=_("Net order amount."))
     cost = MoneyField(decimal_places=AMOUNT_PLACES)
+    quantity = MoneyField(decimal_places=AMOUNT_PLACES, help_text=_("Units sold (net)."))
+    new_customer_amount = MoneyField(
+        decimal_places=AMOUNT_PLACES,
+        help_text=_(
+            "Net amount from customers whose first order is in the 12 months up to and "
+            "including this month; gross margin is amount - cost."
+        ),
+    )
     lines = serializers.IntegerField(help_text=_("Number of order lines."))
 
 

@@ -132,7 +132,11 @@ class ProductLine(TimeStampedModel):
 class ActualCell(TimeStampedModel):
     """Net order amount at plan-grid grain: salesperson x product line x month.
 
-    Always equal to the sum of the order lines it covers; rebuilt only by
+    Besides the amount each cell carries the other measures a plan can target
+    (``allocation.measures``): units sold, the lines' cost (gross margin = amount - cost) and
+    the revenue from new customers (customers whose first order over all history falls in
+    the 12 months up to and including the cell's month). Always equal to the sum of the
+    order lines it covers; rebuilt only by
     ``allocation.services.actual_cells_replace``. Amounts keep the order lines' precision
     (4 places) so that every roll-up is exact.
     """
@@ -146,6 +150,8 @@ class ActualCell(TimeStampedModel):
     month = models.DateField(help_text="First day of the calendar month.")
     amount = models.DecimalField(max_digits=18, decimal_places=4)
     cost = models.DecimalField(max_digits=18, decimal_places=4, default=0)
+    quantity = models.DecimalField(max_digits=18, decimal_places=4, default=0)
+    new_customer_amount = models.DecimalField(max_digits=18, decimal_places=4, default=0)
     lines = models.IntegerField(default=0)
 
     class Meta:

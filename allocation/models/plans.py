@@ -43,6 +43,12 @@ class Plan(TimeStampedModel):
         TOP_DOWN = "top_down", _("Top-down")
         BOTTOM_UP = "bottom_up", _("Bottom-up")
 
+    class Measure(models.TextChoices):
+        REVENUE = "revenue", _("Revenue")
+        QUANTITY = "quantity", _("Quantity")
+        GROSS_MARGIN = "gross_margin", _("Gross margin")
+        NEW_CUSTOMER_REVENUE = "new_customer_revenue", _("New-customer revenue")
+
     name = models.CharField(_("name"), max_length=200)
     fiscal_year = models.PositiveSmallIntegerField(
         _("fiscal year"), help_text=_("The calendar year in which the fiscal year starts.")
@@ -75,6 +81,24 @@ class Plan(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="scenarios",
         help_text=_("A what-if copy of this plan; scenarios are never published."),
+    )
+    measure = models.CharField(
+        _("measure"),
+        max_length=24,
+        choices=Measure.choices,
+        default=Measure.REVENUE,
+        help_text=_("What the plan's targets count: revenue, units, gross margin ..."),
+    )
+    measure_of = models.ForeignKey(
+        "self",
+        verbose_name=_("measure of"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="measures",
+        help_text=_(
+            "The revenue plan this measure belongs to; it moves through the lifecycle with it."
+        ),
     )
     root_org_unit = models.ForeignKey(
         OrgUnit,
@@ -159,6 +183,20 @@ class Plan(TimeStampedModel):
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="plan_version_positive"),
             models.CheckConstraint(
+                condition=Q(
+                    measure__in=["revenue", "quantity", "gross_margin", "new_customer_revenue"]
+                ),
+                name="plan_measure_valid",
+            ),
+            models.CheckConstraint(
+                condition=(Q(measure="revenue") & Q(measure_of__isnull=True))
+                | (~Q(measure="revenue") & Q(measure_of__isnull=False)),
+                name="plan_measure_of_revenue_plan",
+            ),
+            models.UniqueConstraint(
+                fields=["measure_of", "measure"], name="plan_one_plan_per_measure"
+            ),
+            models.CheckConstraint(
                 condition=~(Q(status="published") & Q(scenario_of__isnull=False)),
                 name="plan_scenario_never_published",
             ),
@@ -167,10 +205,11 @@ class Plan(TimeStampedModel):
                 name="plan_relief_distribution_valid",
             ),
             # One truth per year: at most one published plan per fiscal year and scope (the
-            # root org unit). Nested scopes are refused by ``plan_publish``.
+            # root org unit). Nested scopes are refused by ``plan_publish``. Measure plans are
+            # published with their revenue plan and are not counted.
             models.UniqueConstraint(
                 fields=["fiscal_year", "root_org_unit"],
-                condition=Q(status="published"),
+                condition=Q(status="published", measure_of__isnull=True),
                 name="plan_one_published_per_year_scope",
                 violation_error_message=_(
                     "Another plan of this fiscal year and org unit is already published."

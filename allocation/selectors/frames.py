@@ -11,6 +11,7 @@ from django.db.models import BigIntegerField, F, Sum
 from django.db.models.functions import Cast, ExtractMonth, ExtractYear, Round
 
 from allocation.engine.fiscal import MONTHS
+from allocation.measures import actual_sum
 from allocation.models import ActualCell, Plan, TargetCell
 from allocation.structure import PlanStructure, PlNode
 
@@ -122,7 +123,7 @@ def plan_person_month_actuals(
     rows = list(
         cells.order_by()
         .values("salesperson_id", "month")
-        .annotate(units=sum_cents(scale=10000))
+        .annotate(units=actual_sum(structure.plan.measure, scale=10000))
         .values_list("salesperson_id", "month", "units")
     )
     return _person_month_matrix(rows, structure)
@@ -159,7 +160,7 @@ def plan_row_month_actuals(*, structure: PlanStructure, rows: pd.Index, closed: 
         )
         .order_by()
         .values("salesperson_id", "product_line_id", "month")
-        .annotate(cents=Cast(Round(Sum("amount") * 100), BigIntegerField()))
+        .annotate(cents=actual_sum(structure.plan.measure))
         .values_list("salesperson_id", "product_line_id", "month", "cents")
     )
     if not actual:

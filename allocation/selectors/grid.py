@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from allocation.access import PlanScope, plan_scope_get
 from allocation.engine.fiscal import MONTHS
+from allocation.measures import actual_sum
 from allocation.models import ActualCell, Plan, TargetCell
 from allocation.scoping import cell_resolve_visible
 from allocation.selectors.frames import (
@@ -303,7 +304,7 @@ def _rollup_product_lines(
     a_rows = dict(
         actual.order_by()
         .values("product_line_id")
-        .annotate(c=sum_cents(scale=10000))
+        .annotate(c=actual_sum(plan.measure, scale=10000))
         .values_list("product_line_id", "c")
     )
     level = level or 1

@@ -127,13 +127,16 @@ def plan_actions(*, user: AbstractBaseUser | AnonymousUser, plan: Plan) -> list[
         plan.root_org_unit.path.startswith(p) or p.startswith(plan.root_org_unit.path)
         for p in scope.managed_paths
     )
+    measure_plan = plan.measure_of_id is not None
     if draft and manages:
         out += ["edit", "lock", "upload"]
-        if plan.allocated_at is not None:
+        if plan.allocated_at is not None and not measure_plan:
             out.append("submit")
+    if scope.is_admin and draft:
+        out.append("allocate")
+    if measure_plan:  # the lifecycle, versions and scenarios go with the revenue plan
+        return out
     if scope.is_admin:
-        if draft:
-            out.append("allocate")
         if status == Plan.Status.SUBMITTED:
             out += ["approve", "reject"]
         if status == Plan.Status.APPROVED:
@@ -194,10 +197,14 @@ def plan_upload_get(
 
 
 def published_plan_list(*, fiscal_year: int) -> QuerySet[Plan]:
-    """The published plans of a fiscal year (scenarios never publish), broadest scope first."""
+    """The published (revenue) plans of a fiscal year (scenarios never publish; measure plans
+    are published with their revenue plan and read through it), broadest scope first."""
     return (
         Plan.objects.filter(
-            status=Plan.Status.PUBLISHED, scenario_of__isnull=True, fiscal_year=fiscal_year
+            status=Plan.Status.PUBLISHED,
+            scenario_of__isnull=True,
+            measure_of__isnull=True,
+            fiscal_year=fiscal_year,
         )
         .select_related("root_org_unit")
         .order_by(Length("root_org_unit__path"), "root_org_unit__path", "-published_at", "-pk")

@@ -78,7 +78,9 @@ def my_target_list(*, user: AbstractBaseUser | AnonymousUser) -> list[MyTargets]
         return []
     plans = list(
         Plan.objects.filter(
-            status=Plan.Status.PUBLISHED, salespeople__id=scope.salesperson_id
+            status=Plan.Status.PUBLISHED,
+            salespeople__id=scope.salesperson_id,
+            measure_of__isnull=True,  # measure plans are read on the dashboard and the API
         ).order_by("-fiscal_year", "name", "-version")
     )
     if not plans:

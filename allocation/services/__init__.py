@@ -27,6 +27,7 @@ from allocation.services.lifecycle import (
     plan_scenario_create,
     plan_submit,
 )
+from allocation.services.measures import measure_plan_create
 from allocation.services.plans import (
     MethodInputData,
     plan_create,
@@ -67,6 +68,7 @@ __all__ = [
     "cells_apply",
     "cells_edit",
     "cells_plan",
+    "measure_plan_create",
     "org_unit_create",
     "org_unit_update",
     "plan_allocate",

@@ -23,6 +23,7 @@ from allocation.engine.fiscal import MONTHS, FiscalYear, month_add
 from allocation.engine.seasonality import season_custom, season_historical, season_uniform
 from allocation.engine.split import split
 from allocation.engine.weights import fractions_to_int_weights, weights_capacity
+from allocation.measures import actual_sum, measure_label, measure_step
 from allocation.models import (
     ActualCell,
     MethodInput,
@@ -55,8 +56,10 @@ def actual_history_frame(
     month_to: dt.date,
     pl_ids: np.ndarray,
     salesperson_ids: np.ndarray | None,
+    measure: str = Plan.Measure.REVENUE,
 ) -> pd.DataFrame:
-    """Actual cents per (salesperson, product line) over ``month_from``..``month_to``."""
+    """Actual cents of ``measure`` per (salesperson, product line) over
+    ``month_from``..``month_to`` (a measure plan's shares follow its own measure's history)."""
     cells = ActualCell.objects.filter(
         month__gte=month_from, month__lte=month_to, product_line_id__in=[int(x) for x in pl_ids]
     )
@@ -65,7 +68,7 @@ def actual_history_frame(
     rows = list(
         cells.order_by()
         .values("salesperson_id", "product_line_id")
-        .annotate(cents=_cents_expr())
+        .annotate(cents=actual_sum(measure))
         .values_list("salesperson_id", "product_line_id", "cents")
     )
     return pd.DataFrame(rows, columns=["salesperson_id", "pl_id", "cents"]).astype(np.int64)
@@ -160,6 +163,7 @@ class _Inputs:
         self.s = structure
         self.config = config
         self.fiscal = structure.fiscal
+        self.step = measure_step(plan.measure)  # cents per engine step (whole units: 100)
         inputs = MethodInput.objects.filter(plan=plan)
         self.unit_inputs = {m.org_unit_id: m for m in inputs if m.org_unit_id}
         self.person_inputs = {m.salesperson_id: m for m in inputs if m.salesperson_id}
@@ -192,8 +196,12 @@ class _Inputs:
             month_to=_month(spec["base_to"]),
             pl_ids=self.s.leaf_ids,
             salesperson_ids=self.s.member_ids,
+            measure=self.plan.measure,
         )
-        self._history[key] = frame.groupby("salesperson_id")["cents"].sum()
+        per_person = frame.groupby("salesperson_id")["cents"].sum()
+        if self.plan.measure == Plan.Measure.GROSS_MARGIN:
+            per_person = per_person.clip(lower=0)  # a loss-making year weighs nothing
+        self._history[key] = per_person
         return self._history[key]
 
     def capacity(self, spec: dict) -> pd.Series:
@@ -322,7 +330,11 @@ class _Inputs:
         else:
             month_from, month_to = _month(spec["base_from"]), _month(spec["base_to"])
             company = actual_history_frame(
-                month_from=month_from, month_to=month_to, pl_ids=leaves, salesperson_ids=None
+                month_from=month_from,
+                month_to=month_to,
+                pl_ids=leaves,
+                salesperson_ids=None,
+                measure=self.plan.measure,
             )
             company_row = (
                 company.assign(cents=company["cents"].clip(lower=0))
@@ -372,24 +384,27 @@ class _Inputs:
             ActualCell.objects.filter(month__gte=first, month__lte=last, product_line_id__in=leaves)
             .order_by()
             .values("product_line_id", "month")
-            .annotate(cents=_cents_expr())
+            .annotate(cents=actual_sum(self.plan.measure))
             .values_list("product_line_id", "month", "cents")
         )
         table = {pl: np.zeros((years, MONTHS), dtype=np.int64) for pl in leaves}
         base = first.year * 12 + first.month - 1
         for pl, month, cents in rows:
             index = month.year * 12 + month.month - 1 - base
-            table[pl][index // MONTHS, index % MONTHS] += int(cents or 0)
+            # A month of negative history (margin) weighs nothing, like a month without any.
+            table[pl][index // MONTHS, index % MONTHS] += max(int(cents or 0), 0)
         return {
             pl: fractions_to_int_weights(season_historical(table[pl].tolist())) for pl in leaves
         }
 
     def bounds(self) -> tuple[dict, dict, dict]:
+        """Bounds in engine steps: a whole-unit measure's minimum rounds up, its maximum down."""
         org, line, month = {}, {}, {}
         for info in self.s.constraints:
             if info.min_cents is None and info.max_cents is None:
                 continue
-            pair = (info.min_cents, info.max_cents)
+            low = None if info.min_cents is None else -(-info.min_cents // self.step)
+            pair = (low, None if info.max_cents is None else info.max_cents // self.step)
             cell = info.cell
             if cell.period == "year" and cell.pl is None and not cell.org.is_root:
                 org[cell.org.opath] = pair
@@ -408,7 +423,7 @@ class _Inputs:
         """Leaf totals when the plan fixes product-line totals: the plan total split down the
         product-line tree with the fixed lines locked, the rest by the company mix."""
         fixed = {
-            row.product_line_id: to_cents(row.amount)
+            row.product_line_id: to_cents(row.amount) // self.step
             for row in ProductLineTotal.objects.filter(plan=self.plan)
         }
         if not fixed:
@@ -431,7 +446,7 @@ class _Inputs:
             )
 
         amounts: dict[int, int] = {}
-        todo = [(0, int(to_cents(self.plan.total_amount)))]
+        todo = [(0, int(to_cents(self.plan.total_amount)) // self.step)]
         while todo:
             parent, total = todo.pop()
             kids = sorted(self.s.pl_children(self.s.pl_nodes.get(parent)), key=lambda n: n.code)
@@ -487,15 +502,17 @@ def _allocation_input(build: _Inputs, frozen: pd.DataFrame) -> AllocationInput:
     pl_nodes, weights, manual = build.product_line_inputs()
     org_bounds, pl_bounds, month_bounds = build.bounds()
     totals = build.pl_totals(pl_nodes, weights)
+    step = build.step
+    frozen = frozen.loc[frozen["salesperson_id"].isin(set(build.s.members))]
     return AllocationInput(
-        total=to_cents(build.plan.total_amount),
+        total=to_cents(build.plan.total_amount) // step,
         org_nodes=nodes,
         org_methods=specs,
         pl_nodes=pl_nodes,
         pl_weights=weights,
         pl_manual=manual,
         season=build.season(),
-        frozen=frozen.loc[frozen["salesperson_id"].isin(set(build.s.members))],
+        frozen=frozen.assign(cents=frozen["cents"] // step),
         org_bounds=org_bounds,
         pl_bounds=pl_bounds,
         month_bounds=month_bounds,
@@ -540,8 +557,15 @@ def plan_allocate(
             _("Nothing was changed: there is nobody to allocate to under %(unit)s.")
             % {"unit": plan.root_org_unit.code}
         )
+    step = measure_step(plan.measure)
+    if to_cents(plan.total_amount) % step:
+        raise PlanRuleError(
+            _("Nothing was changed: a %(measure)s target is a whole number of units.")
+            % {"measure": measure_label(plan.measure).lower()}
+        )
     try:
         leaves = allocate(_allocation_input(_Inputs(plan, structure, config), frozen))
+        leaves["cents"] *= step  # engine steps back to cents (whole units: .00)
         check_constraints(structure=structure, leaves=leaves, cents=leaves["cents"].to_numpy())
     except AllocationError as error:
         raise rule_error(error) from error

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from allocation.engine.errors import AllocationError
 from allocation.engine.exact import format_cents
 from allocation.engine.rebalance import KEEP_ROW_YEAR, rebalance, rescale
+from allocation.measures import in_steps, measure_step
 from allocation.models import Plan, PlanChange
 from allocation.selectors import plan_leaves_frame
 from allocation.services.batches import edit_batch_record
@@ -43,7 +44,12 @@ from allocation.services.cell_rules import (  # db_cell_sum: still importable fr
     frozen_leaves,
     lock_holding,
 )
-from allocation.services.common import CellsRejectedError, PlanRuleError, audit
+from allocation.services.common import (
+    CellsRejectedError,
+    PlanRuleError,
+    audit,
+    whole_units_problem,
+)
 from allocation.services.storage import target_amounts_update
 from allocation.structure import Cell, PlanStructure
 from salesalloc.core.money import from_cents, to_cents
@@ -267,6 +273,7 @@ def _rescale(
     cell: Cell,
     target: int,
     extra: Sequence[Cell] = (),
+    step: int = 1,
 ) -> np.ndarray:
     """Re-split a cell's own leaves to ``target`` (bottom-up edits and the plan total).
 
@@ -282,7 +289,7 @@ def _rescale(
         extra = [other for other in extra if not is_leaf_cell(structure, other)]
     frozen = frozen_leaves(structure, rows.leaves.iloc[inside], cell, extra=extra)
     out = work.copy()
-    out[inside] = rescale(amounts=work[inside], new_total=target, frozen=frozen)
+    out[inside] = rescale(amounts=work[inside], new_total=target // step, frozen=frozen)
     return out
 
 
@@ -325,8 +332,10 @@ def _apply_group(
     work: np.ndarray,
     group: _Group,
     done: list[Cell],
+    step: int = 1,
 ) -> np.ndarray:
-    """Apply one parent's cells at once with the engine's ``rebalance``.
+    """Apply one parent's cells at once with the engine's ``rebalance`` (in steps of
+    ``step`` cents: whole units for quantity; a minimum rounds up, a maximum down).
 
     The children are the cells set plus the parent's other children along the group's
     dimension; leaves under the parent in none of them (none, for a full set of children)
@@ -350,11 +359,13 @@ def _apply_group(
         amounts=work[inside],
         child=owner,
         child_keys=keys,
-        targets={i: item.target for i, item in enumerate(group.items)},
+        targets={i: item.target // step for i, item in enumerate(group.items)},
         frozen=frozen_leaves(structure, sub, parent, extra=done),
         locked_children=[bool(info and info.locked) for info in infos] + ([True] if rest else []),
-        mins=[info.min_cents if info else None for info in infos] + ([None] if rest else []),
-        maxs=[info.max_cents if info else None for info in infos] + ([None] if rest else []),
+        mins=[in_steps(info.min_cents if info else None, step, up=True) for info in infos]
+        + ([None] if rest else []),
+        maxs=[in_steps(info.max_cents if info else None, step, up=False) for info in infos]
+        + ([None] if rest else []),
     )
     out = work.copy()
     out[inside] = new_sub
@@ -364,18 +375,23 @@ def _apply_group(
 def _rebalanced(
     structure: PlanStructure, leaves: pd.DataFrame, rows: _Rows, groups: Sequence[_Group]
 ) -> np.ndarray:
-    """The leaves after every group, coarse to fine; cells set earlier are frozen later."""
-    work = leaves["cents"].to_numpy(dtype=np.int64).copy()
+    """The leaves after every group, coarse to fine; cells set earlier are frozen later.
+
+    The engine works in steps of the plan's measure (``allocation.measures.measure_step``):
+    cents for money, whole units for quantity, so a quantity edit rebalances in whole units.
+    """
+    step = measure_step(structure.plan.measure)
+    work = leaves["cents"].to_numpy(dtype=np.int64) // step
     done: list[Cell] = []
     for group in groups:
         if group.parent is None:
             for item in group.items:
-                work = _rescale(structure, rows, work, item.cell, item.target, extra=done)
+                work = _rescale(structure, rows, work, item.cell, item.target, done, step)
                 done.append(item.cell)
         else:
-            work = _apply_group(structure, leaves, work, group, done)
+            work = _apply_group(structure, leaves, work, group, done, step)
             done.extend(item.cell for item in group.items)
-    return work
+    return work * step
 
 
 def _moved_siblings(
@@ -433,6 +449,9 @@ def cells_plan(
         )
         nothing = np.zeros(0, np.int64)
         return PlannedEdit(leaves=empty, old=nothing, new=nothing, olds=[], kept=[], rebalanced=[])
+    for item in items:
+        if whole_units_problem(plan, item.target):
+            raise AllocationError(f"{item.cell.label}: a quantity is a whole number of units")
     top_down = plan.mode == Plan.Mode.TOP_DOWN
     groups = _groups(structure, items, top_down=top_down, keep=keep)
     region = _union_region(structure, groups, items)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from allocation.access import PlanScope, plan_scope_get
 from allocation.engine.errors import AllocationError
 from allocation.engine.rebalance import KEEP_PERIOD_TOTAL, KEEP_ROW_YEAR, KEEP_RULES
+from allocation.measures import measure_step
 from allocation.models import Plan, PlanChange
 from allocation.scoping import node_label_for
 from allocation.structure import Cell, PlanStructure
@@ -157,6 +158,13 @@ def _amount(value: Any) -> Decimal:
         max_value=MAX_AMOUNT,
         separators=True,
     )
+
+
+def whole_units_problem(plan: Plan, cents: int) -> str | None:
+    """Why ``cents`` can't be a target of ``plan`` because its measure counts whole units."""
+    if cents % measure_step(plan.measure):
+        return _("A quantity is a whole number of units.")
+    return None
 
 
 def amount_problem(value: Any) -> str | None:

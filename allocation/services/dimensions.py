@@ -155,7 +155,16 @@ def _month_add(month: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-_CELL_COLUMNS = ("salesperson_id", "product_line_id", "month", "amount", "cost", "lines")
+_CELL_COLUMNS = (
+    "salesperson_id",
+    "product_line_id",
+    "month",
+    "amount",
+    "cost",
+    "quantity",
+    "new_customer_amount",
+    "lines",
+)
 
 
 def _source_sql(sources: list[QuerySet[Any]], using: str) -> tuple[str, list[Any]]:
@@ -191,9 +200,10 @@ def actual_cells_replace(
     The block is ``salesperson_ids`` (all when None) x months ``month_from``..``month_to``
     (inclusive; open-ended when None). ``source`` is a values-queryset, already filtered to
     the same block, with the columns ``salesperson_id, product_line_id, month, amount, cost,
-    lines``; its SQL runs inside one ``INSERT ... SELECT`` so no rows pass through Python.
-    ``also`` is a second such queryset (split credit: the credited parts of shared order
-    lines) summed into the same cells.
+    quantity, new_customer_amount, lines`` (every measure of ``allocation.measures`` at once);
+    its SQL runs inside one ``INSERT ... SELECT`` so no rows pass through Python. ``also`` is
+    a second such queryset (split credit: the credited parts of shared order lines) summed
+    into the same cells.
 
     Idempotent: the block is deleted and rebuilt in one transaction after locking the
     salespeople's rows in primary-key order, so two concurrent refreshes serialise instead of
@@ -227,9 +237,11 @@ def actual_cells_replace(
     table = ActualCell._meta.db_table
     sql = (
         f"INSERT INTO {table} "  # noqa: S608 - table name is ours, values are parameters
-        "(salesperson_id, product_line_id, month, amount, cost, lines, created_at, updated_at) "
+        "(salesperson_id, product_line_id, month, amount, cost, quantity, new_customer_amount, "
+        "lines, created_at, updated_at) "
         "SELECT src.salesperson_id, src.product_line_id, src.month, src.amount, "
-        "COALESCE(src.cost, 0), src.lines, %s, %s "
+        "COALESCE(src.cost, 0), COALESCE(src.quantity, 0), COALESCE(src.new_customer_amount, 0), "
+        "src.lines, %s, %s "
         f"FROM ({select_sql}) src"
     )
     with db.cursor() as cursor:
@@ -272,7 +284,8 @@ def _actual_cells_merge(
     table = ActualCell._meta.db_table
     columns = (
         "s.salesperson_id, s.product_line_id, s.month, s.amount, "
-        "COALESCE(s.cost, 0) AS cost, s.lines"
+        "COALESCE(s.cost, 0) AS cost, COALESCE(s.quantity, 0) AS quantity, "
+        "COALESCE(s.new_customer_amount, 0) AS new_customer_amount, s.lines"
     )
     with db.cursor() as cursor:
         if not staged:
@@ -295,8 +308,9 @@ def _actual_cells_merge(
                     restore = foreign_keys_drop(cursor, [table], quote=db.ops.quote_name)
             cursor.execute(
                 f"INSERT INTO {table} (salesperson_id, product_line_id, month, amount, cost, "  # noqa: S608 - our table
-                "lines, created_at, updated_at) SELECT salesperson_id, product_line_id, month, "
-                "amount, cost, lines, %s, %s FROM actual_src",
+                "quantity, new_customer_amount, lines, created_at, updated_at) "
+                "SELECT salesperson_id, product_line_id, month, amount, cost, quantity, "
+                "new_customer_amount, lines, %s, %s FROM actual_src",
                 [now, now],
             )
             total = cursor.rowcount
@@ -335,12 +349,15 @@ def _merge_from(
         f"gone AS (DELETE FROM {table} c WHERE c.id IN ({block_sql}) "
         f"AND NOT EXISTS (SELECT 1 FROM src WHERE {same}) RETURNING 1), "
         f"changed AS (UPDATE {table} c SET amount = src.amount, cost = src.cost, "
+        "quantity = src.quantity, new_customer_amount = src.new_customer_amount, "
         f"lines = src.lines, updated_at = %s FROM src WHERE {narrowed}{same} "
-        "AND (c.amount, c.cost, c.lines) IS DISTINCT FROM (src.amount, src.cost, src.lines) "
+        "AND (c.amount, c.cost, c.quantity, c.new_customer_amount, c.lines) IS DISTINCT FROM "
+        "(src.amount, src.cost, src.quantity, src.new_customer_amount, src.lines) "
         "RETURNING 1), "
         f"added AS (INSERT INTO {table} (salesperson_id, product_line_id, month, amount, cost, "
-        "lines, created_at, updated_at) SELECT src.salesperson_id, src.product_line_id, "
-        "src.month, src.amount, src.cost, src.lines, %s, %s FROM src "
+        "quantity, new_customer_amount, lines, created_at, updated_at) "
+        "SELECT src.salesperson_id, src.product_line_id, src.month, src.amount, src.cost, "
+        "src.quantity, src.new_customer_amount, src.lines, %s, %s FROM src "
         f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE {same}) RETURNING 1) "
         "SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM gone), "
         "(SELECT count(*) FROM changed), (SELECT count(*) FROM added)"

@@ -41,6 +41,7 @@ from allocation.services.common import (
     parse_amount,
     plan_lock,
     rule_error,
+    whole_units_problem,
 )
 from allocation.structure import Cell, PlanStructure
 from salesalloc.core.exceptions import ScopeError
@@ -113,6 +114,9 @@ def cell_edit(
     )
     ensure_may_change(window=window, structure=structure, cell=cell, keep=keep)
     target = to_cents(parse_amount(amount))
+    units = whole_units_problem(plan, target)
+    if units:
+        raise ValidationError({"amount": units})
     info = structure.constraint_at(cell)
     if info is not None and info.locked:
         raise PlanRuleError(
@@ -181,6 +185,9 @@ def _pasted_cell(
     except ScopeError as error:
         raise _Refused(cell.label, error.message) from error
     target = to_cents(parse_amount(raw.amount))
+    units = whole_units_problem(structure.plan, target)
+    if units:
+        raise _Refused(cell.label, units)
     info = structure.constraint_at(cell)
     if info is not None and info.locked:
         raise _Refused(cell.label, _("This cell is locked."))

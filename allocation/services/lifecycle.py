@@ -28,6 +28,7 @@ from allocation.selectors import (
 )
 from allocation.selectors.frames import plan_row_month_actuals
 from allocation.services.common import audit, plan_lock, rule_error
+from allocation.services.measures import measures_follow, measures_ready_check
 from allocation.services.relief_rules import relief_requests_close
 from allocation.services.storage import target_cells_delete, target_cells_insert
 from allocation.signals import acknowledgement_recorded, plan_status_changed
@@ -70,6 +71,11 @@ def _transition(
     stamp: str | None,
     details: dict[str, Any] | None = None,
 ) -> Plan:
+    if plan.measure_of_id is not None:
+        raise ConflictError(
+            _("A measure plan moves with its revenue plan: %(action)s the revenue plan.")
+            % {"action": action}
+        )
     old = plan.status
     plan.status = to
     fields = ["status", "updated_at"]
@@ -88,6 +94,7 @@ def _transition(
     )
     if to == Status.ARCHIVED:
         relief_requests_close(plan=plan)
+    measures_follow(plan=plan, to=to, actor=actor, action=action, comment=comment, stamp=stamp)
     plan_status_changed.send(sender=Plan, plan=plan, action=action, actor=actor, comment=comment)
     return plan
 
@@ -99,6 +106,7 @@ def plan_submit(*, plan: Plan, actor: AbstractBaseUser | None = None, comment: s
     _require(plan, {Status.DRAFT}, _("submit"))
     if plan.allocated_at is None:
         raise ConflictError(_("Allocate the plan before submitting it."))
+    measures_ready_check(plan)
     return _transition(
         plan=plan,
         to=Status.SUBMITTED,
@@ -289,8 +297,10 @@ def _copy(
     previous: Plan | None,
     scenario_of: Plan | None,
     copy_cells: bool = True,
+    measure_of: Plan | None = None,
 ) -> Plan:
-    """A draft copy of ``source``: settings, methods, inputs, locks, members and leaves."""
+    """A draft copy of ``source``: settings, methods, inputs, locks, members and leaves, and
+    of its measure plans (each a copy of its own, under the new plan)."""
     plan = Plan(
         name=name,
         fiscal_year=source.fiscal_year,
@@ -306,6 +316,8 @@ def _copy(
         relief_distribution=source.relief_distribution,
         allocated_at=source.allocated_at if copy_cells else None,
         created_by=_actor(actor),
+        measure=source.measure,
+        measure_of=measure_of,
     )
     plan.full_clean()
     plan.save()
@@ -319,6 +331,16 @@ def _copy(
         _clone_rows(rows, plan=plan)
     if copy_cells:
         _copy_cells(source_id=source.pk, plan_id=plan.pk)
+    for child in source.measures.order_by("pk"):  # with their targets (a re-spread is revenue's)
+        _copy(
+            source=child,
+            actor=actor,
+            name=name,
+            version=version,
+            previous=None,
+            scenario_of=None,
+            measure_of=plan,
+        )
     return plan
 
 
@@ -349,6 +371,13 @@ def _copy_cells(*, source_id: int, plan_id: int) -> int:
         return cursor.rowcount
 
 
+def _refuse_measure_plan(plan: Plan) -> None:
+    if plan.measure_of_id is not None:
+        raise ConflictError(
+            _("A measure plan is copied with its revenue plan: copy the revenue plan.")
+        )
+
+
 def _open_next_version(plan: Plan) -> Plan | None:
     return plan.next_versions.exclude(status=Status.ARCHIVED).filter(scenario_of=None).first()
 
@@ -362,6 +391,7 @@ def plan_new_version(
     Publishing the new version later archives this one. One open new version at a time.
     """
     plan = plan_lock(plan=plan)
+    _refuse_measure_plan(plan)
     if plan.scenario_of_id is not None:
         raise ConflictError(_("Scenarios have no versions; create another scenario instead."))
     _require(plan, {Status.PUBLISHED}, _("create a new version of"))
@@ -395,6 +425,7 @@ def plan_scenario_create(
 ) -> Plan:
     """Clone any plan into a draft what-if scenario (never published); compare it after."""
     plan = Plan.objects.select_related("root_org_unit").get(pk=plan.pk)
+    _refuse_measure_plan(plan)
     scenario = _copy(
         source=plan,
         actor=actor,
@@ -444,6 +475,7 @@ def plan_respread(
     of the rows.
     """
     plan = plan_lock(plan=plan)
+    _refuse_measure_plan(plan)
     _require(plan, {Status.PUBLISHED}, _("re-spread"))
     structure = plan_structure_get(plan=plan, with_constraints=False)
     closed = _respread_closed_months(plan, structure, as_of)
@@ -514,6 +546,8 @@ def acknowledgement_record(
     if scope.salesperson_id is None:
         raise ScopeError(_("Only salespeople acknowledge their own targets."))
     plan = Plan.objects.get(pk=plan.pk)
+    if plan.measure_of_id is not None:
+        raise ConflictError(_("Acknowledge the revenue plan; its measures go with it."))
     if plan.status != Status.PUBLISHED:
         raise ConflictError(_("Only published targets can be acknowledged."))
     if not plan.salespeople.filter(pk=scope.salesperson_id).exists():

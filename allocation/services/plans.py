@@ -27,8 +27,9 @@ from allocation.models import (
     Salesperson,
 )
 from allocation.selectors import company_currency, plan_structure_get
-from allocation.services.common import audit, ensure_editable, plan_lock
+from allocation.services.common import audit, ensure_editable, plan_lock, whole_units_problem
 from allocation.services.editing import cell_edit
+from allocation.services.measures import measure_settings_check, measures_settings_follow
 from allocation.services.methods import method_config_clean
 from salesalloc.core.exceptions import ConflictError
 from salesalloc.core.money import to_cents
@@ -138,6 +139,7 @@ def plan_update(
     unknown = set(fields) - set(UPDATABLE)
     if unknown:
         raise ValidationError({name: _("This field can't be changed.") for name in unknown})
+    measure_settings_check(plan, fields, product_lines)
     allocated = plan.cells.exists()
     changed: dict[str, Any] = {}
     for name, value in fields.items():
@@ -169,24 +171,48 @@ def plan_update(
         if not leaves:
             raise ValidationError({"product_lines": _("The plan needs at least one product line.")})
         plan.product_lines.set(leaves)
+    measures_settings_follow(
+        plan=plan,
+        changed=changed,
+        product_lines=list(plan.product_lines.all()) if product_lines is not None else None,
+    )
     if total_amount is not None and total_amount != plan.total_amount:
-        if allocated:
-            cell_edit(plan=plan, period="year", amount=total_amount, reason=reason, actor=actor)
-            plan.refresh_from_db()
-        else:
-            old = plan.total_amount
-            plan.total_amount = total_amount
-            plan.full_clean()
-            plan.save(update_fields=["total_amount", "updated_at"])
-            audit(
-                plan=plan,
-                actor=actor,
-                action=PlanChange.Action.UPDATE,
-                old_cents=to_cents(old),
-                new_cents=to_cents(total_amount),
-                reason=reason,
-                details={"total_amount": str(total_amount)},
-            )
+        plan = _total_update(
+            plan=plan, total_amount=total_amount, allocated=allocated, reason=reason, actor=actor
+        )
+    return plan
+
+
+def _total_update(
+    *,
+    plan: Plan,
+    total_amount: Decimal,
+    allocated: bool,
+    reason: str,
+    actor: AbstractBaseUser | None,
+) -> Plan:
+    """A new plan total: an edit of the plan total once allocated, else just the setting
+    (whole units for a quantity plan)."""
+    units = whole_units_problem(plan, to_cents(total_amount))
+    if units:
+        raise ValidationError({"total_amount": units})
+    if allocated:
+        cell_edit(plan=plan, period="year", amount=total_amount, reason=reason, actor=actor)
+        plan.refresh_from_db()
+    else:
+        old = plan.total_amount
+        plan.total_amount = total_amount
+        plan.full_clean()
+        plan.save(update_fields=["total_amount", "updated_at"])
+        audit(
+            plan=plan,
+            actor=actor,
+            action=PlanChange.Action.UPDATE,
+            old_cents=to_cents(old),
+            new_cents=to_cents(total_amount),
+            reason=reason,
+            details={"total_amount": str(total_amount)},
+        )
     return plan
 
 

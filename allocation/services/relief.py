@@ -62,7 +62,11 @@ class ReliefInput:
 
 
 def _published(plan: Plan) -> None:
-    if plan.status != Plan.Status.PUBLISHED or plan.scenario_of_id is not None:
+    if (
+        plan.status != Plan.Status.PUBLISHED
+        or plan.scenario_of_id is not None
+        or plan.measure_of_id is not None  # relief is on the revenue plan's targets
+    ):
         raise ConflictError(
             _("Relief is asked on published targets; this plan is %(status)s.")
             % {"status": plan.get_status_display().lower()}

@@ -39,7 +39,12 @@ from allocation.engine.exact import format_cents
 from allocation.engine.fiscal import MONTHS
 from allocation.models import Plan
 from allocation.selectors import plan_leaves_frame
-from allocation.services.common import CellsRejectedError, PlanStaleError, amount_problem
+from allocation.services.common import (
+    CellsRejectedError,
+    PlanStaleError,
+    amount_problem,
+    whole_units_problem,
+)
 from allocation.services.editing import CellInput
 from allocation.services.sheets import ABOUT, SHEET
 from allocation.structure import Cell, OrgNode, PlanStructure, PlNode
@@ -434,6 +439,10 @@ class _Reader:
         return ref(row.number, (self.columns.total or 0) + 1)
 
     def _edit(self, row: SheetRow, period: str, cents: int, where: str) -> None:
+        units = whole_units_problem(self.structure.plan, cents)
+        if units:
+            self.errors.append({"cell": where, "message": units})
+            return
         person = row.org.kind == "salesperson"
         self.cells.append(
             CellInput(

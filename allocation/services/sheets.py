@@ -34,6 +34,7 @@ from openpyxl.utils import get_column_letter
 
 from allocation.access import plan_scope_get
 from allocation.engine.fiscal import MONTHS
+from allocation.measures import is_money
 from allocation.models import Plan
 from allocation.selectors import plan_leaves_frame, plan_structure_get
 from allocation.structure import Cell, OrgNode, PlanStructure, PlNode
@@ -388,7 +389,8 @@ def _about_sheet(workbook: Any, plan: Plan, data: SheetData, user: Any) -> None:
         (_("Version"), plan.version),
         (_("Fiscal year"), plan.fiscal_year),
         (_("Revision"), plan.revision),
-        (_("Currency"), plan.currency),
+        (_("Measure"), plan.get_measure_display()),
+        (_("Unit"), plan.currency if is_money(plan.measure) else _("units (whole numbers)")),
         (_("Exported at"), local_datetime(timezone.now())),
         (_("Exported by"), user.get_username()),
         (_("Months"), f"{labels[0]} … {labels[-1]}"),

@@ -18,13 +18,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from allocation.access import plan_scope_get, viewer_scope
 from allocation.engine.fiscal import QUARTERS, FiscalYear
-from allocation.forms import MethodConfigForm, MethodInputsForm
+from allocation.forms import MeasureAddForm, MethodConfigForm, MethodInputsForm
+from allocation.measures import is_money
 from allocation.models import Plan, PlanChange
 from allocation.selectors import (
     acknowledgement_list,
     org_unit_list,
     plan_actions,
     plan_get,
+    plan_list,
     plan_publish_preview,
     plan_structure_get,
     product_line_list,
@@ -375,6 +377,8 @@ def _editor_config(
         "locale": locale,
         "strings": _editor_strings(),
         "dialogs": _dialog_texts(),
+        "measure": plan.measure,
+        "wholeUnits": not is_money(plan.measure),
         "changeActions": {str(value): str(label) for value, label in PlanChange.Action.choices},
         "statusLabels": {str(value): str(label) for value, label in Plan.Status.choices},
     }
@@ -413,6 +417,7 @@ def _editor_context(
         and plan.submitted_by_id == actor.pk
     )
     config = _editor_config(plan, actions, own_submission=own_submission)
+    tabs = _measure_tabs(request, plan)  # an admin's: the plan and all its measure plans
     return {
         "publish_check": plan_publish_preview(plan=plan) if "publish" in actions else None,
         "plan": plan,
@@ -435,14 +440,37 @@ def _editor_context(
         "can_lock": "lock" in actions,
         "can_upload": "upload" in actions,
         "can_allocate": "allocate" in actions,
+        "measure_tabs": tabs,
+        "measure_form": MeasureAddForm()
+        if admin_draft and plan.measure_of_id is None and len(tabs) < len(Plan.Measure.values)
+        else None,
+        "is_money": is_money(plan.measure),
     }
+
+
+def _measure_tabs(request: HttpRequest, plan: Plan) -> list[dict[str, Any]]:
+    """The editor's measure switch: the revenue plan and the measure plans the viewer sees."""
+    revenue = plan.measure_of if plan.measure_of_id else plan
+    assert revenue is not None  # noqa: S101 - a measure plan always has its revenue plan
+    family = [revenue, *plan_list(user=request.user).filter(measure_of=revenue).order_by("pk")]
+    return [
+        {
+            "measure": p.measure,
+            "label": p.get_measure_display(),
+            "current": p.pk == plan.pk,
+            "url": reverse("plan-detail", args=[p.pk]),
+        }
+        for p in family
+    ]
 
 
 def _plan_for_editor(request: HttpRequest, pk: int) -> Plan:
     require_manager(request)
     plan = plan_get(user=request.user, plan_id=pk)
     return (
-        Plan.objects.select_related("root_org_unit", "scenario_of", "previous_version")
+        Plan.objects.select_related(
+            "root_org_unit", "scenario_of", "previous_version", "measure_of"
+        )
         .filter(pk=plan.pk)
         .get()
     )

@@ -124,7 +124,7 @@ def _form_plan(request: HttpRequest) -> Plan:
     raw = request.GET.get("plan") or request.POST.get("plan") or ""
     if not raw.isdigit():
         published = plan_list(user=request.user).filter(
-            status=Plan.Status.PUBLISHED, scenario_of__isnull=True
+            status=Plan.Status.PUBLISHED, scenario_of__isnull=True, measure_of__isnull=True
         )
         plan = published.order_by("-fiscal_year", "-published_at").first()
         if plan is None:

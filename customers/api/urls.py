@@ -6,6 +6,7 @@ from customers.api import credit_views, views
 
 urlpatterns = [
     path("", include("customers.tiers.api.urls")),
+    path("", include("customers.accounts.api.urls")),
     path("customers/", views.CustomerListApi.as_view(), name="api-customer-list"),
     path("customers/export/", views.CustomerExportApi.as_view(), name="api-customer-export"),
     path("customers/<int:pk>/", views.CustomerDetailApi.as_view(), name="api-customer-detail"),

@@ -48,6 +48,9 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "unit_price": ("unit_price", "price", "单价"),
     "amount": ("amount", "net_amount", "金额", "销售额"),
     "cost": ("cost", "成本"),
+    # Exports that carry the margin instead of the cost (Superstore's "Profit"): cost is then
+    # amount - profit, so gross margin = amount - cost gives the profit back exactly.
+    "profit": ("profit", "gross_profit", "毛利", "利润"),
     "region": ("region", "区域", "地区"),
     "state": ("state", "province", "省份", "省"),
     "city": ("city", "城市"),
@@ -116,6 +119,7 @@ _SUPERSTORE_COLUMNS = {
     "product_line": "Sub-Category",
     "amount": "Sales",
     "quantity": "Quantity",
+    "profit": "Profit",
 }
 
 

@@ -11,7 +11,11 @@ customers. One grouped statement then rewrites the dates that differ.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+
+from django.db.models import Q
+from django.db.models.functions import TruncMonth
 
 FIRSTS = "import_stage_first_orders"
 FIRSTS_COLUMNS = (("customer_id", "bigint"),)
@@ -65,3 +69,37 @@ def first_orders_update(cursor: Any, *, staged_customers: str) -> list[list[Any]
 def _iso(value: Any) -> str | None:
     """A date (or SQLite's text) as ``YYYY-MM-DD``."""
     return None if value is None else str(value)[:10]
+
+
+def moved_cells(moves: list[list[Any]]) -> set[tuple[int, str]]:
+    """The (salesperson id, ``YYYY-MM-01``) cells whose new-customer revenue the first-order
+    ``moves`` change: each moved customer's lines from the earlier first-order month through
+    11 months after the later one (``customers.measures``). The file may not touch those
+    months, so they join the import's recompute; a customer's first order ever is no move
+    (all their lines are in the file, whose cells are recorded anyway)."""
+    from customers.measures import NEW_CUSTOMER_MONTHS
+    from customers.models import OrderLine, OrderLineCredit
+
+    if not moves:
+        return set()
+    windows = Q(pk__in=[])
+    for customer_id, old, new in moves:
+        dates = [dt.date.fromisoformat(d) for d in (old, new) if d is not None]
+        last = max(dates)
+        index = last.year * 12 + last.month - 1 + NEW_CUSTOMER_MONTHS
+        windows |= Q(
+            customer_id=customer_id,
+            order_date__gte=min(dates).replace(day=1),
+            order_date__lt=dt.date(index // 12, index % 12 + 1, 1),
+        )
+    out: set[tuple[int, str]] = set()
+    for model in (OrderLine, OrderLineCredit):  # a split line counts for each credited person
+        rows = (
+            model.objects.filter(windows, salesperson_id__isnull=False)
+            .annotate(month=TruncMonth("order_date"))
+            .order_by()
+            .values_list("salesperson_id", "month")
+            .distinct()
+        )
+        out |= {(int(sp), f"{month:%Y-%m-01}") for sp, month in rows}
+    return out

@@ -269,6 +269,7 @@ class ImportStore:
         credits.finish(stamp)
         self._owners_update(cursor, stamp)
         moves = first_orders.first_orders_update(cursor, staged_customers=CUSTOMERS)
+        synced_cells |= first_orders.moved_cells(moves)  # new-customer revenue moved
         return groups, synced_cells, synced, written, moves
 
     def _shared_customers_find(

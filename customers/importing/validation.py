@@ -44,6 +44,7 @@ NUMBER_FIELDS = {
     "amount": (4, 14),
     "cost": (4, 14),
 }
+READ_NUMBERS = {**NUMBER_FIELDS, "profit": (4, 14)}  # profit is read only to derive cost
 TEXT_LIMITS = {
     "order_id": 64,
     "customer_code": 64,
@@ -280,7 +281,7 @@ class OrderFileValidator:
         """Money and quantities, exact; the amount from quantity × unit price when blank."""
         size = len(rows)
         parsed: dict[str, Decimals] = {}
-        for name, (scale, digits) in NUMBER_FIELDS.items():
+        for name, (scale, digits) in READ_NUMBERS.items():
             if name not in cols:
                 parsed[name] = Decimals(
                     scaled=np.zeros(size, dtype=np.int64),
@@ -293,14 +294,8 @@ class OrderFileValidator:
             parsed[name] = number
             status = number.status
             self._error(ok & (status == INVALID), rows, name, "bad_number", value=column)
-            self._error(
-                ok & (status == TOO_MANY_DECIMALS),
-                rows,
-                name,
-                "too_many_decimals",
-                value=column,
-                limit=scale,
-            )
+            many = ok & (status == TOO_MANY_DECIMALS)
+            self._error(many, rows, name, "too_many_decimals", value=column, limit=scale)
             self._error(
                 ok & (status == TOO_LARGE), rows, name, "too_large", value=column, limit=digits
             )
@@ -326,6 +321,9 @@ class OrderFileValidator:
         for name in ("quantity", "unit_price", "cost"):
             out[name] = parsed[name].scaled
             out[f"{name}_null"] = parsed[name].status != OK
+        profit = out["cost_null"] & (parsed["profit"].status == OK) & known  # cost = a - p
+        out["cost"] = np.where(profit, out["amount"] - parsed["profit"].scaled, out["cost"])
+        out["cost_null"] &= ~profit
 
     def finish(self) -> ValidatedFile:
         """Run the checks across rows and return the whole file's typed rows and errors."""

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from allocation.models import Salesperson
 from allocation.services import actual_cells_replace
+from customers.measures import new_customer_amount
 from customers.models import Customer, ImportJob, OrderLine, OrderLineCredit
 
 
@@ -29,12 +30,20 @@ def _next_month(month: dt.date) -> dt.date:
 
 
 def _aggregate(lines: QuerySet[Any]) -> QuerySet[Any, Any]:
-    """Order lines (or credits) summed at grid grain: the columns ``actual_cells_replace``
-    expects. Credits carry the same field names as lines."""
+    """Order lines (or credits, which carry the same field names) summed at grid grain: the
+    columns ``actual_cells_replace`` expects, every measure in the one ``GROUP BY`` (amount,
+    cost, units and new-customer revenue, which reads the customer's ``first_order_date``;
+    see ``customers.measures``)."""
     return (
-        lines.annotate(month=TruncMonth("order_date"))
+        lines.annotate(month=TruncMonth("order_date"), line_new_amount=new_customer_amount())
         .values("salesperson_id", "product_line_id", "month")
-        .annotate(amount=Sum("amount"), cost=Sum("cost"), lines=Count("id"))
+        .annotate(
+            amount=Sum("amount"),
+            cost=Sum("cost"),
+            quantity=Sum("quantity"),
+            new_customer_amount=Sum("line_new_amount"),
+            lines=Count("id"),
+        )
         .order_by()
     )
 

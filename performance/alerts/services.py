@@ -252,7 +252,7 @@ def alerts_recompute(
     for plan in published_plan_list(fiscal_year=as_of.year):
         conditions += _figure_conditions(plan, as_of, thresholds)
     for published in Plan.objects.filter(
-        status=Plan.Status.PUBLISHED, scenario_of__isnull=True
+        status=Plan.Status.PUBLISHED, scenario_of__isnull=True, measure_of__isnull=True
     ).order_by("pk"):
         conditions += _plan_conditions(published, today, thresholds)
     trailing = _trailing_revenue(as_of)

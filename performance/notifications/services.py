@@ -254,7 +254,10 @@ def notifications_remind_unacknowledged(*, today: dt.date | None = None) -> int:
     days = int(settings.SALESALLOC_ALERT_UNACKNOWLEDGED_DAYS)
     sent = 0
     for plan in Plan.objects.filter(
-        status=Plan.Status.PUBLISHED, scenario_of__isnull=True, published_at__isnull=False
+        status=Plan.Status.PUBLISHED,
+        scenario_of__isnull=True,
+        measure_of__isnull=True,  # people acknowledge the revenue plan, measures with it
+        published_at__isnull=False,
     ).order_by("pk"):
         if (today - timezone.localdate(plan.published_at)).days < days:
             continue

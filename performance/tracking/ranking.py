@@ -46,8 +46,10 @@ def ranking_get(
     as_of: dt.date,
     org_unit: str | None = None,
     by: str = "attainment",
+    measure: str = "revenue",
 ) -> Ranking:
-    """Salespeople of a peer group (an org unit's subtree) ranked by attainment or pace.
+    """Salespeople of a peer group (an org unit's subtree) ranked by attainment or pace of
+    ``measure`` (revenue by default; a published measure plan against its actuals).
 
     Managers and admins rank any visible unit (default: their own node). A salesperson sees
     only their own row and rank within their team; nobody else's figures.
@@ -60,10 +62,11 @@ def ranking_get(
         scope=scope,
         target=unit,
         line=None,
-        plan=tracking_plan_get(year=year, target=unit),
+        plan=tracking_plan_get(year=year, target=unit, measure=measure),
         year=year,
         as_of=as_of,
         people=True,
+        measure=measure,
     )
     metric = "pace" if by == "pace" else "attainment"
     values = [getattr(child.figures, metric) for child in result.children]

@@ -23,32 +23,34 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db.models import (
-    BigIntegerField,
+    DecimalField,
     F,
     Max,
     Min,
     Q,
-    Sum,
 )
-from django.db.models.functions import Cast, Round
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from allocation.access import ViewerScope, viewer_scope
 from allocation.engine import calendars
+from allocation.measures import actual_sum
 from allocation.models import ActualCell, OrgUnit, Plan, ProductLine, Salesperson, TargetCell
 from allocation.selectors import published_plan_get
 from customers.credit.selectors import credited_parts
+from customers.measures import order_line_measure
 from performance.tracking import engine
 from performance.tracking.engine import Figures
+from performance.tracking.grid import CACHE_VERSION_KEY, grid_totals
+from performance.tracking.grid import cents as _cents
 from salesalloc.core.money import MoneySum
 
 NODE_COMPANY = "company"
 NODE_ORG_UNIT = "org_unit"
 NODE_SALESPERSON = "salesperson"
 NODE_PRODUCT_LINE = "product_line"
-CACHE_VERSION_KEY = "tracking:version"
 OTHER = -1  # rows under the node but under none of its children
+_LINE_SUM = DecimalField(max_digits=18, decimal_places=4)  # a sum of order-line figures
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,7 @@ class Attainment:
     children: list[NodeFigures] = field(default_factory=list)
     # What the children are: "org_unit" (units and people) or "product_line".
     children_kind: str = NODE_ORG_UNIT
-
-
-def _cents(column: str = "amount") -> Any:
-    return Cast(Round(Sum(column) * 100), BigIntegerField())
+    measure: str = Plan.Measure.REVENUE  # what target and actual count
 
 
 def _not_found(what: str, code: str) -> Http404:
@@ -153,12 +152,23 @@ def tracking_unit_get(*, user: AbstractBaseUser | AnonymousUser, code: str) -> O
     return unit
 
 
-def tracking_plan_get(*, year: int, target: OrgUnit | Salesperson | None = None) -> Plan | None:
+def tracking_plan_get(
+    *,
+    year: int,
+    target: OrgUnit | Salesperson | None = None,
+    measure: str = Plan.Measure.REVENUE,
+) -> Plan | None:
     """The published plan of fiscal year ``year`` that counts for ``target`` (an org unit or
     a salesperson; default the top of the org tree): ``published_plan_get``, one truth per
-    year and scope, so no reader guesses between several published plans."""
+    year and scope, so no reader guesses between several published plans.
+
+    For another ``measure``: that measure plan of the published revenue plan (None when the
+    revenue plan has none)."""
     unit = target.org_unit if isinstance(target, Salesperson) else target
-    return published_plan_get(fiscal_year=year, org_unit=unit)
+    plan = published_plan_get(fiscal_year=year, org_unit=unit)
+    if plan is None or measure == Plan.Measure.REVENUE:
+        return plan
+    return plan.measures.filter(measure=measure).first()
 
 
 def _breadcrumbs(scope: ViewerScope, target: OrgUnit | Salesperson) -> list[Node]:
@@ -263,8 +273,10 @@ def attainment_get(
     salesperson: str | None = None,
     product_line: str | None = None,
     resolved: Resolved | None = None,
+    measure: str = Plan.Measure.REVENUE,
 ) -> Attainment:
-    """Attainment, pace and forecasts of one visible node and its children (DESIGN §7).
+    """Attainment, pace and forecasts of one visible node and its children (DESIGN §7), of
+    ``measure``: its published measure plan against its actuals (revenue by default).
 
     Raises ``Http404`` for a node or product line the viewer cannot see. Cached per viewer
     and arguments until the next recompute or a newly published plan.
@@ -280,7 +292,9 @@ def attainment_get(
         line = ProductLine.objects.filter(code=product_line).first()
         if line is None:
             raise _not_found(_("product line"), product_line)
-    plan = resolved.plan if resolved else tracking_plan_get(year=year, target=target)
+    plan = (
+        resolved.plan if resolved else tracking_plan_get(year=year, target=target, measure=measure)
+    )
     timeout = settings.SALESALLOC_TRACKING_CACHE_SECONDS
     key = None
     if timeout:
@@ -298,6 +312,7 @@ def attainment_get(
                 line.pk if line else "",
                 plan.pk if plan else "",
                 plan.revision if plan else "",
+                measure,
             )
         )
         key = f"tracking:attainment:{version}:{hashlib.sha256(raw.encode()).hexdigest()}"
@@ -305,7 +320,7 @@ def attainment_get(
         if cached is not None:
             return cached
     result = attainment_compute(
-        scope=scope, target=target, line=line, plan=plan, year=year, as_of=as_of
+        scope=scope, target=target, line=line, plan=plan, year=year, as_of=as_of, measure=measure
     )
     if key is not None:
         cache.set(key, result, timeout)
@@ -321,8 +336,10 @@ def attainment_compute(
     year: int,
     as_of: dt.date,
     people: bool = False,
+    measure: str = Plan.Measure.REVENUE,
 ) -> Attainment:
-    """The figures of ``target`` and its children, uncached (``attainment_get`` caches)."""
+    """The figures of ``target`` and its children, uncached (``attainment_get`` caches); the
+    actuals are ``measure``'s (the plan, when given, is that measure's plan)."""
     months = engine.fiscal_months(year, plan.start_month if plan else 1)
     whole = engine.whole_months(months, as_of)
     partial = whole < len(months) and months[whole] <= as_of
@@ -340,13 +357,18 @@ def attainment_compute(
             group=group, keys=keys, plan=plan, line=line, months=months, current=current
         )
     actuals, history = _actual_totals(
-        group=group, keys=keys, line=line, months=months, history_end=history_end
+        group=group, keys=keys, line=line, months=months, history_end=history_end, measure=measure
     )
     current_actual: dict[int, int] = {}
     current_expected: dict[int, int] = {}
     if current is not None:
         current_actual, current_expected = _current_month(
-            group=group, plan=plan, current=current, as_of=as_of, current_totals=current_totals
+            group=group,
+            plan=plan,
+            current=current,
+            as_of=as_of,
+            current_totals=current_totals,
+            measure=measure,
         )
 
     def figures(selected: list[int]) -> Figures:
@@ -369,22 +391,24 @@ def attainment_compute(
     children = [
         NodeFigures(node=node, figures=figures([k])) for k, node in enumerate(group.children)
     ]
-    node = (
-        Node(kind=NODE_SALESPERSON, code=target.code, name=target.name)
-        if isinstance(target, Salesperson)
-        else _unit_node(target)
-    )
     return Attainment(
         year=year,
         as_of=as_of,
         plan=plan,
-        node=node,
+        node=_node_of(target),
         breadcrumbs=_breadcrumbs(scope, target),
         product_line=line,
         figures=figures(keys),
         children=children,
         children_kind=group.kind,
+        measure=measure,
     )
+
+
+def _node_of(target: OrgUnit | Salesperson) -> Node:
+    if isinstance(target, Salesperson):
+        return Node(kind=NODE_SALESPERSON, code=target.code, name=target.name)
+    return _unit_node(target)
 
 
 def _target_totals(
@@ -406,7 +430,7 @@ def _target_totals(
     if by_person:
         target_rows = [
             (raw, month, cents)
-            for raw, month, cents in _grid_totals(kind="targets", plan=plan, line=line)
+            for raw, month, cents in grid_totals(kind="targets", plan=plan, line=line)
             if raw in group.remap and first <= month < after
         ]
     else:
@@ -445,6 +469,7 @@ def _actual_totals(
     line: ProductLine | None,
     months: list[dt.date],
     history_end: dt.date,
+    measure: str = Plan.Measure.REVENUE,
 ) -> tuple[dict[int, list[int]], dict[int, dict[dt.date, int]]]:
     """Each child's actual per fiscal month, and its monthly history before ``history_end``
     (for the statistical forecast)."""
@@ -455,7 +480,7 @@ def _actual_totals(
     if group.kind != NODE_PRODUCT_LINE:  # rows keyed by salesperson id
         actual_rows = [
             row
-            for row in _grid_totals(kind="actuals", plan=None, line=line)
+            for row in grid_totals(kind="actuals", plan=None, line=line, measure=measure)
             if row[0] in group.remap and row[1] < until
         ]
     else:
@@ -464,7 +489,7 @@ def _actual_totals(
             .annotate(child=group.key)
             .order_by()
             .values_list("child", "month")
-            .annotate(c=_cents())
+            .annotate(c=actual_sum(measure))
         )
     for raw, month, cents in actual_rows:
         child = group.slot(raw)
@@ -483,18 +508,20 @@ def _current_month(
     current: dt.date,
     as_of: dt.date,
     current_totals: dict[int, list[int]],
+    measure: str = Plan.Measure.REVENUE,
 ) -> tuple[dict[int, int], dict[int, int]]:
     """Each child's actual and day-target share of the month containing ``as_of``, up to
     and including it (the only read of order lines)."""
     exact: dict[int, Decimal] = {}
     # Split lines count for each credited salesperson with their part (the credits); the
-    # parts add up exactly before the total is rounded to the cent, as one sum would be.
+    # parts add up exactly before the total is rounded to the hundredth, as one sum would be.
     window = group.base & Q(order_date__gte=current, order_date__lte=as_of)
     for part in credited_parts(where=window):
         if part is None:
             continue
         rows = part.annotate(child=group.key).order_by().values_list("child")
-        for raw, amount in rows.annotate(total=MoneySum("amount")):
+        total = MoneySum(order_line_measure(measure), output_field=_LINE_SUM)
+        for raw, amount in rows.annotate(total=total):
             slot = group.slot(raw)
             exact[slot] = exact.get(slot, Decimal(0)) + (amount or Decimal(0))
     current_actual = {
@@ -508,41 +535,6 @@ def _current_month(
         for child, totals in current_totals.items()
     }
     return current_actual, current_expected
-
-
-def _grid_totals(
-    *, kind: str, plan: Plan | None, line: ProductLine | None
-) -> list[tuple[int, dt.date, int]]:
-    """(salesperson id, month, cents) of the whole target or actuals grid, product lines
-    summed (only those under ``line`` when given): one ``GROUP BY`` over the grid.
-
-    Cached per cache generation (the recompute starts a new one) and plan revision, so
-    every org node's figures are sums over these rows instead of a scan of the grid.
-    """
-    timeout = settings.SALESALLOC_TRACKING_CACHE_SECONDS
-    key = None
-    if timeout:
-        version = cache.get_or_set(CACHE_VERSION_KEY, 1, None)
-        key = (
-            f"tracking:grid:{version}:{kind}:{plan.pk if plan else ''}:"
-            f"{plan.revision if plan else ''}:{line.pk if line else ''}"
-        )
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-    rows = TargetCell.objects.filter(plan=plan) if kind == "targets" else ActualCell.objects.all()
-    if line is not None:
-        lines = ProductLine.objects.filter(path__startswith=line.path).values_list("pk", flat=True)
-        rows = rows.filter(product_line_id__in=list(lines))
-    result = [
-        (int(sp), month, int(cents or 0))
-        for sp, month, cents in rows.order_by()
-        .values_list("salesperson_id", "month")
-        .annotate(c=_cents())
-    ]
-    if key is not None:
-        cache.set(key, result, timeout)
-    return result
 
 
 def targets_sum(targets: dict[int, list[int]], month_index: int) -> int:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from allocation.access import ViewerScope, viewer_scope
-from allocation.models import OrgUnit, ProductLine
+from allocation.models import OrgUnit, Plan, ProductLine
 from performance.tracking import engine
 from performance.tracking.engine import Figures
 from performance.tracking.pivot import Pivot, pivot_get
@@ -60,6 +60,9 @@ class DashboardForm(forms.Form):
     product_line = forms.ChoiceField(label=gettext_lazy("Product line"), required=False)
     org_unit = forms.CharField(required=False, max_length=50, widget=forms.HiddenInput)
     salesperson = forms.CharField(required=False, max_length=50, widget=forms.HiddenInput)
+    measure = forms.ChoiceField(
+        choices=Plan.Measure.choices, required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args: Any, years: list[int], lines: list[ProductLine], **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -121,14 +124,43 @@ def _row(figures: Figures) -> dict[str, Any]:
     }
 
 
-def dashboard_url(*, year: int, as_of: dt.date, node: Node | None, product_line: str = "") -> str:
-    """The dashboard URL of a node (None: the viewer's default node)."""
+def dashboard_url(
+    *,
+    year: int,
+    as_of: dt.date,
+    node: Node | None,
+    product_line: str = "",
+    measure: str = Plan.Measure.REVENUE,
+) -> str:
+    """The dashboard URL of a node (None: the viewer's default node), for ``measure``."""
     query: dict[str, Any] = {"year": year, "as_of": as_of.isoformat()}
     if node is not None:
         query.update(node.query)
     if product_line:
         query["product_line"] = product_line
+    if measure != Plan.Measure.REVENUE:
+        query["measure"] = measure
     return f"{reverse('dashboard')}?{urlencode(query)}"
+
+
+def measure_tabs(
+    *, revenue: Plan | None, year: int, as_of: dt.date, node: Node, product_line: str, measure: str
+) -> list[dict[str, Any]]:
+    """The dashboard's measure switch: revenue and each measure the year's plan targets."""
+    measures = [Plan.Measure.REVENUE.value]
+    if revenue is not None:
+        measures += list(revenue.measures.order_by("pk").values_list("measure", flat=True))
+    return [
+        {
+            "measure": m,
+            "label": Plan.Measure(m).label,
+            "current": m == measure,
+            "url": dashboard_url(
+                year=year, as_of=as_of, node=node, product_line=product_line, measure=m
+            ),
+        }
+        for m in measures
+    ]
 
 
 def children_title(result: Attainment) -> str:
@@ -216,7 +248,8 @@ def _dashboard_context(
         org_unit=data.get("org_unit") or None,
         salesperson=data.get("salesperson") or None,
     )
-    plan = tracking_plan_get(year=year, target=target)
+    measure = data.get("measure") or Plan.Measure.REVENUE
+    plan = tracking_plan_get(year=year, target=target, measure=measure)
     as_of = data.get("as_of") or _default_as_of(year, plan.start_month if plan else 1, today)
     product_line = data.get("product_line") or ""
     resolved = Resolved(target=target, plan=plan)
@@ -226,12 +259,14 @@ def _dashboard_context(
         as_of=as_of,
         product_line=product_line or None,
         resolved=resolved,
+        measure=measure,
     )
     form = DashboardForm(
         initial={
             "year": year,
             "as_of": as_of,
             "product_line": product_line,
+            "measure": measure,
             **result.node.query,
         },
         years=years,
@@ -240,11 +275,11 @@ def _dashboard_context(
     main = _row(result.figures)
     children = _children_rows(result, year=year, as_of=as_of, product_line=product_line)
     crumbs = [
-        {"node": node, "url": dashboard_url(year=year, as_of=as_of, node=node)}
+        {"node": node, "url": dashboard_url(year=year, as_of=as_of, node=node, measure=measure)}
         for node in result.breadcrumbs
     ]
-    pivot = None
-    if result.children_kind == NODE_ORG_UNIT and result.children:
+    pivot = None  # the product-line pivot is of revenue
+    if result.children_kind == NODE_ORG_UNIT and result.children and measure == "revenue":
         pivot = _pivot_context(pivot_get(user=request.user, year=year, resolved=resolved))
     return {
         "scope": scope,
@@ -253,22 +288,35 @@ def _dashboard_context(
         "result": result,
         "main": main,
         "tiles": _tiles(main),
-        "months": [
-            {
-                "label": date_format(row.month, "YEAR_MONTH_FORMAT"),
-                "target": _money(row.target),
-                "actual": _money(row.actual),
-                "forecast": _money(row.forecast),
-            }
-            for row in result.figures.months
-        ],
+        "months": _month_rows(result),
         "children": children,
         "children_title": children_title(result),
         "crumbs": crumbs,
         "pivot": pivot,
         "chart_data": _chart(result, as_of=as_of, children=children),
         "as_of": as_of,
+        "measure": measure,
+        "measure_tabs": measure_tabs(
+            revenue=plan if measure == "revenue" else tracking_plan_get(year=year, target=target),
+            year=year,
+            as_of=as_of,
+            node=result.node,
+            product_line=product_line,
+            measure=measure,
+        ),
     }
+
+
+def _month_rows(result: Attainment) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": date_format(row.month, "YEAR_MONTH_FORMAT"),
+            "target": _money(row.target),
+            "actual": _money(row.actual),
+            "forecast": _money(row.forecast),
+        }
+        for row in result.figures.months
+    ]
 
 
 def _tiles(main: dict[str, Any]) -> list[dict[str, Any]]:
@@ -313,6 +361,7 @@ def _children_rows(
                 product_line=child.node.code
                 if child.node.kind == NODE_PRODUCT_LINE
                 else product_line,
+                measure=result.measure,
             ),
             **_row(child.figures),
         }
@@ -414,9 +463,18 @@ def ranking(request: HttpRequest) -> HttpResponse:
     )
     as_of = data.get("as_of") or _default_as_of(year, plan.start_month if plan else 1, today)
     by = data.get("by") or "attainment"
-    result = ranking_get(user=request.user, year=year, as_of=as_of, org_unit=org_unit, by=by)
+    measure = data.get("measure") or Plan.Measure.REVENUE
+    result = ranking_get(
+        user=request.user, year=year, as_of=as_of, org_unit=org_unit, by=by, measure=measure
+    )
     form = RankingForm(
-        initial={"year": year, "as_of": as_of, "by": by, "org_unit": result.group.code},
+        initial={
+            "year": year,
+            "as_of": as_of,
+            "by": by,
+            "org_unit": result.group.code,
+            "measure": measure,
+        },
         years=years,
         units=units,
     )
@@ -424,7 +482,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
         {
             "rank": row.rank,
             "node": row.node,
-            "url": dashboard_url(year=year, as_of=as_of, node=row.node),
+            "url": dashboard_url(year=year, as_of=as_of, node=row.node, measure=measure),
             **_row(row.figures),
             "attainment_band": band(row.figures.attainment),
         }
@@ -433,7 +491,14 @@ def ranking(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "performance/ranking.html",
-        {"form": form, "result": result, "rows": rows, "scope": scope, "as_of": as_of},
+        {
+            "form": form,
+            "result": result,
+            "rows": rows,
+            "scope": scope,
+            "as_of": as_of,
+            "measure": measure,
+        },
     )
 
 
@@ -449,6 +514,9 @@ class RankingForm(forms.Form):
         label=gettext_lazy("Rank by"),
         required=False,
         choices=[("attainment", gettext_lazy("Attainment")), ("pace", gettext_lazy("Pace"))],
+    )
+    measure = forms.ChoiceField(
+        label=gettext_lazy("Measure"), required=False, choices=Plan.Measure.choices
     )
 
     def __init__(self, *args: Any, years: list[int], units: list[OrgUnit], **kwargs: Any):

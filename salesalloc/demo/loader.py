@@ -43,6 +43,7 @@ from customers.services import (
 )
 from salesalloc.core.money import MoneySum
 from salesalloc.demo import COMPANY_CODE
+from salesalloc.demo.accounts import demo_accounts_create
 from salesalloc.demo.incentives import demo_incentives_create
 from salesalloc.demo.plan import demo_draft_plan_create, demo_plan_create
 from salesalloc.demo.relief import demo_relief_create
@@ -290,6 +291,7 @@ def demo_load(*, progress: Callable[[int, int], None] | None = None) -> DemoSumm
     summary.draft_plan_id = demo_draft_plan_create(actor=admin).pk
     summary.tier_runs = len(demo_tiers_create(actor=admin))
     demo_incentives_create(plan=plan, actor=admin)
+    demo_accounts_create(plan=plan, actor=admin)
     demo_relief_create(plan=plan)
     summary.import_job_id = job.pk
     summary.plan_id = plan.pk

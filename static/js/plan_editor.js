@@ -67,6 +67,8 @@
   function money(value) {
     if (value === null || value === undefined || value === "") return "";
     var text = String(value);
+    // A quantity plan counts whole units: "12.00" reads "12" (actuals may carry part units).
+    if (cfg.wholeUnits) text = text.replace(/\.0+$/, "").replace(/(\.\d*?)0+$/, "$1");
     var negative = text.charAt(0) === "-";
     if (negative) text = text.slice(1);
     var parts = text.split(".");

@@ -110,14 +110,28 @@ def test_demo_logins_work_with_their_roles(demo):
 
 
 def test_demo_fy2019_plan_is_published_and_adds_up(demo):
-    plan = Plan.objects.get(fiscal_year=2019)
+    plan = Plan.objects.get(fiscal_year=2019, measure="revenue")
     assert plan.status == Plan.Status.PUBLISHED
-    actual_2018 = sum(
-        ActualCell.objects.filter(month__year=2018).values_list("amount", flat=True), Decimal(0)
-    )
+    cells_2018 = ActualCell.objects.filter(month__year=2018)
+    actual_2018 = sum(cells_2018.values_list("amount", flat=True), Decimal(0))
     assert plan.total_amount == (actual_2018 * Decimal("1.1")).quantize(Decimal(1))
     leaves = sum(TargetCell.objects.filter(plan=plan).values_list("amount", flat=True))
     assert leaves == plan.total_amount
+    # Its measure plans: units and gross margin (Superstore's Profit) of 2018 + 10 %.
+    quantity = plan.measures.get(measure="quantity")
+    margin = plan.measures.get(measure="gross_margin")
+    units_2018 = sum(cells_2018.values_list("quantity", flat=True), Decimal(0))
+    margin_2018 = sum(c.amount - c.cost for c in cells_2018)
+    assert quantity.total_amount == (units_2018 * Decimal("1.1")).quantize(Decimal(1))
+    assert margin.total_amount == (margin_2018 * Decimal("1.1")).quantize(Decimal(1))
+    for child in (quantity, margin):
+        assert child.status == Plan.Status.PUBLISHED
+        cells = list(TargetCell.objects.filter(plan=child).values_list("amount", flat=True))
+        assert sum(cells) == child.total_amount
+    assert {
+        amount % 1
+        for amount in TargetCell.objects.filter(plan=quantity).values_list("amount", flat=True)
+    } == {Decimal("0.00")}
 
 
 def test_demo_has_a_relief_request_waiting_for_anna(demo):
@@ -147,7 +161,8 @@ def test_load_demo_twice_changes_nothing(demo):
     call_command("load_demo", stdout=out)
     assert "already loaded" in out.getvalue()
     assert OrderLine.objects.count() == 9_994
-    assert Plan.objects.count() == 2  # FY2019 published, FY2020 the draft
+    # FY2019 published with its quantity and margin plans, FY2020 the draft
+    assert Plan.objects.count() == 4
 
 
 def test_demo_has_an_fy2020_draft_in_the_companys_currency_to_edit(demo):
@@ -217,7 +232,10 @@ def test_demo_incentives_statements_match_an_independent_computation(demo):
         q = int(row.period[-1])
         months = [dt.date(2019, 3 * q - 2 + i, 1) for i in range(3)]
         target = TargetCell.objects.filter(
-            salesperson=row.salesperson, month__in=months, plan__name__startswith="FY2019"
+            salesperson=row.salesperson,
+            month__in=months,
+            plan__name__startswith="FY2019",
+            plan__measure="revenue",
         ).aggregate(s=Sum("amount"))["s"] or Decimal(0)
         actual = sum(
             ActualCell.objects.filter(salesperson=row.salesperson, month__in=months).values_list(
@@ -258,3 +276,22 @@ def test_demo_incentives_statements_match_an_independent_computation(demo):
     pool = CostPool.objects.get(name="Q4 2019 marketing")
     assert pool.lines.count() == 4
     assert sum(pool.lines.values_list("amount", flat=True)) == Decimal("25000.00")
+
+
+def test_demo_has_account_targets_for_w01_adding_up_to_her_q1_target(demo):
+    from customers.accounts.models import AccountPlan
+    from customers.accounts.selectors import account_report, period_target_cents
+
+    row = AccountPlan.objects.get(salesperson__code="W01", period="Q1")
+    report = account_report(account_plan=row)
+    kinds = [r.kind for r in report.rows]
+    assert kinds[:2] == ["customer", "customer"]
+    assert kinds[-1] == "other"
+    assert "tier" in kinds
+    target = period_target_cents(plan=row.plan, salesperson=row.salesperson, period="Q1")
+    assert report.target == target == sum(r.target for r in report.rows)
+    q1 = OrderLine.objects.filter(
+        salesperson__code="W01", order_date__gte="2019-01-01", order_date__lt="2019-04-01"
+    )
+    # Actuals are exact (1/10000 of a dollar): the accounts' add up to her Q1 sales.
+    assert report.actual == int(sum(q1.values_list("amount", flat=True), Decimal(0)) * 10_000)

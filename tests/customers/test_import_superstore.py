@@ -76,8 +76,11 @@ def test_superstore_file_imports_every_line_to_the_exact_total(superstore_compan
         customer_rows["State"].iloc[-1],  # the customer's last row in the file wins
         "Tables",
     )
+    # The file has Profit, not cost: cost = Sales - Profit = 957.5775 - (-383.031).
+    assert (first.quantity, first.cost) == (Decimal(5), Decimal("957.5775") + Decimal("383.031"))
+    assert first.amount - first.cost == Decimal("-383.0310")
     assert job.message.endswith(
-        "Ignored columns: Ship Date, Ship Mode, Postal Code, Category, Discount, Profit."
+        "Ignored columns: Ship Date, Ship Mode, Postal Code, Category, Discount."
     )
 
     again = run_import(data, name="superstore.csv", mapping=mapping)

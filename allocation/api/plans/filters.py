@@ -39,10 +39,18 @@ class TargetFilterSet(GridCellFilterSet):
         message=_("No plan with id “%(value)s” is visible to you."),
         help_text=_("Plan id; default: the published plans."),
     )
+    measure = django_filters.ChoiceFilter(
+        field_name="plan__measure",
+        choices=Plan.Measure.choices,
+        help_text=_(
+            "Without a plan: the published plans of this measure (default revenue); quantity "
+            "targets are whole units."
+        ),
+    )
 
     class Meta:
         model = TargetCell
-        fields = ["plan", "salesperson", "product_line", "org_unit", "month", "year"]
+        fields = ["plan", "salesperson", "product_line", "org_unit", "month", "year", "measure"]
 
 
 class PlanFilterSet(django_filters.FilterSet):
@@ -57,6 +65,17 @@ class PlanFilterSet(django_filters.FilterSet):
         help_text=_("true: only what-if scenarios; false: only real plans."),
     )
 
+    measure = django_filters.ChoiceFilter(
+        choices=Plan.Measure.choices,
+        help_text=_("revenue, quantity, gross_margin, new_customer_revenue"),
+    )
+    measure_of = PlanIdFilter(
+        field_name="measure_of",
+        queryset=visible_plans,
+        message=_("No plan with id “%(value)s” is visible to you."),
+        help_text=_("The measure plans of this revenue plan (its id)."),
+    )
+
     class Meta:
         model = Plan
-        fields = ["status", "fiscal_year", "scenario"]
+        fields = ["status", "fiscal_year", "scenario", "measure", "measure_of"]

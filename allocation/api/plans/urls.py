@@ -8,6 +8,9 @@ urlpatterns = [
     path("plans/", plans.PlanListCreateApi.as_view(), name="api-plan-list"),
     path("plans/compare/", lifecycle.PlanCompareApi.as_view(), name="api-plan-compare"),
     path("plans/<int:pk>/", plans.PlanDetailApi.as_view(), name="api-plan-detail"),
+    path(
+        "plans/<int:pk>/measures/", plans.PlanMeasureCreateApi.as_view(), name="api-plan-measures"
+    ),
     path("plans/<int:pk>/methods/", plans.PlanMethodConfigApi.as_view(), name="api-plan-methods"),
     path(
         "plans/<int:pk>/method-inputs/",

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from allocation.models import Plan
 from performance.tracking.engine import Figures
 from performance.tracking.selectors import Attainment, Node
 from salesalloc.core.money import from_cents
@@ -23,6 +24,14 @@ class AttainmentInputSerializer(serializers.Serializer):
     org_unit = serializers.CharField(required=False, max_length=50)
     salesperson = serializers.CharField(required=False, max_length=50)
     product_line = serializers.CharField(required=False, max_length=50)
+    measure = serializers.ChoiceField(
+        choices=Plan.Measure.choices,
+        default=Plan.Measure.REVENUE,
+        help_text=_(
+            "revenue (default), quantity, gross_margin or new_customer_revenue: the published "
+            "measure plan of the year against that measure's actuals (quantity in units)."
+        ),
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("org_unit") and attrs.get("salesperson"):
@@ -78,10 +87,12 @@ def node_data(node: Node) -> dict[str, str]:
 
 
 def attainment_data(result: Attainment) -> dict[str, Any]:
-    """The §7 shape; ``year``, ``as_of``, ``node``, ``plan`` and ``breadcrumbs`` added."""
+    """The §7 shape; ``year``, ``as_of``, ``measure``, ``node``, ``plan`` and ``breadcrumbs``
+    added."""
     figures = result.figures
     return {
         "year": result.year,
+        "measure": result.measure,
         "as_of": result.as_of.isoformat(),
         "plan": None
         if result.plan is None

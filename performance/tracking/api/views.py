@@ -56,6 +56,7 @@ class AttainmentGetApi(APIView):
                 org_unit=data.get("org_unit"),
                 salesperson=data.get("salesperson"),
                 product_line=data.get("product_line"),
+                measure=data["measure"],
             )
         if key is None:
             return Response(attainment_data(result))

@@ -32,6 +32,43 @@ def money(value: Any) -> str:
 
 
 @register.filter
+def measured(value: Any, measure: str = "revenue") -> str:
+    """Format a figure of a plan measure: quantity as units ("1,234", or "1,234.5" when the
+    orders carry part units), every other measure as money (see :func:`money`)."""
+    if measure != "quantity" or value is None or value == "":
+        return money(value)
+    try:
+        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        return str(value)
+    amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    if amount == amount.to_integral_value():
+        return f"{amount:,.0f}"
+    return f"{amount.normalize():,f}"
+
+
+@register.filter
+def cents(value: Any, scale: Any = 100) -> Decimal | str:
+    """Integer cents (or 1/``scale`` units) as an exact ``Decimal``; ``|money`` formats it."""
+    if value is None or value == "":
+        return ""
+    return Decimal(int(value)) / Decimal(int(scale))
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """A ratio (``Fraction`` or ``Decimal``; 1.05 = 105 %) as "105.0 %", or "–" without one."""
+    if value is None or value == "":
+        return "–"
+    ratio = (
+        Decimal(value.numerator) / Decimal(value.denominator)
+        if hasattr(value, "denominator")
+        else Decimal(str(value))
+    )
+    return f"{(ratio * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} %"
+
+
+@register.filter
 def number(value: Any) -> str:
     """Format an integer count with thousands separators ("12,345")."""
     if value is None or value == "":

@@ -19,6 +19,8 @@ ROW_RN1_CHAIRS = {
     "month": "2019-03",
     "amount": "100.50",
     "cost": "60.00",
+    "quantity": "3.00",
+    "new_customer_amount": "40.25",
     "lines": 2,
 }
 ROW_RN2_TABLES = {
@@ -29,6 +31,8 @@ ROW_RN2_TABLES = {
     "month": "2019-03",
     "amount": "50.00",
     "cost": "20.00",
+    "quantity": "0.00",
+    "new_customer_amount": "0.00",
     "lines": 1,
 }
 ROW_RN1_PHONES = {
@@ -39,6 +43,8 @@ ROW_RN1_PHONES = {
     "month": "2019-04",
     "amount": "200.1234",
     "cost": "0.00",
+    "quantity": "0.00",
+    "new_customer_amount": "0.00",
     "lines": 1,
 }
 ROW_SOUTH = {
@@ -49,6 +55,8 @@ ROW_SOUTH = {
     "month": "2020-01",
     "amount": "-300.00",
     "cost": "-100.00",
+    "quantity": "0.00",
+    "new_customer_amount": "0.00",
     "lines": 3,
 }
 

@@ -54,6 +54,8 @@ def _row(plan, **changes):
         "version": 1,
         "previous_version": None,
         "scenario_of": None,
+        "measure": "revenue",
+        "measure_of": None,
         "root_org_unit": "ACME",
         "total_amount": "36000.00",
         "scope": "plan",

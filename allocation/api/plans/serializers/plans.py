@@ -29,6 +29,15 @@ class PlanOutputSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     previous_version = serializers.IntegerField(source="previous_version_id", allow_null=True)
     scenario_of = serializers.IntegerField(source="scenario_of_id", allow_null=True)
+    measure = choice(
+        choices=Plan.Measure.choices,
+        help_text=_("What the targets count; quantity is in whole units, the rest in money."),
+    )
+    measure_of = serializers.IntegerField(
+        source="measure_of_id",
+        allow_null=True,
+        help_text=_("The revenue plan this measure plan belongs to (null for a revenue plan)."),
+    )
     root_org_unit = serializers.CharField(source="root_org_unit.code")
     total_amount = serializers.SerializerMethodField(
         help_text=_(
@@ -163,6 +172,19 @@ class PlanCreateInputSerializer(serializers.Serializer):
     )
     relief_distribution = choice(
         choices=ReliefDistribution.choices, default=ReliefDistribution.ABSORB
+    )
+
+
+class MeasurePlanCreateInputSerializer(serializers.Serializer):
+    measure = choice(
+        choices=[c for c in Plan.Measure.choices if c[0] != Plan.Measure.REVENUE],
+        help_text=_("quantity, gross_margin or new_customer_revenue"),
+    )
+    total_amount = MoneyField(
+        min_value=0, max_digits=14, help_text=_("The measure's total (whole units for quantity).")
+    )
+    method_config = serializers.JSONField(
+        required=False, help_text=_("Default: the revenue plan's methods.")
     )
 
 

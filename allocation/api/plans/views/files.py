@@ -76,6 +76,8 @@ class PlanExportApi(APIView):
         params.is_valid(raise_exception=True)
         fmt = params.validated_data["format"]
         name = f"plan-{plan.pk}-v{plan.version}-fy{plan.fiscal_year}"
+        if plan.measure != Plan.Measure.REVENUE:
+            name += f"-{plan.measure.replace('_', '-')}"
         if fmt == "xlsx":
             return _download(fmt, name, plan_sheet_xlsx(plan=plan, user=request.user))
         return _download(fmt, name, plan_sheet_csv(plan=plan, user=request.user))

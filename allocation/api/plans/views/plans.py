@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from allocation.access import HasRole, IsAdmin, IsManagerOrAdmin
 from allocation.api.plans.filters import PlanFilterSet
 from allocation.api.plans.serializers.plans import (
+    MeasurePlanCreateInputSerializer,
     MethodConfigInputSerializer,
     MethodInputsInputSerializer,
     PlanCreateInputSerializer,
@@ -35,6 +36,7 @@ from allocation.models import OrgUnit, Plan, ProductLine, Salesperson
 from allocation.selectors import method_input_list, plan_list
 from allocation.services import (
     MethodInputData,
+    measure_plan_create,
     plan_create,
     plan_method_config_update,
     plan_method_inputs_set,
@@ -88,6 +90,27 @@ class PlanListCreateApi(ListAPIView):
             )
         plan = plan_create(actor=acting_user(request.user), **values)
         return plan_detail_response(request, plan, status=201)
+
+
+class PlanMeasureCreateApi(APIView):
+    """POST (admins): add a measure plan (quantity, gross margin, new-customer revenue) to a
+    draft revenue plan; it is allocated, edited and exported like any plan and moves through
+    the lifecycle with its revenue plan."""
+
+    permission_classes = [IsAdmin]
+
+    @extend_schema(
+        request=MeasurePlanCreateInputSerializer,
+        responses={201: PlanDetailOutputSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        plan = scoped_plan(request, pk)
+        data = MeasurePlanCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        child = measure_plan_create(
+            plan=plan, actor=acting_user(request.user), **data.validated_data
+        )
+        return plan_detail_response(request, child, status=201)
 
 
 class PlanDetailApi(APIView):

@@ -137,6 +137,9 @@ class TargetListApi(ListAPIView):
         cells = target_cell_list(user=self.request.user).order_by(
             "plan_id", "month", "salesperson__code", "product_line__code"
         )
-        if "plan" not in self.request.query_params:
+        params = self.request.query_params
+        if "plan" not in params:
             cells = cells.filter(plan__status=Plan.Status.PUBLISHED)
+            if "measure" not in params:  # one measure at a time: units never add to money
+                cells = cells.filter(plan__measure=Plan.Measure.REVENUE)
         return cells

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('allocation', '0005_planupload_heartbeat'),
-        ('customers', '0010_orderline_salesperson_date_customer_index'),
+        ('customers', '0011_add_account_plans_and_targets'),
     ]
 
     operations = [
