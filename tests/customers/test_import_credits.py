@@ -280,3 +280,30 @@ def test_the_incremental_refresh_equals_the_full_rebuild(company):
     # a split line counts as a line in each credited salesperson's cell
     march = {(sp, lines) for sp, _pl, month, _a, lines in rebuilt if month.month == 3}
     assert march == {("S-N1", 1), ("S-N2", 2)}
+
+
+def test_a_split_line_credits_units_margin_and_new_customer_revenue_by_the_shares(company):
+    # given: a new customer's first order, 3 units for 100.01 at a cost of 40.00, split 60/40
+    header = (
+        "order_id,order_date,customer_code,salesperson_code,product_line,quantity,amount,cost,"
+        "credit_split"
+    )
+    job = run_import(
+        csv_text("SO-1,2019-03-05,C-9,S-N1,FUR-CH,3,100.01,40.00,S-N1:60;S-N2:40", header=header)
+    )
+    assert job.status == "succeeded", shown(job.errors)
+    order_actuals_refresh()
+
+    # then: 100.01 x 60 % = 60.006 and x 40 % = 40.004: the leftover cent goes to the larger
+    # remainder, 60.01 and 40.00; cost 24.00 and 16.00; units 1.8 and 1.2; and all of it is
+    # new-customer revenue (the customer's first order ever)
+    cells = {
+        code: (amount, cost, quantity, new)
+        for code, amount, cost, quantity, new in ActualCell.objects.values_list(
+            "salesperson__code", "amount", "cost", "quantity", "new_customer_amount"
+        )
+    }
+    assert cells == {
+        "S-N1": (Decimal("60.01"), Decimal("24"), Decimal("1.8"), Decimal("60.01")),
+        "S-N2": (Decimal("40.00"), Decimal("16"), Decimal("1.2"), Decimal("40.00")),
+    }
